@@ -1,0 +1,144 @@
+import { EnvelopeError } from './errors.ts';
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads the MessagePack types the envelope header uses, with bounds checks on every read. */
+export class MsgpackReader {
+  pos: number;
+  private readonly view: DataView;
+
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+  ) {
+    this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new EnvelopeError('truncated envelope');
+  }
+
+  private byte(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  arrayHeader(): number {
+    const t = this.byte();
+    if ((t & 0xf0) === 0x90) return t & 0x0f;
+    if (t === 0xdc) {
+      this.need(2);
+      const n = this.view.getUint16(this.pos);
+      this.pos += 2;
+      return n;
+    }
+    if (t === 0xdd) {
+      this.need(4);
+      const n = this.view.getUint32(this.pos);
+      this.pos += 4;
+      return n;
+    }
+    throw new EnvelopeError(`expected an array, got 0x${t.toString(16)}`);
+  }
+
+  /** True (and consumed) when the next value is nil. */
+  nil(): boolean {
+    this.need(1);
+    if (this.buf[this.pos] === 0xc0) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+
+  uint(): number {
+    const t = this.byte();
+    if (t < 0x80) return t;
+    let n: number;
+    switch (t) {
+      case 0xcc:
+        return this.byte();
+      case 0xcd:
+        this.need(2);
+        n = this.view.getUint16(this.pos);
+        this.pos += 2;
+        return n;
+      case 0xce:
+        this.need(4);
+        n = this.view.getUint32(this.pos);
+        this.pos += 4;
+        return n;
+      case 0xcf: {
+        this.need(8);
+        const hi = this.view.getUint32(this.pos);
+        const lo = this.view.getUint32(this.pos + 4);
+        this.pos += 8;
+        if (hi >= 0x200000) throw new EnvelopeError('integer beyond 2^53');
+        return hi * 0x100000000 + lo;
+      }
+      default:
+        throw new EnvelopeError(`expected an unsigned integer, got 0x${t.toString(16)}`);
+    }
+  }
+
+  str(): string {
+    const t = this.byte();
+    let len: number;
+    if ((t & 0xe0) === 0xa0) len = t & 0x1f;
+    else if (t === 0xd9) len = this.byte();
+    else if (t === 0xda) {
+      this.need(2);
+      len = this.view.getUint16(this.pos);
+      this.pos += 2;
+    } else if (t === 0xdb) {
+      this.need(4);
+      len = this.view.getUint32(this.pos);
+      this.pos += 4;
+    } else throw new EnvelopeError(`expected a string, got 0x${t.toString(16)}`);
+    this.need(len);
+    const start = this.pos;
+    this.pos += len;
+    const b = this.buf;
+    // ASCII fast path, then strict UTF-8 for anything else.
+    if (len < 64) {
+      let ascii = true;
+      for (let i = start; i < start + len; i++) {
+        if (b[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, b.subarray(start, start + len) as never);
+    }
+    try {
+      return textDecoder.decode(b.subarray(start, start + len));
+    } catch (cause) {
+      throw new EnvelopeError('invalid UTF-8 in string', { cause });
+    }
+  }
+
+  /** A view (no copy) of a bin value. */
+  bin(): Uint8Array {
+    const t = this.byte();
+    let len: number;
+    if (t === 0xc4) len = this.byte();
+    else if (t === 0xc5) {
+      this.need(2);
+      len = this.view.getUint16(this.pos);
+      this.pos += 2;
+    } else if (t === 0xc6) {
+      this.need(4);
+      len = this.view.getUint32(this.pos);
+      this.pos += 4;
+    } else throw new EnvelopeError(`expected bytes, got 0x${t.toString(16)}`);
+    this.need(len);
+    const out = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+}
