@@ -1,2 +1,2 @@
 // troupe's public API: the only module examples and users import.
-export {};
+export * from './runtime/index.ts';

@@ -1,0 +1,87 @@
+import { InvalidArgument } from './errors.ts';
+import type { Protocol } from './protocol.ts';
+
+/**
+ * The address of one actor instance. Plain data: it can be logged, stored, sent inside a
+ * message and compared. `P` is a phantom: it types tell/ask and never exists at run time.
+ */
+export interface ActorRef<P extends Protocol = Protocol> {
+  readonly system: string;
+  readonly path: string;
+  readonly __protocol?: P;
+}
+
+/** The address of any instance of a sharded type (a NATS queue group). */
+export interface ShardRef<P extends Protocol = Protocol> {
+  readonly system: string;
+  readonly shard: string;
+  readonly __protocol?: P;
+}
+
+export type Ref<P extends Protocol = Protocol> = ActorRef<P> | ShardRef<P>;
+
+/** NATS subject tokens must not contain `.`, wildcards or whitespace; we are stricter. */
+const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function isToken(s: string): boolean {
+  return TOKEN.test(s);
+}
+
+export function assertToken(what: string, s: unknown): asserts s is string {
+  if (typeof s !== 'string' || !TOKEN.test(s)) {
+    throw new InvalidArgument(
+      `${what} must be 1-128 characters of A-Z a-z 0-9 _ - (got ${JSON.stringify(s)})`,
+    );
+  }
+}
+
+/** Validate an actor path like `team/coder` and return its segments. */
+export function pathSegments(path: unknown): string[] {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new InvalidArgument(
+      `actor path must be a non-empty string (got ${JSON.stringify(path)})`,
+    );
+  }
+  const segs = path.split('/');
+  for (const s of segs) assertToken(`path segment of ${JSON.stringify(path)}`, s);
+  return segs;
+}
+
+export function actorRef<P extends Protocol = Protocol>(system: string, path: string): ActorRef<P> {
+  assertToken('system name', system);
+  pathSegments(path);
+  return { system, path };
+}
+
+export function shardRef<P extends Protocol = Protocol>(system: string, type: string): ShardRef<P> {
+  assertToken('system name', system);
+  assertToken('shard type', type);
+  return { system, shard: type };
+}
+
+export function isShardRef(r: Ref): r is ShardRef {
+  return (r as ShardRef).shard !== undefined;
+}
+
+/** A ref's target as the envelope's `to` field: the path, or `@type` for a shard. */
+export function targetOf(r: Ref): string {
+  return isShardRef(r) ? `@${r.shard}` : r.path;
+}
+
+/** Check that something received from outside is a well-formed ref. */
+export function parseRef(value: unknown): Ref {
+  if (typeof value !== 'object' || value === null) {
+    throw new InvalidArgument(`expected an actor ref, got ${JSON.stringify(value)}`);
+  }
+  const v = value as Record<string, unknown>;
+  if (typeof v.shard === 'string') return shardRef(String(v.system), v.shard);
+  return actorRef(String(v.system), String(v.path));
+}
+
+export function actorSubject(system: string, path: string): string {
+  return `troupe.${system}.a.${path.replaceAll('/', '.')}`;
+}
+
+export function shardSubject(system: string, type: string): string {
+  return `troupe.${system}.t.${type}`;
+}

@@ -1,0 +1,175 @@
+import type { Logger } from 'pino';
+import type { ActorRef, Ref } from './address.ts';
+import type { Cell } from './cell.ts';
+import type {
+  ActorContext,
+  AskContext,
+  AskOptions,
+  ReplyHandle,
+  SpawnableDef,
+  SpawnOptions,
+  TellOptions,
+  Timers,
+} from './context.ts';
+import { InvalidArgument, Rejected } from './errors.ts';
+import type { Letter } from './letter.ts';
+import type { Protocol, Schema } from './protocol.ts';
+
+/** What a context needs from the system to act on a handler's behalf. */
+export interface ContextHost {
+  sendFrom(
+    from: Cell,
+    parent: Letter | null,
+    to: Ref,
+    type: string,
+    body: unknown,
+    opts?: TellOptions,
+  ): void;
+  askFrom(
+    from: Cell,
+    parent: Letter | null,
+    to: Ref,
+    type: string,
+    body: unknown,
+    opts: AskOptions,
+  ): Promise<unknown>;
+  spawnChild(
+    parent: Cell,
+    def: SpawnableDef<unknown, unknown, Protocol>,
+    opts?: SpawnOptions<unknown>,
+  ): ActorRef;
+  stopFrom(from: Cell, ref?: ActorRef): Promise<void>;
+  watchFrom(from: Cell, ref: ActorRef): void;
+  unwatchFrom(from: Cell, ref: ActorRef): void;
+  loggerFor(cell: Cell): Logger;
+  timersFor(cell: Cell): Timers;
+}
+
+/** Context methods live on the prototype: no closures per actor or per message. */
+abstract class BaseContext implements ActorContext {
+  constructor(readonly cell: Cell) {}
+
+  protected abstract current(): Letter | null;
+
+  private get host(): ContextHost {
+    return this.cell.host as unknown as ContextHost;
+  }
+
+  get self(): ActorRef {
+    return this.cell.ref;
+  }
+  get system(): string {
+    return this.cell.host.name;
+  }
+  get node(): string {
+    return this.cell.host.node;
+  }
+  get sender(): ActorRef | null {
+    const from = this.current()?.from;
+    return from ? { system: this.cell.host.name, path: from } : null;
+  }
+  get deadline(): number {
+    return this.current()?.deadline ?? 0;
+  }
+  get traceparent(): string | null {
+    return this.current()?.trace ?? null;
+  }
+  get log(): Logger {
+    return this.host.loggerFor(this.cell);
+  }
+  get timers(): Timers {
+    return this.host.timersFor(this.cell);
+  }
+
+  tell(to: Ref, type: string, body: unknown, opts?: TellOptions): void {
+    this.host.sendFrom(this.cell, this.current(), to, type, body, opts);
+  }
+
+  ask(to: Ref, type: string, body: unknown, opts: AskOptions): Promise<never> {
+    return this.host.askFrom(this.cell, this.current(), to, type, body, opts) as Promise<never>;
+  }
+
+  spawn<S, A, P extends Protocol>(def: SpawnableDef<S, A, P>, opts?: SpawnOptions<A>): ActorRef<P> {
+    return this.host.spawnChild(
+      this.cell,
+      def as SpawnableDef<unknown, unknown, Protocol>,
+      opts as SpawnOptions<unknown>,
+    ) as ActorRef<P>;
+  }
+
+  stop(ref?: ActorRef): Promise<void> {
+    return this.host.stopFrom(this.cell, ref);
+  }
+
+  watch(ref: ActorRef): void {
+    this.host.watchFrom(this.cell, ref);
+  }
+
+  unwatch(ref: ActorRef): void {
+    this.host.unwatchFrom(this.cell, ref);
+  }
+}
+
+/** The context tell handlers and hooks get: one per actor, pointed at the current letter. */
+export class CellContext extends BaseContext {
+  letter: Letter | null = null;
+  protected current(): Letter | null {
+    return this.letter;
+  }
+}
+
+/** The context of one ask: it keeps its own letter, so a deferred reply still goes home. */
+export class AskCtx extends BaseContext implements AskContext<unknown> {
+  answered = false;
+
+  constructor(
+    base: CellContext,
+    readonly letter: Letter,
+    readonly replySchema: Schema,
+  ) {
+    super(base.cell);
+  }
+
+  protected current(): Letter | null {
+    return this.letter;
+  }
+
+  reply(value: unknown): void {
+    if (this.answered) {
+      throw new InvalidArgument(`${this.cell.path} replied twice to ${this.letter.type}`);
+    }
+    this.answered = true;
+    this.send(value);
+  }
+
+  deferReply(): ReplyHandle<unknown> {
+    if (this.answered) {
+      throw new InvalidArgument(`${this.cell.path} already replied to ${this.letter.type}`);
+    }
+    this.answered = true;
+    let done = false;
+    return {
+      reply: (value: unknown) => {
+        if (done) throw new InvalidArgument(`reply to ${this.letter.type} already sent`);
+        done = true;
+        this.send(value);
+      },
+      fail: (error: Error) => {
+        if (done) throw new InvalidArgument(`reply to ${this.letter.type} already sent`);
+        done = true;
+        this.letter.reply!.reject(error);
+      },
+    };
+  }
+
+  /** Replies are checked against the declared reply schema before they leave. */
+  private send(value: unknown): void {
+    const parsed = this.replySchema.safeParse(value);
+    if (!parsed.success) {
+      const err = new Rejected(this.cell.path, `${this.letter.type} reply`, parsed.error.issues);
+      this.letter.reply!.reject(err);
+      throw err;
+    }
+    this.letter.reply!.resolve(parsed.data);
+  }
+}

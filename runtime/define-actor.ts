@@ -1,0 +1,145 @@
+import type { z } from 'zod';
+import { assertToken } from './address.ts';
+import type { ActorContext, AskContext, MailboxOptions, Terminated } from './context.ts';
+import { InvalidArgument } from './errors.ts';
+import type { AskMap, Protocol, Schema, TellMap } from './protocol.ts';
+
+type Empty = Record<never, never>;
+
+/** A tell handler returns the next state, or nothing to keep the current one. */
+export type TellHandler<S, M> = (
+  state: S,
+  msg: M,
+  ctx: ActorContext,
+) => S | undefined | void | Promise<S | undefined | void>;
+
+/** An ask handler answers through `ctx.reply` and, like a tell handler, returns the next state. */
+export type AskHandler<S, M, R> = (
+  state: S,
+  msg: M,
+  ctx: AskContext<R>,
+) => S | undefined | void | Promise<S | undefined | void>;
+
+export type Handlers<S, T extends TellMap, K extends AskMap> = {
+  [k in keyof T]: TellHandler<S, z.output<T[k]>>;
+} & {
+  [k in keyof K]: AskHandler<S, z.output<K[k]['request']>, z.input<K[k]['reply']>>;
+};
+
+export interface ActorSpec<S, A, T extends TellMap, K extends AskMap> {
+  /** The actor's type name: a subject token; sharded instances serve `troupe.<sys>.t.<type>`. */
+  readonly type: string;
+  readonly tells?: T;
+  readonly asks?: K;
+  /** Fresh state, from the spawn arguments. Called again on a restart. */
+  readonly state: (args: A) => S;
+  readonly handle: NoInfer<Handlers<S, T, K>>;
+  readonly onStart?: (
+    state: S,
+    ctx: ActorContext,
+  ) => S | undefined | void | Promise<S | undefined | void>;
+  readonly onStop?: (state: S, ctx: ActorContext) => void | Promise<void>;
+  readonly onTerminated?: (
+    state: S,
+    t: Terminated,
+    ctx: ActorContext,
+  ) => S | undefined | void | Promise<S | undefined | void>;
+  readonly mailbox?: MailboxOptions;
+}
+
+/** One message type as the runtime dispatches it. */
+export interface MessageEntry {
+  readonly kind: 'tell' | 'ask';
+  readonly schema: Schema;
+  readonly reply: Schema | null;
+  readonly handler: (state: unknown, msg: unknown, ctx: never) => unknown;
+}
+
+export interface ActorDef<
+  S = unknown,
+  A = unknown,
+  T extends TellMap = TellMap,
+  K extends AskMap = AskMap,
+> extends ActorSpec<S, A, T, K> {
+  readonly tells: T;
+  readonly asks: K;
+  /** Dispatch table by message type; null prototype so `__proto__` is not a type. */
+  readonly entries: Readonly<Record<string, MessageEntry | undefined>>;
+  readonly __state?: S;
+  readonly __args?: A;
+  readonly __protocol?: Protocol<T, K>;
+}
+
+export type ProtocolOf<D> = D extends { readonly __protocol?: infer P }
+  ? P extends Protocol
+    ? P
+    : never
+  : never;
+
+/** A message type name: not a subject token, but kept printable and unambiguous. */
+const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
+
+function isSchema(s: unknown): s is Schema {
+  return typeof s === 'object' && s !== null && typeof (s as Schema).safeParse === 'function';
+}
+
+/**
+ * Declare an actor: its messages as zod schemas, its state, and one handler per message.
+ * Checked here, once, so a definition that would misroute a message never runs.
+ */
+export function defineActor<S, A = void, T extends TellMap = Empty, K extends AskMap = Empty>(
+  spec: ActorSpec<S, A, T, K>,
+): ActorDef<S, A, T, K> {
+  if (typeof spec !== 'object' || spec === null) {
+    throw new InvalidArgument('defineActor needs a spec object');
+  }
+  assertToken('actor type', spec.type);
+  if (typeof spec.state !== 'function') {
+    throw new InvalidArgument(
+      `actor ${spec.type}: state must be a function returning the initial state`,
+    );
+  }
+  const tells = (spec.tells ?? {}) as T;
+  const asks = (spec.asks ?? {}) as K;
+  const handle = spec.handle as Record<string, unknown>;
+  if (typeof handle !== 'object' || handle === null) {
+    throw new InvalidArgument(`actor ${spec.type}: handle must map message types to handlers`);
+  }
+  const entries: Record<string, MessageEntry> = Object.create(null);
+  const add = (name: string, kind: 'tell' | 'ask', schema: unknown, reply: unknown): void => {
+    if (!TYPE_NAME.test(name)) {
+      throw new InvalidArgument(
+        `actor ${spec.type}: message type ${JSON.stringify(name)} is not a valid name`,
+      );
+    }
+    if (entries[name]) {
+      throw new InvalidArgument(
+        `actor ${spec.type}: ${name} is declared both as a tell and an ask`,
+      );
+    }
+    if (!isSchema(schema)) {
+      throw new InvalidArgument(`actor ${spec.type}: ${name} needs a zod schema`);
+    }
+    if (kind === 'ask' && !isSchema(reply)) {
+      throw new InvalidArgument(`actor ${spec.type}: ask ${name} needs a zod reply schema`);
+    }
+    const handler = handle[name];
+    if (typeof handler !== 'function') {
+      throw new InvalidArgument(`actor ${spec.type}: no handler for ${name}`);
+    }
+    entries[name] = {
+      kind,
+      schema,
+      reply: kind === 'ask' ? (reply as Schema) : null,
+      handler: handler as MessageEntry['handler'],
+    };
+  };
+  for (const [name, schema] of Object.entries(tells)) add(name, 'tell', schema, null);
+  for (const [name, a] of Object.entries(asks)) add(name, 'ask', a?.request, a?.reply);
+  for (const name of Object.keys(handle)) {
+    if (!entries[name]) {
+      throw new InvalidArgument(`actor ${spec.type}: handler ${name} has no declared message`);
+    }
+  }
+  return Object.freeze({ ...spec, tells, asks, entries });
+}

@@ -1,0 +1,17 @@
+/** Everything the runtime reports about actors: one union, the same data on every subject. */
+export type RuntimeEvent =
+  | { kind: 'started'; path: string; type: string; at: number }
+  | { kind: 'stopped'; path: string; reason: string; at: number }
+  | { kind: 'failed'; path: string; reason: string; at: number }
+  | { kind: 'restarted'; path: string; restarts: number; at: number }
+  | {
+      kind: 'deadLetter';
+      to: string;
+      from: string | null;
+      type: string;
+      reason: string;
+      at: number;
+    };
+
+export type RuntimeEventKind = RuntimeEvent['kind'];
+export type EventListener = (e: RuntimeEvent) => void;

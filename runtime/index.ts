@@ -1,0 +1,51 @@
+export {
+  type ActorRef,
+  actorRef,
+  actorSubject,
+  isShardRef,
+  parseRef,
+  type Ref,
+  type ShardRef,
+  shardRef,
+  shardSubject,
+} from './address.ts';
+export type {
+  ActorContext,
+  AskContext,
+  AskOptions,
+  MailboxOptions,
+  OverflowPolicy,
+  ReplyHandle,
+  Sender,
+  SpawnOptions,
+  TellOptions,
+  Terminated,
+  Timers,
+} from './context.ts';
+export { DEAD_LETTERS_PATH, type DeadLetter } from './dead-letters.ts';
+export {
+  type ActorDef,
+  type ActorSpec,
+  type AskHandler,
+  defineActor,
+  type ProtocolOf,
+  type TellHandler,
+} from './define-actor.ts';
+export {
+  ActorFailed,
+  InvalidArgument,
+  MailboxFull,
+  NoReply,
+  NoSuchActor,
+  PayloadTooLarge,
+  Rejected,
+  RemoteError,
+  Stopped,
+  Timeout,
+  TransportError,
+  TroupeError,
+} from './errors.ts';
+export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
+export type { AskMap, AskSpec, Protocol, TellMap } from './protocol.ts';
+export { ActorSystem, type SystemOptions, type TransportOptions } from './system.ts';
+export { childTraceparent, isTraceparent, newTraceparent } from './trace.ts';

@@ -1,0 +1,821 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import { decodeBody, type Envelope, Kind } from '../protocols/envelope/index.ts';
+import { type ActorRef, assertToken, isShardRef, parseRef, type Ref, targetOf } from './address.ts';
+import { Cell, type CellHost, type CellOptions } from './cell.ts';
+import type { ContextHost } from './cell-context.ts';
+import type {
+  AskOptions,
+  OverflowPolicy,
+  SpawnableDef,
+  SpawnOptions,
+  TellOptions,
+  Terminated,
+  Timers,
+} from './context.ts';
+import { DEAD_LETTERS_PATH, type DeadLetter, DeadLetters } from './dead-letters.ts';
+import { type ActorDef, defineActor } from './define-actor.ts';
+import {
+  fromWireError,
+  InvalidArgument,
+  NoSuchActor,
+  Stopped,
+  Timeout,
+  TroupeError,
+} from './errors.ts';
+import type { EventListener, RuntimeEvent } from './events.ts';
+import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
+import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
+import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
+import { CellTimers } from './timers.ts';
+import { childTraceparent, isTraceparent, newTraceparent, traceIdOf } from './trace.ts';
+import { natsTransport } from './transport/nats.ts';
+import { NatsOptionsSchema } from './transport/nats-options.ts';
+import { memoryTransport, type Transport, type TransportHost } from './transport/transport.ts';
+
+const TransportOptionsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('memory') }).strict(),
+  NatsOptionsSchema,
+]);
+export type TransportOptions = z.input<typeof TransportOptionsSchema>;
+
+const SystemOptionsSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'a subject token: A-Z a-z 0-9 _ -'),
+    node: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,128}$/, 'a subject token: A-Z a-z 0-9 _ -')
+      .optional(),
+    transport: TransportOptionsSchema.optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    stopTimeoutMs: z.number().int().positive().max(600_000).optional(),
+    shutdownTimeoutMs: z.number().int().positive().max(600_000).optional(),
+  })
+  .strict();
+
+export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>, 'transport'> {
+  transport?: TransportOptions;
+  /** A pino logger to use instead of the system's own. */
+  logger?: Logger;
+}
+
+const RootDef = defineActor({ type: 'root', state: () => null, handle: {} });
+const MAX_HOPS = 32;
+
+function nodeId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .slice(0, 40) || 'node';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+function checkAskOptions(opts: unknown): AskOptions {
+  // Fast path: the common `{ timeout }`.
+  const fast = opts as { timeout?: unknown; traceparent?: unknown } | null;
+  if (
+    fast !== null &&
+    typeof fast === 'object' &&
+    typeof fast.timeout === 'number' &&
+    fast.timeout > 0 &&
+    fast.timeout < Number.POSITIVE_INFINITY &&
+    fast.traceparent === undefined
+  ) {
+    return opts as AskOptions;
+  }
+  if (typeof opts !== 'object' || opts === null) {
+    throw new InvalidArgument('ask needs { timeout: ms } or { deadline: epochMs }');
+  }
+  const o = opts as Record<string, unknown>;
+  if ('timeout' in o) {
+    const t = o.timeout;
+    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
+      throw new InvalidArgument(`ask timeout must be a positive number of ms (got ${String(t)})`);
+    }
+  } else if ('deadline' in o) {
+    const d = o.deadline;
+    if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) {
+      throw new InvalidArgument(`ask deadline must be epoch ms (got ${String(d)})`);
+    }
+  } else throw new InvalidArgument('ask needs { timeout: ms } or { deadline: epochMs }');
+  if (o.traceparent !== undefined && !isTraceparent(o.traceparent)) {
+    throw new InvalidArgument(`not a W3C traceparent: ${String(o.traceparent)}`);
+  }
+  return opts as AskOptions;
+}
+
+function isActorDef(def: unknown): def is ActorDef {
+  return (
+    typeof def === 'object' &&
+    def !== null &&
+    typeof (def as ActorDef).type === 'string' &&
+    typeof (def as ActorDef).entries === 'object'
+  );
+}
+
+/**
+ * A running troupe: the actors of one process under one system name, connected through a
+ * transport (`memory`, the embedded default, or `nats`). Same semantics either way; with
+ * NATS, a target in this process is still delivered directly, without a broker hop.
+ */
+export class ActorSystem implements CellHost, ContextHost, TransportHost {
+  readonly name: string;
+  readonly node: string;
+  readonly log: Logger;
+  readonly stopTimeoutMs: number;
+  private readonly shutdownTimeoutMs: number;
+  private readonly cells = new Map<string, Cell>();
+  private readonly shards = new Map<string, Cell[]>();
+  private readonly shardNext = new Map<string, number>();
+  private readonly root: Cell;
+  private readonly wheel = new DeadlineWheel();
+  private readonly listeners = new Set<EventListener>();
+  private readonly actorLoggers = new WeakMap<Cell, Logger>();
+  private readonly actorTimers = new WeakMap<Cell, Timers>();
+  private transport: Transport;
+  private nameCounter = 0;
+  private corrCounter = 0;
+  private active = 0;
+  private quiescentWaiters: (() => void)[] = [];
+  private state: 'running' | 'shutting-down' | 'down' = 'running';
+  private deadLetterLogBudget = { windowStart: 0, used: 0, suppressed: 0 };
+
+  private constructor(opts: z.output<typeof SystemOptionsSchema>, logger: Logger | undefined) {
+    this.name = opts.name;
+    this.node = opts.node ?? nodeId();
+    this.stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
+    this.shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 10_000;
+    const level = opts.logLevel ?? process.env.TROUPE_LOG_LEVEL ?? 'info';
+    this.log = (logger ?? pino({ level }, pino.destination(2))).child({
+      system: this.name,
+      node: this.node,
+    });
+    this.root = new Cell(this, RootDef as ActorDef, '', null, undefined, null);
+    this.transport = memoryTransport();
+  }
+
+  /** Start a system. Without a transport it runs embedded, with no broker. */
+  static async start(options: SystemOptions): Promise<ActorSystem> {
+    const { logger, ...rest } = (options ?? {}) as SystemOptions;
+    const parsed = SystemOptionsSchema.safeParse(rest);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      throw new InvalidArgument(
+        `invalid system options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
+      );
+    }
+    const sys = new ActorSystem(parsed.data, logger);
+    const t = parsed.data.transport;
+    if (t && t.kind === 'nats') sys.transport = natsTransport(t);
+    await sys.transport.start(sys);
+    sys.spawnAt(sys.root, DeadLetters as ActorDef, 'dead-letters', undefined, null, true);
+    sys.log.debug({ transport: sys.transport.kind }, 'system started');
+    return sys;
+  }
+
+  get transportKind(): 'memory' | 'nats' {
+    return this.transport.kind;
+  }
+
+  /** The ref of a local actor, if one lives at `path`. */
+  lookup<P extends Protocol = Protocol>(path: string): ActorRef<P> | undefined {
+    const c = this.cells.get(path);
+    return c && !c.stopped ? (c.ref as ActorRef<P>) : undefined;
+  }
+
+  /** Local actor paths, in no particular order (for tools). */
+  paths(): string[] {
+    return [...this.cells.keys()];
+  }
+
+  get deadLettersRef(): ActorRef<ProtocolOfDeadLetters> {
+    return { system: this.name, path: DEAD_LETTERS_PATH };
+  }
+
+  /** The most recent dead letters and the total count. */
+  async deadLetters(limit?: number): Promise<{ count: number; letters: DeadLetter[] }> {
+    return this.ask(this.deadLettersRef, 'recent', limit ? { limit } : {}, { timeout: 5_000 });
+  }
+
+  // ---- spawning -------------------------------------------------------------------------
+
+  spawn<S, A, P extends Protocol>(def: SpawnableDef<S, A, P>, opts?: SpawnOptions<A>): ActorRef<P> {
+    this.assertRunning();
+    return this.spawnChild(
+      this.root,
+      def as SpawnableDef<unknown, unknown, Protocol>,
+      opts,
+    ) as ActorRef<P>;
+  }
+
+  spawnChild(
+    parent: Cell,
+    def: SpawnableDef<unknown, unknown, Protocol>,
+    opts?: SpawnOptions<unknown>,
+  ): ActorRef {
+    if (!isActorDef(def)) throw new InvalidArgument('spawn needs a definition made by defineActor');
+    if (parent.stopped) throw new Stopped(parent.path, 'is stopping: cannot spawn children');
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
+      throw new InvalidArgument('spawn options must be an object');
+    }
+    const name = opts?.name ?? `${def.type}-${++this.nameCounter}`;
+    assertToken('actor name', name);
+    if (parent === this.root && name === 'sys') {
+      throw new InvalidArgument('the top-level name "sys" is reserved for the runtime');
+    }
+    let cellOpts: CellOptions | null = null;
+    if (opts?.mailbox !== undefined || opts?.shard) {
+      const mb = opts.mailbox ?? {};
+      const capacity = mb.capacity ?? def.mailbox?.capacity ?? 10_000;
+      if (!Number.isInteger(capacity) || capacity < 1 || capacity > 100_000_000) {
+        throw new InvalidArgument(
+          `mailbox capacity must be an integer in [1, 1e8] (got ${capacity})`,
+        );
+      }
+      const overflow: OverflowPolicy = mb.overflow ?? def.mailbox?.overflow ?? 'fail';
+      if (overflow !== 'fail' && overflow !== 'dropOldest' && overflow !== 'dropNewest') {
+        throw new InvalidArgument(
+          `mailbox overflow must be fail, dropOldest or dropNewest (got ${String(overflow)})`,
+        );
+      }
+      cellOpts = { capacity, overflow, shard: opts.shard === true };
+    }
+    return this.spawnAt(parent, def, name, opts?.args, cellOpts, false).ref;
+  }
+
+  private spawnAt(
+    parent: Cell,
+    def: ActorDef,
+    name: string,
+    args: unknown,
+    cellOpts: CellOptions | null,
+    system: boolean,
+  ): Cell {
+    // Runtime actors live under the reserved top-level name `sys`.
+    const path = parent === this.root ? (system ? `sys/${name}` : name) : `${parent.path}/${name}`;
+    if (this.cells.has(path)) throw new InvalidArgument(`an actor already lives at ${path}`);
+    const cell = new Cell(this, def, path, parent, args, cellOpts);
+    this.cells.set(path, cell);
+    parent.addChild(cell);
+    const shard = cellOpts?.shard === true;
+    if (shard) {
+      let list = this.shards.get(def.type);
+      if (!list) {
+        list = [];
+        this.shards.set(def.type, list);
+      }
+      list.push(cell);
+    }
+    if (this.transport.remote) this.transport.expose(path, shard ? def.type : null);
+    if (this.listeners.size > 0 || this.transport.remote) {
+      this.emit({ kind: 'started', path, type: def.type, at: Date.now() });
+    }
+    cell.start();
+    return cell;
+  }
+
+  // ---- sending --------------------------------------------------------------------------
+
+  tell<P extends Protocol, K extends TellType<P>>(
+    to: Ref<P>,
+    type: K,
+    body: TellBody<P, K>,
+    opts?: TellOptions,
+  ): void {
+    this.assertRunning();
+    this.send(null, null, to, type, body, opts);
+  }
+
+  ask<P extends Protocol, K extends AskType<P>>(
+    to: Ref<P>,
+    type: K,
+    body: AskBody<P, K>,
+    opts: AskOptions,
+  ): Promise<AskReply<P, K>> {
+    if (this.state !== 'running')
+      return Promise.reject(new Stopped(this.name, 'system is shutting down'));
+    return this.request(null, null, to, type, body, opts) as Promise<AskReply<P, K>>;
+  }
+
+  sendFrom(
+    from: Cell,
+    parent: Letter | null,
+    to: Ref,
+    type: string,
+    body: unknown,
+    opts?: TellOptions,
+  ): void {
+    this.send(from, parent, to, type, body, opts);
+  }
+
+  askFrom(
+    from: Cell,
+    parent: Letter | null,
+    to: Ref,
+    type: string,
+    body: unknown,
+    opts: AskOptions,
+  ): Promise<unknown> {
+    return this.request(from, parent, to, type, body, opts);
+  }
+
+  private checkTarget(to: Ref, type: unknown): void {
+    if (typeof to !== 'object' || to === null)
+      throw new InvalidArgument('target must be an actor ref');
+    if (to.system !== this.name) {
+      if (typeof to.system !== 'string') parseRef(to);
+      throw new InvalidArgument(
+        `ref ${targetOf(to)} belongs to system ${to.system}, not ${this.name}; cross-site messages go through the mesh bridge`,
+      );
+    }
+    if (typeof type !== 'string' || type.length === 0) {
+      throw new InvalidArgument(`message type must be a non-empty string (got ${String(type)})`);
+    }
+  }
+
+  /**
+   * The trace context a message carries: the caller's, else a child of the message being
+   * handled. A root message in this process gets none until it crosses a transport, where
+   * a new trace starts: local hops stay allocation-free.
+   */
+  private traceFor(parent: Letter | null, explicit: string | undefined): string | null {
+    if (explicit !== undefined) {
+      if (!isTraceparent(explicit)) throw new InvalidArgument(`not a W3C traceparent: ${explicit}`);
+      return explicit;
+    }
+    return parent?.trace ? childTraceparent(parent.trace) : null;
+  }
+
+  private send(
+    from: Cell | null,
+    parent: Letter | null,
+    to: Ref,
+    type: string,
+    body: unknown,
+    opts: TellOptions | undefined,
+  ): void {
+    this.checkTarget(to, type);
+    const trace = this.traceFor(parent, opts?.traceparent);
+    const fromPath = from === null ? null : from.path;
+    const cell = this.localTarget(to);
+    if (cell !== undefined) {
+      cell.deliver(new Letter(LetterKind.tell, type, body, fromPath, null, 0, trace, 0), true);
+      return;
+    }
+    if (this.transport.remote) {
+      this.transport.send(to, Kind.tell, type, body, fromPath, null, 0, trace, 0);
+      return;
+    }
+    this.deadLetter(
+      targetOf(to),
+      new Letter(LetterKind.tell, type, body, fromPath, null, 0, trace, 0),
+      'no such actor',
+    );
+  }
+
+  private request(
+    from: Cell | null,
+    parent: Letter | null,
+    to: Ref,
+    type: string,
+    body: unknown,
+    opts: AskOptions,
+  ): Promise<unknown> {
+    let trace: string | null;
+    try {
+      this.checkTarget(to, type);
+      checkAskOptions(opts);
+      trace = this.traceFor(parent, opts.traceparent);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const now = Date.now();
+    let deadline = 'timeout' in opts ? now + opts.timeout : opts.deadline;
+    // A nested ask only gets what is left of the ask it serves.
+    if (parent !== null && parent.deadline !== 0 && parent.deadline < deadline)
+      deadline = parent.deadline;
+    const target = targetOf(to);
+    if (deadline <= now) return Promise.reject(new Timeout(target, type, 0));
+    const corr = ++this.corrCounter;
+    const pending = new PendingAsk(this.wheel, corr, target, type, deadline, deadline - now);
+    const fromPath = from === null ? null : from.path;
+    const cell = this.localTarget(to);
+    if (cell !== undefined) {
+      cell.deliver(
+        new Letter(LetterKind.ask, type, body, fromPath, pending, deadline, trace, 0),
+        false,
+      );
+    } else if (this.transport.remote) {
+      this.wheel.trackRemote(pending);
+      try {
+        this.transport.send(to, Kind.ask, type, body, fromPath, corr, deadline, trace, 0);
+      } catch (err) {
+        pending.reject(err as Error);
+      }
+    } else {
+      pending.reject(new NoSuchActor(target));
+    }
+    return pending.promise;
+  }
+
+  /** The local cell a ref resolves to, if any. Sharded types go through the broker when there is one. */
+  private localTarget(to: Ref): Cell | undefined {
+    if (isShardRef(to)) {
+      if (this.transport.remote) return undefined;
+      return this.pickShard(to.shard);
+    }
+    const c = this.cells.get(to.path);
+    if (c === undefined && typeof to.path !== 'string') parseRef(to);
+    return c;
+  }
+
+  private pickShard(type: string): Cell | undefined {
+    const list = this.shards.get(type);
+    if (!list || list.length === 0) return undefined;
+    const i = (this.shardNext.get(type) ?? 0) % list.length;
+    this.shardNext.set(type, i + 1);
+    return list[i];
+  }
+
+  // ---- inbound from the transport -------------------------------------------------------
+
+  receive(env: Envelope, body: unknown, reply: ReplyTarget | null): void {
+    if (env.hops > MAX_HOPS) {
+      reply?.reject(new InvalidArgument(`message to ${env.to} exceeded ${MAX_HOPS} hops`));
+      return;
+    }
+    if (env.kind === Kind.system) {
+      this.receiveSystem(env, body, reply);
+      return;
+    }
+    const cell = env.to.startsWith('@') ? this.pickShard(env.to.slice(1)) : this.cells.get(env.to);
+    const kind = env.kind === Kind.ask ? LetterKind.ask : LetterKind.tell;
+    const letter = new Letter(
+      kind,
+      env.type,
+      body,
+      env.from,
+      reply,
+      env.deadline,
+      env.trace,
+      env.hops,
+    );
+    if (cell === undefined) {
+      if (reply) reply.reject(new NoSuchActor(env.to));
+      else this.deadLetter(env.to, letter, 'no such actor');
+      return;
+    }
+    if (kind === LetterKind.ask && reply === null) {
+      this.deadLetter(env.to, letter, 'ask without a reply subject');
+      return;
+    }
+    cell.deliver(letter, false);
+  }
+
+  private receiveSystem(env: Envelope, body: unknown, reply: ReplyTarget | null): void {
+    const cell = this.cells.get(env.to);
+    switch (env.type) {
+      case '$watch':
+        if (cell && env.from && cell.addWatcher(env.from)) reply?.resolve(true);
+        else reply?.reject(new NoSuchActor(env.to));
+        return;
+      case '$unwatch':
+        if (cell && env.from) cell.removeWatcher(env.from);
+        return;
+      case SYS_TERMINATED:
+        if (cell)
+          cell.enqueueSystem(
+            new Letter(LetterKind.system, SYS_TERMINATED, body, env.from, null, 0, null, 0),
+          );
+        return;
+      default:
+        reply?.reject(new InvalidArgument(`unknown system message ${env.type}`));
+    }
+  }
+
+  settle(env: Envelope): void {
+    const p = this.wheel.byCorr.get(env.corr ?? -1);
+    if (p === undefined) return; // late: the ask already timed out
+    let value: unknown;
+    try {
+      value = decodeBody(env.body);
+    } catch (err) {
+      p.reject(err as Error);
+      return;
+    }
+    if (env.kind === Kind.reply) p.resolve(value);
+    else p.reject(fromWireError(value as { code: string; message: string; detail?: unknown }));
+  }
+
+  noResponders(corrs: readonly number[]): void {
+    for (const c of corrs) {
+      const p = this.wheel.byCorr.get(c);
+      p?.reject(new NoSuchActor(p.target));
+    }
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  /** Stop an actor of this process (and its children). */
+  async stop(ref: ActorRef): Promise<void> {
+    const r = parseRef(ref);
+    if (isShardRef(r)) throw new InvalidArgument('stop needs an actor ref, not a shard ref');
+    const cell = this.cells.get(r.path);
+    if (!cell) throw new NoSuchActor(r.path);
+    if (cell.path.startsWith('sys/'))
+      throw new InvalidArgument(`${cell.path} belongs to the runtime`);
+    await cell.stop('stopped');
+  }
+
+  stopFrom(from: Cell, ref?: ActorRef): Promise<void> {
+    if (ref === undefined || ref.path === from.path) return from.stop('stopped itself');
+    const cell = this.cells.get(ref.path);
+    if (!cell) return Promise.reject(new NoSuchActor(ref.path));
+    if (cell.parent !== from) {
+      return Promise.reject(
+        new InvalidArgument(`${from.path} can stop itself and its children, not ${ref.path}`),
+      );
+    }
+    return cell.stop('stopped by parent');
+  }
+
+  /** Resolves when a local actor stops (at once if it is not running). */
+  whenTerminated(ref: ActorRef): Promise<Terminated> {
+    const cell = this.cells.get(ref.path);
+    if (!cell || cell.stopped) {
+      return Promise.resolve({ ref, reason: cell ? 'stopped' : 'noSuchActor' });
+    }
+    return new Promise((res) => {
+      const off = this.on((e) => {
+        if (e.kind === 'stopped' && e.path === ref.path) {
+          off();
+          res({ ref, reason: e.reason });
+        }
+      });
+    });
+  }
+
+  watchFrom(from: Cell, ref: ActorRef): void {
+    const r = parseRef(ref);
+    if (isShardRef(r)) throw new InvalidArgument('watch needs an actor ref, not a shard ref');
+    const x = from.extras();
+    (x.watching ??= new Set()).add(r.path);
+    const target = this.cells.get(r.path);
+    if (target !== undefined) {
+      if (!target.addWatcher(from.path))
+        this.notifyTerminated(from.path, { ref: r, reason: 'stopped' });
+      return;
+    }
+    if (!this.transport.remote) {
+      this.notifyTerminated(from.path, { ref: r, reason: 'noSuchActor' });
+      return;
+    }
+    // Remote: register with the target's node; if nobody answers, it is already gone.
+    const corr = ++this.corrCounter;
+    const deadline = Date.now() + this.stopTimeoutMs;
+    const pending = new PendingAsk(
+      this.wheel,
+      corr,
+      r.path,
+      '$watch',
+      deadline,
+      this.stopTimeoutMs,
+    );
+    this.wheel.trackRemote(pending);
+    this.transport.send(r, Kind.system, '$watch', null, from.path, corr, deadline, null, 0);
+    pending.promise.catch((err: unknown) => {
+      const reason =
+        err instanceof NoSuchActor
+          ? 'noSuchActor'
+          : err instanceof Timeout
+            ? 'unreachable'
+            : 'stopped';
+      this.notifyTerminated(from.path, { ref: r, reason });
+    });
+  }
+
+  unwatchFrom(from: Cell, ref: ActorRef): void {
+    from.ext?.watching?.delete(ref.path);
+    const target = this.cells.get(ref.path);
+    if (target) target.removeWatcher(from.path);
+    else if (this.transport.remote) {
+      this.transport.send(ref, Kind.system, '$unwatch', null, from.path, null, 0, null, 0);
+    }
+  }
+
+  notifyTerminated(watcher: string, t: Terminated): void {
+    const cell = this.cells.get(watcher);
+    if (cell !== undefined) {
+      cell.enqueueSystem(
+        new Letter(LetterKind.system, SYS_TERMINATED, t, t.ref.path, null, 0, null, 0),
+      );
+    } else if (this.transport.remote && this.state !== 'down') {
+      this.transport.send(
+        { system: this.name, path: watcher },
+        Kind.system,
+        SYS_TERMINATED,
+        t,
+        t.ref.path,
+        null,
+        0,
+        null,
+        0,
+      );
+    }
+  }
+
+  unregister(cell: Cell): void {
+    if (this.cells.get(cell.path) === cell) this.cells.delete(cell.path);
+    cell.parent?.removeChild(cell);
+    const shard = cell.opts?.shard === true;
+    if (shard) {
+      const list = this.shards.get(cell.def.type);
+      if (list) {
+        const i = list.indexOf(cell);
+        if (i >= 0) list.splice(i, 1);
+      }
+    }
+    const watching = cell.ext?.watching;
+    if (watching) {
+      for (const p of watching) this.cells.get(p)?.removeWatcher(cell.path);
+    }
+    if (this.transport.remote) this.transport.unexpose(cell.path, shard ? cell.def.type : null);
+  }
+
+  onFailure(cell: Cell, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    cell.context();
+    this.log.error(
+      { actor: cell.path, err: error, trace_id: traceIdOf(cell.ctx?.letter?.trace ?? null) },
+      'handler failed',
+    );
+    this.emit({ kind: 'failed', path: cell.path, reason, at: Date.now() });
+    if (cell.ctx?.letter?.type === '$start') {
+      // A failing start would fail again at once: stop instead of looping.
+      void cell.stop(`start failed: ${reason}`);
+      return;
+    }
+    cell.restart();
+  }
+
+  activity(delta: 1 | -1): void {
+    this.active += delta;
+    if (this.active === 0 && this.quiescentWaiters.length > 0) {
+      const w = this.quiescentWaiters;
+      this.quiescentWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  /** Resolves when no actor has mail or a running handler. */
+  whenQuiescent(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((res) => this.quiescentWaiters.push(res));
+  }
+
+  /**
+   * Graceful shutdown: let every mailbox drain, then stop top-level actors in reverse spawn
+   * order (each stops its children first), all within `timeoutMs`. What is left after the
+   * deadline is refused with Stopped or sent to dead letters; then the transport closes.
+   */
+  async shutdown(opts?: { timeoutMs?: number }): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'shutting-down';
+    const timeoutMs = opts?.timeoutMs ?? this.shutdownTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const remaining = (): number => Math.max(0, deadline - Date.now());
+    await race(this.whenQuiescent(), remaining());
+    const stopAll = async (): Promise<void> => {
+      for (let c = this.root.lastChild; c !== null; ) {
+        const prev = c.prev;
+        if (!c.path.startsWith('sys/')) await c.stop('system shutdown');
+        c = prev;
+      }
+      for (let c = this.root.lastChild; c !== null; ) {
+        const prev = c.prev;
+        await c.stop('system shutdown');
+        c = prev;
+      }
+    };
+    await race(stopAll(), remaining());
+    this.wheel.rejectAll((p) => new Stopped(p.target, 'not answered: system shut down'));
+    this.state = 'down';
+    await this.transport.close();
+    this.log.debug('system shut down');
+  }
+
+  private assertRunning(): void {
+    if (this.state !== 'running') throw new Stopped(this.name, 'system is shutting down');
+  }
+
+  // ---- events, dead letters, logging ----------------------------------------------------
+
+  /** Listen to runtime events (started, stopped, failed, restarted, deadLetter). */
+  on(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  hasListeners(): boolean {
+    return this.listeners.size > 0;
+  }
+
+  emit(e: RuntimeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.error({ err }, 'event listener failed');
+      }
+    }
+    if (this.transport.remote && this.state !== 'down') this.transport.publishEvent(e);
+  }
+
+  deadLetter(to: string, letter: Letter, reason: string): void {
+    const at = Date.now();
+    if (this.listeners.size > 0 || this.transport.remote) {
+      this.emit({ kind: 'deadLetter', to, from: letter.from, type: letter.type, reason, at });
+    }
+    this.logDeadLetter(to, letter, reason);
+    if (to === DEAD_LETTERS_PATH) return;
+    const dl = this.cells.get(DEAD_LETTERS_PATH);
+    if (dl === undefined || dl.stopped) return;
+    const record: DeadLetter = {
+      to,
+      from: letter.from,
+      type: letter.type,
+      reason,
+      at,
+      body: letter.body,
+    };
+    dl.deliver(
+      new Letter(LetterKind.tell, 'record', record, null, null, 0, letter.trace, 0),
+      false,
+    );
+  }
+
+  /** Dead letters are logged, but at most 10 lines a second, then a count of the rest. */
+  private logDeadLetter(to: string, letter: Letter, reason: string): void {
+    const b = this.deadLetterLogBudget;
+    const now = Date.now();
+    if (now - b.windowStart >= 1000) {
+      if (b.suppressed > 0)
+        this.log.warn({ suppressed: b.suppressed }, 'more dead letters not logged');
+      b.windowStart = now;
+      b.used = 0;
+      b.suppressed = 0;
+    }
+    if (b.used++ < 10) {
+      this.log.warn(
+        { to, from: letter.from, type: letter.type, reason, trace_id: traceIdOf(letter.trace) },
+        'dead letter',
+      );
+    } else b.suppressed++;
+  }
+
+  loggerFor(cell: Cell): Logger {
+    let l = this.actorLoggers.get(cell);
+    if (!l) {
+      l = this.log.child({ actor: cell.path });
+      this.actorLoggers.set(cell, l);
+    }
+    return l;
+  }
+
+  timersFor(cell: Cell): Timers {
+    let t = this.actorTimers.get(cell);
+    if (!t) {
+      t = new CellTimers(cell, (c, type, body) => {
+        if (c.stopped) return;
+        c.deliver(
+          new Letter(LetterKind.tell, type, body, c.path, null, 0, newTraceparent(), 0),
+          false,
+        );
+      });
+      this.actorTimers.set(cell, t);
+    }
+    return t;
+  }
+}
+
+type ProtocolOfDeadLetters = NonNullable<(typeof DeadLetters)['__protocol']>;
+
+function race(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((res) => {
+    const t = setTimeout(res, ms);
+    p.then(
+      () => {
+        clearTimeout(t);
+        res();
+      },
+      () => {
+        clearTimeout(t);
+        res();
+      },
+    );
+  });
+}
+
+export { TroupeError };

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { Envelope } from '../../protocols/envelope/index.ts';
+import type { Ref } from '../address.ts';
+import type { RuntimeEvent } from '../events.ts';
+import type { ReplyTarget } from '../pending-ask.ts';
+
+/** What the system hands a transport: where inbound traffic goes. */
+export interface TransportHost {
+  readonly name: string;
+  readonly node: string;
+  readonly log: Logger;
+  /** An inbound tell, ask or system message for a local actor or sharded type. */
+  receive(env: Envelope, body: unknown, reply: ReplyTarget | null): void;
+  /** An inbound reply or error for an ask this process sent. */
+  settle(env: Envelope): void;
+  /** The broker said nobody serves the subject these asks went to. */
+  noResponders(corrs: readonly number[]): void;
+}
+
+/** How messages leave the process. `memory` keeps everything local; `nats` routes by subject. */
+export interface Transport {
+  readonly kind: 'memory' | 'nats';
+  /** Whether actors outside this process are reachable at all. */
+  readonly remote: boolean;
+  /** Largest encoded envelope accepted, from the server's max_payload. */
+  readonly maxPayload: number;
+  start(host: TransportHost): Promise<void>;
+  /** A local actor can now be addressed from other processes (and, if sharded, by type). */
+  expose(path: string, shardType: string | null): void;
+  unexpose(path: string, shardType: string | null): void;
+  /**
+   * Send a tell, ask or system message to a target outside this process. Throws
+   * PayloadTooLarge before anything is published.
+   */
+  send(
+    to: Ref,
+    kind: number,
+    type: string,
+    body: unknown,
+    from: string | null,
+    corr: number | null,
+    deadline: number,
+    trace: string | null,
+    hops: number,
+  ): void;
+  /** Publish a lifecycle event on `troupe.<sys>.evt.<node>.<kind>`. */
+  publishEvent(e: RuntimeEvent): void;
+  /** Flush what is queued, then disconnect. */
+  close(): Promise<void>;
+}
+
+/** The embedded default: no broker, every actor lives in this process. */
+export function memoryTransport(): Transport {
+  return {
+    kind: 'memory',
+    remote: false,
+    maxPayload: Number.POSITIVE_INFINITY,
+    async start() {},
+    expose() {},
+    unexpose() {},
+    send() {
+      throw new Error('memory transport has no remote actors');
+    },
+    publishEvent() {},
+    async close() {},
+  };
+}
