@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration tests start real nats-servers; keep the 2-core machines from thrashing.
     maxWorkers: 2,
     reporters: ['default'],
+    env: { TROUPE_LOG_LEVEL: process.env.TROUPE_LOG_LEVEL ?? 'silent' },
   },
 });
