@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+// `npm run bench [-- <name filter>]`
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../bench/run.ts');
+const { runBenchmarks } = await import('../bench/run.ts');
+process.exitCode = await runBenchmarks(process.argv[2], (l) => process.stdout.write(`${l}\n`));

@@ -306,8 +306,26 @@ export class Cell implements Runnable {
     const entry = this.def.entries[letter.type]!;
     const ctx = this.context();
     ctx.letter = letter;
-    const isAsk = letter.kind === LetterKind.ask;
-    const hctx = isAsk ? new AskCtx(ctx, letter, entry.reply!) : ctx;
+    if (letter.kind !== LetterKind.ask) {
+      // The tell path, kept separate and short: it is the hottest code in the runtime.
+      let next: unknown;
+      try {
+        next = entry.handler(this.state, letter.body, ctx as never);
+      } catch (err) {
+        this.failed(letter, null, err);
+        return undefined;
+      }
+      if (next === undefined) return undefined;
+      if (next instanceof Promise) {
+        return next.then(
+          (s) => this.finished(letter, null, s),
+          (err) => this.failed(letter, null, err),
+        );
+      }
+      this.state = next;
+      return undefined;
+    }
+    const hctx = new AskCtx(ctx, letter, entry.reply!);
     let out: unknown;
     try {
       out = entry.handler(this.state, letter.body, hctx as never);

@@ -481,6 +481,11 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
         if (cell && env.from && cell.addWatcher(env.from)) reply?.resolve(true);
         else reply?.reject(new NoSuchActor(env.to));
         return;
+      case '$ping':
+        // Existence probe (used by `troupe tell`): answers only if the actor lives here.
+        if (cell && !cell.stopped) reply?.resolve(true);
+        else reply?.reject(new NoSuchActor(env.to));
+        return;
       case '$unwatch':
         if (cell && env.from) cell.removeWatcher(env.from);
         return;
@@ -517,6 +522,27 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   }
 
   // ---- lifecycle ------------------------------------------------------------------------
+
+  /** Whether an actor answers at `ref`, here or on another node; false at once when none does. */
+  async exists(ref: ActorRef, timeoutMs = 2_000): Promise<boolean> {
+    const r = parseRef(ref);
+    if (isShardRef(r)) throw new InvalidArgument('exists needs an actor ref, not a shard ref');
+    const local = this.cells.get(r.path);
+    if (local !== undefined) return !local.stopped;
+    if (!this.transport.remote) return false;
+    const corr = ++this.corrCounter;
+    const deadline = Date.now() + timeoutMs;
+    const pending = new PendingAsk(this.wheel, corr, r.path, '$ping', deadline, timeoutMs);
+    this.wheel.trackRemote(pending);
+    this.transport.send(r, Kind.system, '$ping', null, null, corr, deadline, null, 0);
+    try {
+      await pending.promise;
+      return true;
+    } catch (err) {
+      if (err instanceof NoSuchActor) return false;
+      throw err;
+    }
+  }
 
   /** Stop an actor of this process (and its children). */
   async stop(ref: ActorRef): Promise<void> {

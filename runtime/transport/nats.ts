@@ -204,6 +204,9 @@ export class NatsTransport implements Transport {
     // Every message that leaves the process carries a trace; a root message starts one here.
     const tp = trace ?? (kind === Kind.system ? null : newTraceparent());
     this.write(subject, kind, target, from, type, corr, deadline, tp, hops, body, corr !== null);
+    // A queue group hands each NATS message to one member: batching a burst for a sharded
+    // type would send it all to one instance. One envelope per message keeps the spread.
+    if (isShardRef(to)) this.flushSubject(subject);
   }
 
   /** Queue one envelope on a subject's batch. Throws before queuing anything that cannot be sent. */
@@ -270,7 +273,7 @@ export class NatsTransport implements Transport {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
+    void Promise.resolve().then(() => this.flush());
   }
 
   private flush(): void {
@@ -279,6 +282,13 @@ export class NatsTransport implements Transport {
     if (batches.size === 0) return;
     this.batches = new Map();
     for (const [subject, b] of batches) this.publishBatch(subject, b);
+  }
+
+  private flushSubject(subject: string): void {
+    const b = this.batches.get(subject);
+    if (b === undefined) return;
+    this.batches.delete(subject);
+    this.publishBatch(subject, b);
   }
 
   private publishBatch(subject: string, b: Batch): void {

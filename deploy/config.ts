@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { InvalidArgument, type SystemOptions } from '../runtime/index.ts';
+
+const Token = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'a subject token: A-Z a-z 0-9 _ -');
+
+/** troupe.config.(json|ts): one file, validated; TROUPE_* variables and flags override it. */
+export const ConfigSchema = z
+  .object({
+    system: Token.default('dev'),
+    node: Token.optional(),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    nats: z
+      .object({
+        servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+        user: z.string().optional(),
+        pass: z.string().optional(),
+        token: z.string().optional(),
+        credsFile: z.string().optional(),
+        inboxPrefix: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    shutdownTimeoutMs: z.number().int().positive().default(10_000),
+  })
+  .strict();
+
+export type Config = z.output<typeof ConfigSchema>;
+
+export interface Overrides {
+  config?: string;
+  system?: string;
+  node?: string;
+  nats?: string;
+  logLevel?: string;
+}
+
+function formatIssue(source: string, e: z.ZodError): string {
+  const i = e.issues[0]!;
+  return `${source}: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`;
+}
+
+async function readFileConfig(
+  path: string | undefined,
+): Promise<{ data: unknown; source: string }> {
+  const candidates = path ? [path] : ['troupe.config.ts', 'troupe.config.json'];
+  for (const c of candidates) {
+    const abs = resolve(c);
+    if (!existsSync(abs)) {
+      if (path) throw new InvalidArgument(`config file ${path} does not exist`);
+      continue;
+    }
+    if (abs.endsWith('.json')) {
+      const { readFile } = await import('node:fs/promises');
+      try {
+        return { data: JSON.parse(await readFile(abs, 'utf8')), source: c };
+      } catch (cause) {
+        throw new InvalidArgument(`${c} is not valid JSON: ${(cause as Error).message}`);
+      }
+    }
+    const mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    return { data: mod.default ?? {}, source: c };
+  }
+  return { data: {}, source: 'defaults' };
+}
+
+/** File, then environment, then flags: each stronger than the one before. */
+export async function loadConfig(
+  flags: Overrides,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Config> {
+  const { data, source } = await readFileConfig(flags.config ?? env.TROUPE_CONFIG);
+  const fromFile = ConfigSchema.safeParse(data);
+  if (!fromFile.success)
+    throw new InvalidArgument(`invalid config: ${formatIssue(source, fromFile.error)}`);
+  const merged: Record<string, unknown> = { ...(data as object) };
+  const natsFile = (data as { nats?: Record<string, unknown> }).nats;
+  const nats: Record<string, unknown> = { ...(natsFile ?? {}) };
+  const set = (k: string, v: string | undefined) => {
+    if (v !== undefined && v !== '') merged[k] = v;
+  };
+  const setNats = (k: string, v: string | undefined) => {
+    if (v !== undefined && v !== '') nats[k] = v;
+  };
+  set('system', env.TROUPE_SYSTEM);
+  set('node', env.TROUPE_NODE);
+  set('logLevel', env.TROUPE_LOG_LEVEL);
+  setNats('servers', env.TROUPE_NATS_URL);
+  setNats('user', env.TROUPE_NATS_USER);
+  setNats('pass', env.TROUPE_NATS_PASS);
+  setNats('token', env.TROUPE_NATS_TOKEN);
+  setNats('credsFile', env.TROUPE_NATS_CREDS);
+  set('system', flags.system);
+  set('node', flags.node);
+  set('logLevel', flags.logLevel);
+  setNats('servers', flags.nats);
+  if (Object.keys(nats).length > 0) merged.nats = nats;
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new InvalidArgument(
+      `invalid config: ${formatIssue('config, TROUPE_* or flags', parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** System options from a config: NATS when a server is given, the embedded default otherwise. */
+export function systemOptions(c: Config, name?: string): SystemOptions {
+  return {
+    name: name ?? c.system,
+    node: c.node,
+    logLevel: c.logLevel,
+    shutdownTimeoutMs: c.shutdownTimeoutMs,
+    transport: c.nats ? { kind: 'nats', ...c.nats } : { kind: 'memory' },
+  };
+}

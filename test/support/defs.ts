@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { type ActorRef, defineActor } from '../../index.ts';
+
+/** Actors shared by integration tests and the processes they spawn. */
+export const Recorder = defineActor({
+  type: 'recorder',
+  state: () => ({ seen: [] as { seq: number; from: string | null; trace: string | null }[] }),
+  tells: { note: z.object({ seq: z.number().int() }), big: z.object({ data: z.string() }) },
+  asks: {
+    seen: {
+      request: z.object({}),
+      reply: z.array(
+        z.object({ seq: z.number(), from: z.string().nullable(), trace: z.string().nullable() }),
+      ),
+    },
+    echo: {
+      request: z.object({ text: z.string() }),
+      reply: z.object({ text: z.string(), by: z.string() }),
+    },
+  },
+  handle: {
+    note(s, m, ctx) {
+      s.seen.push({ seq: m.seq, from: ctx.sender?.path ?? null, trace: ctx.traceparent });
+    },
+    big() {},
+    seen: (s, _m, ctx) => ctx.reply(s.seen),
+    echo: (_s, m, ctx) => ctx.reply({ text: m.text, by: `${ctx.node}/${ctx.self.path}` }),
+  },
+});
+
+export const Hop = defineActor({
+  type: 'hop',
+  state: (next: string | null) => ({ next }),
+  asks: {
+    go: {
+      request: z.object({ sleepMs: z.number() }),
+      reply: z.object({ deadlines: z.array(z.number()), traces: z.array(z.string().nullable()) }),
+    },
+  },
+  handle: {
+    async go(s, m, ctx) {
+      if (s.next === null) {
+        await new Promise((r) => setTimeout(r, m.sleepMs));
+        ctx.reply({ deadlines: [ctx.deadline], traces: [ctx.traceparent] });
+        return;
+      }
+      const next: ActorRef<NonNullable<(typeof Hop)['__protocol']>> = {
+        system: ctx.system,
+        path: s.next,
+      };
+      const r = await ctx.ask(next, 'go', m, { timeout: 60_000 });
+      ctx.reply({
+        deadlines: [ctx.deadline, ...r.deadlines],
+        traces: [ctx.traceparent, ...r.traces],
+      });
+    },
+  },
+});
+
+export const Worker = defineActor({
+  type: 'worker',
+  state: () => ({ n: 0 }),
+  asks: { hit: { request: z.object({}), reply: z.string() } },
+  handle: {
+    hit(s, _m, ctx) {
+      s.n++;
+      ctx.reply(ctx.node);
+    },
+  },
+});
