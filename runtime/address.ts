@@ -78,8 +78,18 @@ export function parseRef(value: unknown): Ref {
   return actorRef(String(v.system), String(v.path));
 }
 
+const subjectCache = new Map<string, string>();
+
 export function actorSubject(system: string, path: string): string {
-  return `troupe.${system}.a.${path.replaceAll('/', '.')}`;
+  const key = `${system} ${path}`;
+  let s = subjectCache.get(key);
+  if (s === undefined) {
+    s = `troupe.${system}.a.${path.replaceAll('/', '.')}`;
+    // Bounded: a process that talks to millions of paths just recomputes.
+    if (subjectCache.size > 50_000) subjectCache.clear();
+    subjectCache.set(key, s);
+  }
+  return s;
 }
 
 export function shardSubject(system: string, type: string): string {

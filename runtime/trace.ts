@@ -8,22 +8,18 @@ const TRACE_PREFIX = randomBytes(8).toString('hex');
 const SPAN_PREFIX = randomBytes(4).toString('hex');
 let counter = 0;
 
-function next16(): string {
-  counter = (counter + 1) % 0x100000000;
-  return counter.toString(16).padStart(8, '0');
-}
-
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** Start a new trace. */
 export function newTraceparent(): string {
-  const t = next16();
-  return `00-${TRACE_PREFIX}${t}${t}-${SPAN_PREFIX}${next16()}-01`;
+  const c = (++counter).toString(16).padStart(16, '0');
+  return `00-${TRACE_PREFIX}${c}-${SPAN_PREFIX}${c.slice(8)}-01`;
 }
 
 /** A child span of `parent`: same trace id, fresh span id, same flags. */
 export function childTraceparent(parent: string): string {
-  return `${parent.slice(0, 36)}${SPAN_PREFIX}${next16()}${parent.slice(52)}`;
+  const c = (++counter).toString(16).padStart(8, '0').slice(-8);
+  return `${parent.slice(0, 36)}${SPAN_PREFIX}${c}${parent.slice(52)}`;
 }
 
 export function isTraceparent(s: unknown): s is string {

@@ -2,6 +2,40 @@ import { EnvelopeError } from './errors.ts';
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
+// For ASCII bytes, latin1 and UTF-8 agree; Node's latin1 slice is native and fast.
+const latin1Slice = (
+  Buffer.prototype as unknown as { latin1Slice: (s: number, e: number) => string }
+).latin1Slice;
+function latin1(b: Uint8Array, start: number, end: number): string {
+  return latin1Slice.call(b, start, end);
+}
+
+/** A small direct-mapped cache of decoded strings, keyed by a hash of their bytes. */
+const CACHE_MAX_LEN = 48;
+const CACHE_SIZE = 1024;
+const cacheKeys: (Uint8Array | undefined)[] = new Array(CACHE_SIZE);
+const cacheVals: (string | undefined)[] = new Array(CACHE_SIZE);
+
+function hashBytes(b: Uint8Array, start: number, len: number): number {
+  let h = 0x811c9dc5 ^ len;
+  for (let i = start; i < start + len; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return (h >>> 0) & (CACHE_SIZE - 1);
+}
+
+function cacheGet(b: Uint8Array, start: number, len: number): string | undefined {
+  const slot = hashBytes(b, start, len);
+  const k = cacheKeys[slot];
+  if (k === undefined || k.length !== len) return undefined;
+  for (let i = 0; i < len; i++) if (k[i] !== b[start + i]) return undefined;
+  return cacheVals[slot];
+}
+
+function cachePut(b: Uint8Array, start: number, len: number, s: string): void {
+  const slot = hashBytes(b, start, len);
+  cacheKeys[slot] = b.slice(start, start + len);
+  cacheVals[slot] = s;
+}
+
 /** Reads the MessagePack types the envelope header uses, with bounds checks on every read. */
 export class MsgpackReader {
   pos: number;
@@ -104,22 +138,29 @@ export class MsgpackReader {
     const start = this.pos;
     this.pos += len;
     const b = this.buf;
-    // ASCII fast path, then strict UTF-8 for anything else.
-    if (len < 64) {
-      let ascii = true;
-      for (let i = start; i < start + len; i++) {
-        if (b[i]! >= 0x80) {
-          ascii = false;
-          break;
-        }
+    // Short strings repeat (paths, types): answer them from a cache keyed by their bytes.
+    if (len <= CACHE_MAX_LEN) {
+      const cached = cacheGet(b, start, len);
+      if (cached !== undefined) return cached;
+    }
+    let ascii = true;
+    for (let i = start; i < start + len; i++) {
+      if (b[i]! >= 0x80) {
+        ascii = false;
+        break;
       }
-      if (ascii) return String.fromCharCode.apply(null, b.subarray(start, start + len) as never);
     }
-    try {
-      return textDecoder.decode(b.subarray(start, start + len));
-    } catch (cause) {
-      throw new EnvelopeError('invalid UTF-8 in string', { cause });
+    let s: string;
+    if (ascii) s = latin1(b, start, start + len);
+    else {
+      try {
+        s = textDecoder.decode(b.subarray(start, start + len));
+      } catch (cause) {
+        throw new EnvelopeError('invalid UTF-8 in string', { cause });
+      }
     }
+    if (len <= CACHE_MAX_LEN) cachePut(b, start, len, s);
+    return s;
   }
 
   /** A view (no copy) of a bin value. */

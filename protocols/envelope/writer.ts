@@ -81,20 +81,29 @@ export class MsgpackWriter {
   str(s: string): void {
     const len = s.length;
     // ASCII fast path: one byte per UTF-16 unit. Paths, types and traceparents are ASCII.
-    if (len < 32) {
-      this.ensure(1 + len * 3);
+    if (len < 0x10000) {
+      this.ensure(3 + len);
       const b = this.buf;
       const start = this.pos;
-      b[this.pos++] = 0xa0 | len;
+      let p = start;
+      if (len < 32) b[p++] = 0xa0 | len;
+      else if (len < 0x100) {
+        b[p++] = 0xd9;
+        b[p++] = len;
+      } else {
+        b[p++] = 0xda;
+        b[p++] = len >> 8;
+        b[p++] = len & 0xff;
+      }
       for (let i = 0; i < len; i++) {
         const c = s.charCodeAt(i);
         if (c >= 0x80) {
-          this.pos = start;
           this.strSlow(s);
           return;
         }
-        b[this.pos++] = c;
+        b[p++] = c;
       }
+      this.pos = p;
       return;
     }
     this.strSlow(s);

@@ -1,0 +1,204 @@
+// NATS-routed figures beside raw nats.js on the same server, in the same run.
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { z } from 'zod';
+import { type ActorRef, ActorSystem, defineActor } from '../index.ts';
+import { startNatsServer, stopAllNatsServers } from '../test/support/nats-server.ts';
+import { type Bench, type BenchResult, higherIsBetter, median } from './types.ts';
+
+const TELLS = 300_000;
+const SEQ_ASKS = 5_000;
+const PIPE_ASKS = 40_000;
+const IN_FLIGHT = 1000;
+const ROUNDS = 3;
+const CHUNK = 1000;
+// A body whose MessagePack encoding is 128 bytes: { p: <123 bytes> }.
+const PAYLOAD = new Uint8Array(123).fill(7);
+const RAW = new Uint8Array(128).fill(7);
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+let done: (() => void) | null = null;
+let target = 0;
+let seen = 0;
+function expect(n: number): Promise<void> {
+  seen = 0;
+  target = n;
+  return new Promise((r) => {
+    done = r;
+  });
+}
+
+const Sink = defineActor({
+  type: 'sink',
+  state: () => null,
+  tells: { data: z.object({ p: z.instanceof(Uint8Array) }) },
+  asks: {
+    echo: { request: z.object({ p: z.instanceof(Uint8Array) }), reply: z.instanceof(Uint8Array) },
+  },
+  handle: {
+    data() {
+      if (++seen === target) done?.();
+    },
+    echo: (_s, m, ctx) => ctx.reply(m.p),
+  },
+});
+type SinkP = NonNullable<(typeof Sink)['__protocol']>;
+
+async function troupeTell(sender: ActorSystem, ref: ActorRef<SinkP>): Promise<number> {
+  const finished = expect(TELLS);
+  const body = { p: PAYLOAD };
+  const t0 = performance.now();
+  for (let i = 0; i < TELLS; i++) {
+    sender.tell(ref, 'data', body);
+    if (i % CHUNK === CHUNK - 1) await tick();
+  }
+  await finished;
+  return TELLS / ((performance.now() - t0) / 1000);
+}
+
+async function rawTell(pub: NatsConnection, subject: string): Promise<number> {
+  const finished = expect(TELLS);
+  const t0 = performance.now();
+  for (let i = 0; i < TELLS; i++) {
+    pub.publish(subject, RAW);
+    if (i % CHUNK === CHUNK - 1) await tick();
+  }
+  await finished;
+  return TELLS / ((performance.now() - t0) / 1000);
+}
+
+async function troupeAskSeq(sender: ActorSystem, ref: ActorRef<SinkP>): Promise<number> {
+  const body = { p: PAYLOAD };
+  const t0 = performance.now();
+  for (let i = 0; i < SEQ_ASKS; i++) await sender.ask(ref, 'echo', body, { timeout: 5000 });
+  return SEQ_ASKS / ((performance.now() - t0) / 1000);
+}
+
+async function rawAskSeq(nc: NatsConnection, subject: string): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < SEQ_ASKS; i++) await nc.request(subject, RAW, { timeout: 5000 });
+  return SEQ_ASKS / ((performance.now() - t0) / 1000);
+}
+
+/** Keep `IN_FLIGHT` requests outstanding until `PIPE_ASKS` have completed. */
+async function pipelined(one: () => Promise<unknown>): Promise<number> {
+  let started = 0;
+  const t0 = performance.now();
+  const lane = async (): Promise<void> => {
+    while (started < PIPE_ASKS) {
+      started++;
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+  return PIPE_ASKS / ((performance.now() - t0) / 1000);
+}
+
+const bench: Bench = {
+  names: ['nats.tell', 'nats.ask.seq', 'nats.ask.1000'],
+  async run(): Promise<BenchResult[]> {
+    const server = await startNatsServer({ jetstream: false });
+    const opts = { servers: server.url, user: server.user, pass: server.pass };
+    try {
+      // troupe: the actor and the sender on separate connections (two systems).
+      const host = await ActorSystem.start({
+        name: 'bench',
+        node: 'host',
+        logLevel: 'silent',
+        transport: server.transport,
+      });
+      const sender = await ActorSystem.start({
+        name: 'bench',
+        node: 'sender',
+        logLevel: 'silent',
+        transport: server.transport,
+      });
+      host.spawn(Sink, { name: 'sink', mailbox: { capacity: 1_000_000 } });
+      const ref: ActorRef<SinkP> = { system: 'bench', path: 'sink' };
+      // raw nats.js: a publisher and a subscriber/responder connection.
+      const pub = await connect(opts);
+      const sub = await connect(opts);
+      sub.subscribe('raw.sink', {
+        callback: () => {
+          if (++seen === target) done?.();
+        },
+      });
+      sub.subscribe('raw.echo', {
+        callback: (_e, m) => {
+          m.respond(m.data);
+        },
+      });
+      await sub.flush();
+      await sender.ask(ref, 'echo', { p: PAYLOAD }, { timeout: 5000 });
+
+      const tell: number[] = [];
+      const rtell: number[] = [];
+      const seq: number[] = [];
+      const rseq: number[] = [];
+      const pipe: number[] = [];
+      const rpipe: number[] = [];
+      const body = { p: PAYLOAD };
+      for (let r = 0; r < ROUNDS; r++) {
+        tell.push(await troupeTell(sender, ref));
+        rtell.push(await rawTell(pub, 'raw.sink'));
+        seq.push(await troupeAskSeq(sender, ref));
+        rseq.push(await rawAskSeq(pub, 'raw.echo'));
+        pipe.push(await pipelined(() => sender.ask(ref, 'echo', body, { timeout: 10_000 })));
+        rpipe.push(await pipelined(() => pub.request('raw.echo', RAW, { timeout: 10_000 })));
+      }
+      await sender.shutdown();
+      await host.shutdown();
+      await pub.close();
+      await sub.close();
+      const row = (
+        name: string,
+        unit: string,
+        mine: number[],
+        peer: string,
+        theirs: number[],
+        notes: string,
+      ): BenchResult => {
+        const value = median(mine);
+        const peerValue = median(theirs);
+        return {
+          name,
+          unit,
+          value,
+          peer,
+          peerValue,
+          ratio: higherIsBetter(value, peerValue),
+          notes,
+        };
+      };
+      return [
+        row(
+          'nats.tell',
+          'msg/s',
+          tell,
+          'raw nats.js publish→subscribe',
+          rtell,
+          `${TELLS} tells, 128 B bodies, sender and actor on separate connections; troupe batches envelopes per subject per tick; median of ${ROUNDS}`,
+        ),
+        row(
+          'nats.ask.seq',
+          'asks/s',
+          seq,
+          'raw nats.js request/reply',
+          rseq,
+          `${SEQ_ASKS} sequential asks, 128 B; median of ${ROUNDS}`,
+        ),
+        row(
+          'nats.ask.1000',
+          'asks/s',
+          pipe,
+          'raw nats.js request, 1000 in flight',
+          rpipe,
+          `${PIPE_ASKS} asks with ${IN_FLIGHT} in flight, 128 B; median of ${ROUNDS}`,
+        ),
+      ];
+    } finally {
+      await stopAllNatsServers();
+    }
+  },
+};
+export default bench;
