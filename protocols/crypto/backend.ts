@@ -12,10 +12,22 @@ export interface CryptoBackend {
   /** RFC 5869 HKDF-SHA256. */
   hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   x25519PublicKey(privateKey: Uint8Array): Uint8Array;
+  /** A fresh X25519 key pair (the Noise GENERATE_KEYPAIR). */
+  x25519Generate(): KeyPair;
   /** X25519; throws InvalidPublicKeyError on a wrong length or a low-order point (all-zero result). */
   x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** ChaCha20-Poly1305 (RFC 8439), 12-byte nonce; returns ciphertext ‖ 16-byte tag. */
   chachaSeal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * The same sealing over the concatenation of `parts`, returned as pieces (ciphertext…, tag) so
+   * the transport can frame a record with a single copy.
+   */
+  chachaSealParts(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    ad: Uint8Array,
+    parts: readonly Uint8Array[],
+  ): Uint8Array[];
   /** Returns undefined when the tag does not verify: an expected event, not an exception. */
   chachaOpen(
     key: Uint8Array,
@@ -62,9 +74,9 @@ export const AEAD_TAG_LENGTH = 16;
 
 /** Makes a key pair from a private scalar, or from fresh randomness. */
 export function x25519KeyPair(backend: CryptoBackend, privateKey?: Uint8Array): KeyPair {
-  const priv = privateKey ?? backend.randomBytes(X25519_LENGTH);
-  if (priv.length !== X25519_LENGTH) {
-    throw new RangeError(`an X25519 private key is 32 bytes, got ${priv.length}`);
+  if (!privateKey) return backend.x25519Generate();
+  if (privateKey.length !== X25519_LENGTH) {
+    throw new RangeError(`an X25519 private key is 32 bytes, got ${privateKey.length}`);
   }
-  return { privateKey: priv, publicKey: backend.x25519PublicKey(priv) };
+  return { privateKey, publicKey: backend.x25519PublicKey(privateKey) };
 }

@@ -6,7 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { CryptoBackend } from './backend.ts';
 import { X25519_LENGTH } from './backend.ts';
-import { asBytes } from './bytes.ts';
+import { asBytes, concatBytes } from './bytes.ts';
 import { mlkem768 } from './kem.ts';
 import {
   checkX25519PublicKeyLength,
@@ -35,6 +35,10 @@ export const nobleBackend: CryptoBackend = {
     }
     return x25519.getPublicKey(privateKey);
   },
+  x25519Generate() {
+    const privateKey = randomBytes(X25519_LENGTH);
+    return { privateKey, publicKey: x25519.getPublicKey(privateKey) };
+  },
   x25519(privateKey, publicKey) {
     checkX25519PublicKeyLength(publicKey);
     let shared: Uint8Array;
@@ -47,6 +51,11 @@ export const nobleBackend: CryptoBackend = {
   },
   chachaSeal: (key, nonce, ad, plaintext) =>
     chacha20poly1305(key, nonce, asBytes(ad)).encrypt(asBytes(plaintext)),
+  chachaSealParts: (key, nonce, ad, parts) => [
+    chacha20poly1305(key, nonce, asBytes(ad)).encrypt(
+      parts.length === 1 ? asBytes(parts[0]!) : concatBytes(...parts),
+    ),
+  ],
   chachaOpen(key, nonce, ad, ciphertext) {
     try {
       return chacha20poly1305(key, nonce, asBytes(ad)).decrypt(asBytes(ciphertext));

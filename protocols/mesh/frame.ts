@@ -4,24 +4,57 @@ import { FrameTooLargeError } from './errors.ts';
 export const MAX_FRAME_LENGTH = 65535;
 export const FRAME_HEADER_LENGTH = 2;
 
-/** Frames several Noise messages into one buffer, ready for a single socket write. */
-export function encodeFrames(messages: readonly Uint8Array[]): Uint8Array {
+/**
+ * Frames several Noise messages into one buffer, ready for a single socket write. A message may
+ * be given as pieces (e.g. ciphertext and tag), which are joined here in the same copy.
+ */
+export function encodeFrames(
+  messages: readonly (Uint8Array | readonly Uint8Array[])[],
+): Uint8Array {
   let total = 0;
+  const lengths: number[] = [];
   for (const m of messages) {
-    if (m.length > MAX_FRAME_LENGTH) {
+    let n = 0;
+    if (m instanceof Uint8Array) n = m.length;
+    else for (const p of m) n += p.length;
+    if (n > MAX_FRAME_LENGTH) {
       throw new FrameTooLargeError(
-        `a Noise message is at most 65535 bytes, got ${m.length}: fragment the payload first`,
+        `a Noise message is at most 65535 bytes, got ${n}: fragment the payload first`,
       );
     }
-    total += FRAME_HEADER_LENGTH + m.length;
+    lengths.push(n);
+    total += FRAME_HEADER_LENGTH + n;
   }
   const out = new Uint8Array(total);
   let o = 0;
+  for (const [i, m] of messages.entries()) {
+    const n = lengths[i]!;
+    out[o] = n >>> 8;
+    out[o + 1] = n & 0xff;
+    o += FRAME_HEADER_LENGTH;
+    for (const p of m instanceof Uint8Array ? [m] : m) {
+      out.set(p, o);
+      o += p.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * The same wire bytes as encodeFrames, as an ordered list of buffers (length prefixes and
+ * pieces) for a corked, vectored socket write: no copy at all.
+ */
+export function framePieces(messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
   for (const m of messages) {
-    out[o] = m.length >>> 8;
-    out[o + 1] = m.length & 0xff;
-    out.set(m, o + FRAME_HEADER_LENGTH);
-    o += FRAME_HEADER_LENGTH + m.length;
+    let n = 0;
+    for (const p of m) n += p.length;
+    if (n > MAX_FRAME_LENGTH) {
+      throw new FrameTooLargeError(
+        `a Noise message is at most 65535 bytes, got ${n}: fragment the payload first`,
+      );
+    }
+    out.push(new Uint8Array([n >>> 8, n & 0xff]), ...m);
   }
   return out;
 }

@@ -29,7 +29,8 @@ export class Reassembler {
       );
     }
     if (!final) {
-      this.#parts.push(fragment.slice());
+      // Fragments are fresh plaintext buffers owned by the session: kept without a copy.
+      this.#parts.push(fragment);
       return undefined;
     }
     if (this.#parts.length === 0) {

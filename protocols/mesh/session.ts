@@ -11,7 +11,7 @@ import {
   SessionStateError,
   TransportDecryptError,
 } from './errors.ts';
-import { encodeFrames } from './frame.ts';
+import { encodeFrames, framePieces } from './frame.ts';
 import { MESH_PROLOGUE_LABEL, type MeshHandshakeResult } from './handshake.ts';
 import { INVITE_ID_LENGTH, type Invite, JOIN_PROOF_LENGTH, joinProof } from './invite.ts';
 import { DEFAULT_MAX_FRAME_BYTES, Reassembler } from './reassembler.ts';
@@ -73,6 +73,7 @@ interface Rehandshake {
 }
 
 const EMPTY = new Uint8Array(0);
+const TYPE_BYTES = Array.from({ length: 256 }, (_, i) => new Uint8Array([i]));
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8');
 
@@ -163,6 +164,14 @@ export class MeshSession {
    * write. A REKEY record is appended when the rekey policy says so.
    */
   sealFrame(frame: Uint8Array): Uint8Array {
+    return concatBytes(...this.sealFrameParts(frame));
+  }
+
+  /**
+   * sealFrame's wire bytes as an ordered list of buffers, for a corked (vectored) socket write
+   * that copies nothing. Write them all, in order, before sealing anything else.
+   */
+  sealFrameParts(frame: Uint8Array): Uint8Array[] {
     this.#usable('send a frame', ['open']);
     if (frame.length > this.#maxFrame) {
       throw new FrameTooLongError(
@@ -171,7 +180,7 @@ export class MeshSession {
       );
     }
     return this.#guard(() => {
-      const messages: Uint8Array[] = [];
+      const messages: Uint8Array[][] = [];
       let o = 0;
       do {
         const end = Math.min(o + MAX_RECORD_BODY, frame.length);
@@ -186,7 +195,7 @@ export class MeshSession {
       ) {
         messages.push(this.#sealRekey());
       }
-      return encodeFrames(messages);
+      return framePieces(messages);
     });
   }
 
@@ -435,19 +444,17 @@ export class MeshSession {
     this.#stats.rehandshakes++;
   }
 
-  #seal(type: number, body: Uint8Array): Uint8Array {
-    const plain = new Uint8Array(1 + body.length);
-    plain[0] = type;
-    plain.set(body, 1);
-    const sealed = this.#send.encryptWithAd(EMPTY, plain);
+  /** One sealed record, as pieces for encodeFrames (the type byte is never copied in front). */
+  #seal(type: number, body: Uint8Array): Uint8Array[] {
+    const sealed = this.#send.encryptWithAdParts(EMPTY, [TYPE_BYTES[type]!, body]);
     this.#stats.recordsSent++;
     this.#sinceRekeyMessages++;
-    this.#sinceRekeyBytes += sealed.length;
+    this.#sinceRekeyBytes += 1 + body.length + 16;
     this.#sinceHandshake++;
     return sealed;
   }
 
-  #sealRekey(): Uint8Array {
+  #sealRekey(): Uint8Array[] {
     const sealed = this.#seal(RecordType.rekey, EMPTY);
     this.#send.rekey();
     this.#sinceRekeyMessages = 0;

@@ -51,6 +51,13 @@ export class CipherState {
     return this.backend.chachaSeal(k, this.#nextNonce(), ad, plaintext);
   }
 
+  /** EncryptWithAd over the concatenation of `parts`, returned as pieces (saves a copy on the hot path). */
+  encryptWithAdParts(ad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[] {
+    if (!this.#k) return [...parts];
+    const k = this.#k;
+    return this.backend.chachaSealParts(k, this.#nextNonce(), ad, parts);
+  }
+
   /** Throws DecryptError on a bad tag and leaves `n` unchanged (§5.1). */
   decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     if (!this.#k) return ciphertext;

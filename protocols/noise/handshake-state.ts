@@ -249,7 +249,9 @@ export class HandshakeState {
     const o = this.#options;
     switch (token) {
       case 'e': {
-        this.#e = x25519KeyPair(this.#backend, o.ephemeralPrivateKey?.slice());
+        this.#e = o.ephemeralPrivateKey
+          ? x25519KeyPair(this.#backend, o.ephemeralPrivateKey.slice())
+          : this.#backend.x25519Generate();
         this.#ss.mixHash(this.#e.publicKey);
         return [this.#e.publicKey];
       }

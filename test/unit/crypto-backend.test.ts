@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type CryptoBackend,
+  concatBytes,
   fromHex,
   InvalidPublicKeyError,
   KemError,
@@ -51,6 +52,11 @@ describe('crypto backends: node:crypto and @noble give identical bytes', () => {
         (key, n12, n24, ad, pt) => {
           same((b) => b.chachaSeal(key, n12, ad, pt), toHex);
           same((b) => b.xchachaSeal(key, n24, ad, pt), toHex);
+          const parts = [pt.subarray(0, 1), pt.subarray(1)];
+          same((b) => concatBytes(...b.chachaSealParts(key, n12, ad, parts)), toHex);
+          expect(toHex(concatBytes(...nodeBackend.chachaSealParts(key, n12, ad, parts)))).toBe(
+            toHex(nodeBackend.chachaSeal(key, n12, ad, pt)),
+          );
           const c = nodeBackend.chachaSeal(key, n12, ad, pt);
           const x = nobleBackend.xchachaSeal(key, n24, ad, pt);
           for (const b of backends) {

@@ -62,7 +62,9 @@ export class Link implements AsyncIterable<Uint8Array> {
   #resolveReady!: (l: Link) => void;
   #rejectReady!: (e: Error) => void;
   readonly #timers = new Map<TimerName, NodeJS.Timeout>();
-  #frameTimerMark = -1;
+  #frameMark = -1;
+  #frameStarted = 0;
+  #lastActivity = 0;
   #drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #rehandshakeWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #joinedWith: InviteRecord | null = null;
@@ -174,16 +176,20 @@ export class Link implements AsyncIterable<Uint8Array> {
   send(frame: Uint8Array): Promise<void> {
     if (this.#phase !== 'open') return Promise.reject(this.#closedError('send'));
     const session = this.#session!;
-    let bytes: Uint8Array;
+    let parts: Uint8Array[];
     try {
-      bytes = session.sealFrame(frame);
+      parts = session.sealFrameParts(frame);
     } catch (error) {
       // An oversized frame is the caller's mistake and leaves the link usable.
       if (error instanceof FrameTooLongError) return Promise.reject(error);
       this.#fail(error);
       return Promise.reject(error);
     }
-    const flushed = this.#socket.write(bytes);
+    // Corked: the pieces leave in one vectored write, and nothing is copied in JS.
+    this.#socket.cork();
+    let flushed = true;
+    for (const p of parts) flushed = this.#socket.write(p);
+    this.#socket.uncork();
     if (session.rehandshakeDue) this.#startRehandshake();
     if (flushed) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -392,40 +398,55 @@ export class Link implements AsyncIterable<Uint8Array> {
     this.#socket.write(bytes);
   }
 
+  /**
+   * The deadline of the partial frame in progress. One timer serves many frames: progress only
+   * records when the current partial frame began; the timer re-arms for whatever time remains.
+   */
   #armFrameTimer(): void {
     const ms = this.#options.frameTimeoutMs ?? LINK_DEFAULTS.frameTimeoutMs;
     if (ms <= 0 || this.#reason) return;
     if (this.#decoder.pendingBytes === 0) {
-      this.#clear('frame');
+      this.#frameMark = -1;
       return;
     }
-    // Keep the deadline of the frame in progress; restart it only when a new frame began.
-    if (this.#timers.has('frame') && this.#frameTimerMark === this.#decoder.framesCompleted) return;
-    this.#frameTimerMark = this.#decoder.framesCompleted;
-    this.#timer(
-      'frame',
-      () =>
-        this.#fail(
-          new FrameTimeoutError(
-            `a frame started arriving but was not complete within ${ms} ms ` +
-              `(${this.#decoder.pendingBytes} bytes held): slow-trickle or stalled peer`,
-          ),
-        ),
-      ms,
+    if (this.#frameMark !== this.#decoder.framesCompleted) {
+      this.#frameMark = this.#decoder.framesCompleted;
+      this.#frameStarted = performance.now();
+    }
+    if (!this.#timers.has('frame')) this.#timer('frame', () => this.#checkFrameDeadline(ms), ms);
+  }
+
+  #checkFrameDeadline(ms: number): void {
+    if (this.#reason || this.#frameMark === -1) return;
+    const elapsed = performance.now() - this.#frameStarted;
+    if (elapsed < ms) {
+      this.#timer('frame', () => this.#checkFrameDeadline(ms), ms - elapsed);
+      return;
+    }
+    this.#fail(
+      new FrameTimeoutError(
+        `a frame started arriving but was not complete within ${ms} ms ` +
+          `(${this.#decoder.pendingBytes} bytes held): slow-trickle or stalled peer`,
+      ),
     );
   }
 
+  /** Notes activity; one timer checks it, so a busy link does not reset a timer per chunk. */
   #armIdle(): void {
     const ms = this.#options.idleTimeoutMs ?? LINK_DEFAULTS.idleTimeoutMs;
     if (ms <= 0 || this.#reason) return;
-    this.#timer(
-      'idle',
-      () =>
-        this.#fail(
-          new IdleTimeoutError(`nothing arrived for ${ms} ms: the peer is gone or stalled`),
-        ),
-      ms,
-    );
+    this.#lastActivity = performance.now();
+    if (!this.#timers.has('idle')) this.#timer('idle', () => this.#checkIdle(ms), ms);
+  }
+
+  #checkIdle(ms: number): void {
+    if (this.#reason) return;
+    const quiet = performance.now() - this.#lastActivity;
+    if (quiet < ms) {
+      this.#timer('idle', () => this.#checkIdle(ms), ms - quiet);
+      return;
+    }
+    this.#fail(new IdleTimeoutError(`nothing arrived for ${ms} ms: the peer is gone or stalled`));
   }
 
   #pressure(paused: boolean): void {
