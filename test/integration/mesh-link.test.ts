@@ -255,18 +255,20 @@ describe('mesh link over loopback TCP', () => {
     expect(reason.by === 'error' && reason.error).toBeInstanceOf(FrameTimeoutError);
   });
 
-  it('an EOF without a close record is reported as UnexpectedEofError (truncation)', async () => {
+  it('an EOF without a close record, inside a length field or a body, is UnexpectedEofError', async () => {
     const server = await serve((s) => acceptLink(s, acceptOpts()));
     cleanups.push(server.close);
-    const { socket, session } = await handDial(server.port, {
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    const link = await within(server.next(), 3000);
-    const frame = session.sealFrame(new Uint8Array(100));
-    socket.end(frame.subarray(0, 50)); // half a frame, then EOF
-    const reason = await within(link.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(UnexpectedEofError);
+    for (const cut of [1, 50]) {
+      const { socket, session } = await handDial(server.port, {
+        staticKey: A,
+        expectedRemote: B.publicKey,
+      });
+      const link = await within(server.next(), 3000);
+      const frame = session.sealFrame(new Uint8Array(100));
+      socket.end(frame.subarray(0, cut)); // EOF mid-frame
+      const reason = await within(link.closed, 3000);
+      expect(reason.by === 'error' && reason.error).toBeInstanceOf(UnexpectedEofError);
+    }
   });
 
   it('a duplicated transport frame closes the link (TransportDecryptError)', async () => {
