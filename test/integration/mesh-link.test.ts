@@ -117,6 +117,24 @@ describe('mesh link over loopback TCP', () => {
     expect(got).toEqual([7, 70_000]);
   });
 
+  it('a consumer that stops reading pushes back on the sender (no unbounded buffering)', async () => {
+    const { dialer, listener } = await linkPair({ highWaterFrames: 4 });
+    const total = 400; // 26 MB: more than loopback socket buffers hold
+    let resolved = 0;
+    const sends = Array.from({ length: total }, (_, i) =>
+      dialer.send(new Uint8Array(65536).fill(i & 0xff)).then(() => resolved++),
+    );
+    await sleep(300);
+    expect(resolved).toBeLessThan(total);
+    let n = 0;
+    for await (const f of listener) {
+      expect(f[0]).toBe(n & 0xff);
+      if (++n === total) break;
+    }
+    await within(Promise.all(sends), 5000, 'all sends');
+    expect(resolved).toBe(total);
+  });
+
   it('rekeys every N records and re-handshakes on demand and on a timer, losing nothing', async () => {
     const { dialer, listener } = await linkPair(
       { rekeyAfterMessages: 5 },

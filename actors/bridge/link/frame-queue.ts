@@ -52,9 +52,11 @@ export class FrameQueue implements AsyncIterableIterator<Uint8Array> {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
+  /**
+   * Breaking out of a `for await` loop ends that loop only: unread frames stay queued for the
+   * next loop over the link (and keep the socket paused while the queue is full).
+   */
   return(): Promise<IteratorResult<Uint8Array>> {
-    this.#items = [];
-    this.onPressure(false);
     return Promise.resolve({ value: undefined, done: true });
   }
 
