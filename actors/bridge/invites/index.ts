@@ -1,0 +1,1 @@
+export { FileInviteBook, InviteStoreError } from './file-invite-book.ts';
