@@ -114,6 +114,7 @@ const bench: Bench = {
         transport: server.transport,
       });
       host.spawn(Sink, { name: 'sink', mailbox: { capacity: 1_000_000 } });
+      await host.flush();
       const ref: ActorRef<SinkP> = { system: 'bench', path: 'sink' };
       // raw nats.js: a publisher and a subscriber/responder connection.
       const pub = await connect(opts);

@@ -95,3 +95,36 @@ export function actorSubject(system: string, path: string): string {
 export function shardSubject(system: string, type: string): string {
   return `troupe.${system}.t.${type}`;
 }
+
+/**
+ * Where a message for `to` is published by a node of system `local`: the target's own
+ * subject in the same system, else the mesh subject the local bridge consumes and carries
+ * to the site that runs `to.system` (`troupe.<local>.mesh.<site>.a.<path…>` or `.t.<type>`).
+ */
+export function routeSubject(local: string, to: Ref): string {
+  if (to.system === local) {
+    return isShardRef(to) ? shardSubject(local, to.shard) : actorSubject(local, to.path);
+  }
+  const tail = isShardRef(to) ? `t.${to.shard}` : `a.${to.path.replaceAll('/', '.')}`;
+  return `troupe.${local}.mesh.${to.system}.${tail}`;
+}
+
+/** The wildcard a bridge subscribes to for traffic bound to `site`. */
+export function meshSubject(local: string, site: string): string {
+  return `troupe.${local}.mesh.${site}.>`;
+}
+
+/**
+ * The `from` of a message that leaves its system names the system too (`site:path`), so the
+ * receiver's ctx.sender is a ref it can answer. Paths cannot contain `:`.
+ */
+export function qualifiedFrom(system: string, path: string): string {
+  return `${system}:${path}`;
+}
+
+export function senderRef(localSystem: string, from: string): ActorRef {
+  const i = from.indexOf(':');
+  return i < 0
+    ? { system: localSystem, path: from }
+    : { system: from.slice(0, i), path: from.slice(i + 1) };
+}

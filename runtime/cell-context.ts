@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ActorRef, Ref } from './address.ts';
+import { type ActorRef, type Ref, senderRef } from './address.ts';
 import type { Cell } from './cell.ts';
 import type {
   ActorContext,
@@ -42,6 +42,12 @@ export interface ContextHost {
   watchFrom(from: Cell, ref: ActorRef): void;
   unwatchFrom(from: Cell, ref: ActorRef): void;
   loggerFor(cell: Cell): Logger;
+  auditFrom(
+    cell: Cell,
+    parent: Letter | null,
+    kind: string,
+    data: Record<string, unknown> | undefined,
+  ): void;
   timersFor(cell: Cell): Timers;
 }
 
@@ -66,7 +72,7 @@ abstract class BaseContext implements ActorContext {
   }
   get sender(): ActorRef | null {
     const from = this.current()?.from;
-    return from ? { system: this.cell.host.name, path: from } : null;
+    return from ? senderRef(this.cell.host.name, from) : null;
   }
   get deadline(): number {
     return this.current()?.deadline ?? 0;
@@ -103,6 +109,10 @@ abstract class BaseContext implements ActorContext {
 
   watch(ref: ActorRef): void {
     this.host.watchFrom(this.cell, ref);
+  }
+
+  audit(kind: string, data?: Record<string, unknown>): void {
+    this.host.auditFrom(this.cell, this.current(), kind, data);
   }
 
   unwatch(ref: ActorRef): void {

@@ -75,6 +75,11 @@ export interface ActorContext extends Sender {
   readonly traceparent: string | null;
   readonly log: Logger;
   readonly timers: Timers;
+  /**
+   * Record an audit event (`kind` like `model.call`, `tool.call`, `decision`): it reaches the
+   * ledger with this actor's path, node and trace. Bodies belong in `data` only by choice.
+   */
+  audit(kind: string, data?: Record<string, unknown>): void;
   spawn<S, A, P extends Protocol>(def: SpawnableDef<S, A, P>, opts?: SpawnOptions<A>): ActorRef<P>;
   /** Stop a child (or this actor, with no argument). */
   stop(ref?: ActorRef): Promise<void>;

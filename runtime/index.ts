@@ -3,12 +3,17 @@ export {
   actorRef,
   actorSubject,
   isShardRef,
+  meshSubject,
   parseRef,
+  qualifiedFrom,
   type Ref,
+  routeSubject,
   type ShardRef,
+  senderRef,
   shardRef,
   shardSubject,
 } from './address.ts';
+export { type AuditEvent, type AuditSink, MemoryAuditSink } from './audit.ts';
 export type {
   ActorContext,
   AskContext,

@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { NatsConnection } from '@nats-io/transport-node';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import { decodeBody, type Envelope, Kind } from '../protocols/envelope/index.ts';
-import { type ActorRef, assertToken, isShardRef, parseRef, type Ref, targetOf } from './address.ts';
+import {
+  type ActorRef,
+  assertToken,
+  isShardRef,
+  parseRef,
+  qualifiedFrom,
+  type Ref,
+  targetOf,
+} from './address.ts';
+import { AuditData, AuditKind, type AuditSink, MemoryAuditSink } from './audit.ts';
 import { Cell, type CellHost, type CellOptions } from './cell.ts';
 import type { ContextHost } from './cell-context.ts';
 import type {
@@ -59,6 +69,8 @@ export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>,
   transport?: TransportOptions;
   /** A pino logger to use instead of the system's own. */
   logger?: Logger;
+  /** Where audit events go; by default the most recent are kept in memory. */
+  audit?: AuditSink;
 }
 
 const RootDef = defineActor({ type: 'root', state: () => null, handle: {} });
@@ -135,6 +147,9 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   private readonly actorLoggers = new WeakMap<Cell, Logger>();
   private readonly actorTimers = new WeakMap<Cell, Timers>();
   private transport: Transport;
+  private auditSink: AuditSink = new MemoryAuditSink();
+  private auditCounter = 0;
+  private readonly auditPrefix = randomBytes(6).toString('hex');
   private nameCounter = 0;
   private corrCounter = 0;
   private active = 0;
@@ -158,7 +173,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   /** Start a system. Without a transport it runs embedded, with no broker. */
   static async start(options: SystemOptions): Promise<ActorSystem> {
-    const { logger, ...rest } = (options ?? {}) as SystemOptions;
+    const { logger, audit, ...rest } = (options ?? {}) as SystemOptions;
     const parsed = SystemOptionsSchema.safeParse(rest);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -167,6 +182,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       );
     }
     const sys = new ActorSystem(parsed.data, logger);
+    if (audit !== undefined) sys.auditSink = audit;
     const t = parsed.data.transport;
     if (t && t.kind === 'nats') sys.transport = natsTransport(t);
     await sys.transport.start(sys);
@@ -177,6 +193,15 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   get transportKind(): 'memory' | 'nats' {
     return this.transport.kind;
+  }
+
+  /**
+   * Wait until everything sent so far, and every actor spawned so far, has reached the
+   * broker. NATS orders one connection's traffic, so a node that learns of an actor from a
+   * message sent after its spawn can always reach it; a node told out of band needs this.
+   */
+  flush(): Promise<void> {
+    return this.transport.flush();
   }
 
   /** The ref of a local actor, if one lives at `path`. */
@@ -325,10 +350,12 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     if (typeof to !== 'object' || to === null)
       throw new InvalidArgument('target must be an actor ref');
     if (to.system !== this.name) {
-      if (typeof to.system !== 'string') parseRef(to);
-      throw new InvalidArgument(
-        `ref ${targetOf(to)} belongs to system ${to.system}, not ${this.name}; cross-site messages go through the mesh bridge`,
-      );
+      parseRef(to);
+      if (!this.transport.remote) {
+        throw new InvalidArgument(
+          `ref ${targetOf(to)} belongs to system ${to.system}, not ${this.name}: another site is reached through NATS and the mesh bridge`,
+        );
+      }
     }
     if (typeof type !== 'string' || type.length === 0) {
       throw new InvalidArgument(`message type must be a non-empty string (got ${String(type)})`);
@@ -365,7 +392,11 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       return;
     }
     if (this.transport.remote) {
-      this.transport.send(to, Kind.tell, type, body, fromPath, null, 0, trace, 0);
+      const f =
+        fromPath !== null && to.system !== this.name
+          ? qualifiedFrom(this.name, fromPath)
+          : fromPath;
+      this.transport.send(to, Kind.tell, type, body, f, null, 0, trace, 0);
       return;
     }
     this.deadLetter(
@@ -409,8 +440,12 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       );
     } else if (this.transport.remote) {
       this.wheel.trackRemote(pending);
+      const f =
+        fromPath !== null && to.system !== this.name
+          ? qualifiedFrom(this.name, fromPath)
+          : fromPath;
       try {
-        this.transport.send(to, Kind.ask, type, body, fromPath, corr, deadline, trace, 0);
+        this.transport.send(to, Kind.ask, type, body, f, corr, deadline, trace, 0);
       } catch (err) {
         pending.reject(err as Error);
       }
@@ -422,6 +457,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   /** The local cell a ref resolves to, if any. Sharded types go through the broker when there is one. */
   private localTarget(to: Ref): Cell | undefined {
+    if (to.system !== this.name) return undefined;
     if (isShardRef(to)) {
       if (this.transport.remote) return undefined;
       return this.pickShard(to.shard);
@@ -728,12 +764,72 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     await race(stopAll(), remaining());
     this.wheel.rejectAll((p) => new Stopped(p.target, 'not answered: system shut down'));
     this.state = 'down';
+    try {
+      await this.auditSink.flush();
+    } catch (err) {
+      this.log.error({ err }, 'audit sink did not flush at shutdown');
+    }
     await this.transport.close();
     this.log.debug('system shut down');
   }
 
   private assertRunning(): void {
     if (this.state !== 'running') throw new Stopped(this.name, 'system is shutting down');
+  }
+
+  // ---- audit ------------------------------------------------------------------------------
+
+  /** The sink audit events go to (the ledger's, once one is attached). */
+  get auditLog(): AuditSink {
+    return this.auditSink;
+  }
+
+  /** Swap the audit sink, e.g. when the ledger actor starts; returns the previous one. */
+  setAuditSink(sink: AuditSink): AuditSink {
+    const prev = this.auditSink;
+    this.auditSink = sink;
+    return prev;
+  }
+
+  /** Record an audit event on behalf of `actor` (default: the runtime itself). */
+  audit(
+    kind: string,
+    data?: Record<string, unknown>,
+    actor = 'sys/runtime',
+    trace: string | null = null,
+  ): void {
+    const k = AuditKind.safeParse(kind);
+    if (!k.success)
+      throw new InvalidArgument(
+        `audit kind ${JSON.stringify(kind)}: ${k.error.issues[0]!.message}`,
+      );
+    if (data !== undefined && !AuditData.safeParse(data).success) {
+      throw new InvalidArgument('audit data must be a plain object');
+    }
+    this.auditSink.emit({
+      id: `${this.auditPrefix}-${++this.auditCounter}`,
+      kind,
+      system: this.name,
+      node: this.node,
+      actor,
+      at: Date.now(),
+      trace,
+      data: data ?? {},
+    });
+  }
+
+  auditFrom(
+    cell: Cell,
+    parent: Letter | null,
+    kind: string,
+    data: Record<string, unknown> | undefined,
+  ): void {
+    this.audit(kind, data, cell.path, parent?.trace ?? null);
+  }
+
+  /** The NATS connection under the transport, for built-in actors (bridge, ledger); undefined when embedded. */
+  get nats(): NatsConnection | undefined {
+    return this.transport.connection;
   }
 
   // ---- events, dead letters, logging ----------------------------------------------------

@@ -36,6 +36,7 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   };
   try {
     await troupe.setup(system);
+    await system.flush();
     out(`troupe up: system ${system.name} on ${where}, node ${system.node}`);
     if (troupe.run) await troupe.run(system);
   } catch (err) {

@@ -17,7 +17,7 @@ import {
   MsgpackWriter,
   writeEnvelope,
 } from '../../protocols/envelope/index.ts';
-import { actorSubject, isShardRef, type Ref, shardSubject } from '../address.ts';
+import { actorSubject, isShardRef, type Ref, routeSubject, shardSubject } from '../address.ts';
 import {
   InvalidArgument,
   PayloadTooLarge,
@@ -198,9 +198,7 @@ export class NatsTransport implements Transport {
     trace: string | null,
     hops: number,
   ): void {
-    const subject = isShardRef(to)
-      ? shardSubject(to.system, to.shard)
-      : actorSubject(to.system, to.path);
+    const subject = routeSubject(this.host.name, to);
     const target = isShardRef(to) ? `@${to.shard}` : to.path;
     // An ask that leaves the process always carries a trace (a root ask starts one here);
     // a tell carries the trace it was sent under, if any: starting one per event costs ~10%.
@@ -276,10 +274,10 @@ export class NatsTransport implements Transport {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    void Promise.resolve().then(() => this.flush());
+    void Promise.resolve().then(() => this.flush0());
   }
 
-  private flush(): void {
+  private flush0(): void {
     this.flushScheduled = false;
     const batches = this.batches;
     if (batches.size === 0) return;
@@ -449,10 +447,19 @@ export class NatsTransport implements Transport {
     }
   }
 
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
+  async flush(): Promise<void> {
+    this.flush0();
+    if (!this.nc.isClosed()) await this.nc.flush();
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.flush();
+    this.flush0();
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.nc.isClosed()) return;
     try {

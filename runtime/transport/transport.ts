@@ -1,3 +1,4 @@
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Envelope } from '../../protocols/envelope/index.ts';
 import type { Ref } from '../address.ts';
@@ -24,6 +25,8 @@ export interface Transport {
   readonly remote: boolean;
   /** Largest encoded envelope accepted, from the server's max_payload. */
   readonly maxPayload: number;
+  /** The broker connection, for built-in actors that need the broker itself (bridge, ledger). */
+  readonly connection?: NatsConnection;
   start(host: TransportHost): Promise<void>;
   /** A local actor can now be addressed from other processes (and, if sharded, by type). */
   expose(path: string, shardType: string | null): void;
@@ -45,6 +48,11 @@ export interface Transport {
   ): void;
   /** Publish a lifecycle event on `troupe.<sys>.evt.<node>.<kind>`. */
   publishEvent(e: RuntimeEvent): void;
+  /**
+   * Send what is queued and wait until the broker has it, including subscriptions of newly
+   * spawned actors: after this resolves, other nodes can reach them.
+   */
+  flush(): Promise<void>;
   /** Flush what is queued, then disconnect. */
   close(): Promise<void>;
 }
@@ -62,6 +70,7 @@ export function memoryTransport(): Transport {
       throw new Error('memory transport has no remote actors');
     },
     publishEvent() {},
+    async flush() {},
     async close() {},
   };
 }

@@ -45,6 +45,7 @@ describe('over NATS', () => {
     const a = await node('a');
     const b = await node('b');
     a.spawn(Recorder, { name: 'rec' });
+    await a.flush();
     const rec: ActorRef<RecorderP> = { system: 'it', path: 'rec' };
     for (let i = 0; i < 2000; i++) {
       b.tell(rec, 'note', { seq: i });
@@ -74,6 +75,7 @@ describe('over NATS', () => {
     const a = await node('a');
     const b = await node('b');
     a.spawn(Recorder, { name: 'rec' });
+    await a.flush();
     const err = await b
       .ask({ system: 'it', path: 'rec' } as ActorRef<RecorderP>, 'echo', { text: 7 } as never, {
         timeout: 2000,
@@ -88,6 +90,7 @@ describe('over NATS', () => {
     c.spawn(Hop, { name: 'h3', args: null });
     b.spawn(Hop, { name: 'h2', args: 'h3' });
     a.spawn(Hop, { name: 'h1', args: 'h2' });
+    await Promise.all([a.flush(), b.flush(), c.flush()]);
     const client = await node('client');
     const h1: ActorRef<NonNullable<(typeof Hop)['__protocol']>> = { system: 'it', path: 'h1' };
     const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -109,6 +112,7 @@ describe('over NATS', () => {
     const a = await node('a', small);
     const b = await node('b', small);
     a.spawn(Recorder, { name: 'rec' });
+    await a.flush();
     const rec: ActorRef<RecorderP> = { system: 'it', path: 'rec' };
     expect(() => b.tell(rec, 'big', { data: 'x'.repeat(5000) })).toThrow(PayloadTooLarge);
     const err = await b
@@ -139,6 +143,7 @@ describe('over NATS', () => {
     const b = await node('b');
     const target = a.spawn(Recorder, { name: 'target' });
     const w = b.spawn(Watcher, { name: 'w' });
+    await a.flush();
     b.tell(w, 'watch', { path: 'target' });
     b.tell(w, 'watch', { path: 'missing' });
     await sleep(200);
@@ -188,6 +193,7 @@ describe('broker restart', () => {
     const a = await node('a', srv);
     const b = await node('b', srv);
     a.spawn(Recorder, { name: 'rec' });
+    await a.flush();
     const rec: ActorRef<RecorderP> = { system: 'it', path: 'rec' };
     let seq = 0;
     let sending = true;

@@ -16,6 +16,7 @@ const sys = await ActorSystem.start({
   transport: { kind: 'nats', servers, user, pass },
 });
 sys.spawn(Worker, { name, shard: true });
+await sys.flush();
 process.stdout.write('ready\n');
 const stop = async () => {
   await sys.shutdown({ timeoutMs: 2000 });
