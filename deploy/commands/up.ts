@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
@@ -13,15 +14,14 @@ export interface UpOptions extends Overrides {
 /** `troupe up <module.ts>`: start a system, let the module spawn its actors, serve. */
 export async function up(o: UpOptions, out: (line: string) => void): Promise<number> {
   const file = resolve(o.module);
+  if (!existsSync(file)) throw new InvalidArgument(`module ${o.module} not found`);
   let mod: unknown;
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((cause as Error).message).includes(file)) {
-      throw new InvalidArgument(`module ${o.module} not found`);
-    }
-    throw new InvalidArgument(`cannot load ${o.module}: ${(cause as Error).message}`);
+    throw new InvalidArgument(
+      `cannot load ${o.module}: ${(cause as Error).message.split('\n')[0]}`,
+    );
   }
   const troupe = troupeOf(mod, o.module);
   const cfg = await loadConfig(o);
