@@ -14,7 +14,7 @@ import {
   targetOf,
 } from './address.ts';
 import { AuditData, AuditKind, type AuditSink, MemoryAuditSink } from './audit.ts';
-import { Cell, type CellHost, type CellOptions } from './cell.ts';
+import { Cell, type CellHost, type CellOptions, type FailurePhase } from './cell.ts';
 import type { ContextHost } from './cell-context.ts';
 import type {
   AskOptions,
@@ -29,6 +29,7 @@ import { DEAD_LETTERS_PATH, type DeadLetter, DeadLetters } from './dead-letters.
 import { type ActorDef, defineActor } from './define-actor.ts';
 import {
   fromWireError,
+  Hung,
   InvalidArgument,
   NoSuchActor,
   Stopped,
@@ -39,11 +40,22 @@ import type { EventListener, RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
 import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
+import { isSupervisorDef, type NormalizedChildSpec } from './supervision/child-spec.ts';
+import { defaultDirective } from './supervision/default-directive.ts';
+import { type SupervisionMsg, SYS_SUPERVISION } from './supervision/supervision-host.ts';
+import { type SupervisorState, superviseIn } from './supervision/supervisor.ts';
 import { CellTimers } from './timers.ts';
 import { childTraceparent, isTraceparent, newTraceparent, traceIdOf } from './trace.ts';
 import { natsTransport } from './transport/nats.ts';
 import { NatsOptionsSchema } from './transport/nats-options.ts';
 import { memoryTransport, type Transport, type TransportHost } from './transport/transport.ts';
+import {
+  MISSED_BEATS,
+  scanInterval,
+  type WatchdogArgs,
+  type WatchdogDef,
+  type WatchdogPort,
+} from './watchdog-port.ts';
 
 const TransportOptionsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('memory') }).strict(),
@@ -71,6 +83,8 @@ export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>,
   logger?: Logger;
   /** Where audit events go; by default the most recent are kept in memory. */
   audit?: AuditSink;
+  /** The watchdog actor for handler limits and heartbeats (default: ActorSystem.defaultWatchdog). */
+  watchdog?: WatchdogDef;
 }
 
 const RootDef = defineActor({ type: 'root', state: () => null, handle: {} });
@@ -147,6 +161,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   private readonly actorLoggers = new WeakMap<Cell, Logger>();
   private readonly actorTimers = new WeakMap<Cell, Timers>();
   private transport: Transport;
+  private watchdogDef: WatchdogDef | null = null;
   private auditSink: AuditSink = new MemoryAuditSink();
   private auditCounter = 0;
   private readonly auditPrefix = randomBytes(6).toString('hex');
@@ -173,7 +188,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   /** Start a system. Without a transport it runs embedded, with no broker. */
   static async start(options: SystemOptions): Promise<ActorSystem> {
-    const { logger, audit, ...rest } = (options ?? {}) as SystemOptions;
+    const { logger, audit, watchdog, ...rest } = (options ?? {}) as SystemOptions;
     const parsed = SystemOptionsSchema.safeParse(rest);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -183,6 +198,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     }
     const sys = new ActorSystem(parsed.data, logger);
     if (audit !== undefined) sys.auditSink = audit;
+    if (watchdog !== undefined) sys.watchdogDef = watchdog;
     const t = parsed.data.transport;
     if (t && t.kind === 'nats') sys.transport = natsTransport(t);
     await sys.transport.start(sys);
@@ -265,7 +281,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
           `mailbox overflow must be fail, dropOldest or dropNewest (got ${String(overflow)})`,
         );
       }
-      cellOpts = { capacity, overflow, shard: opts.shard === true };
+      cellOpts = { capacity, overflow, shard: opts.shard === true, child: null };
     }
     return this.spawnAt(parent, def, name, opts?.args, cellOpts, false).ref;
   }
@@ -588,11 +604,19 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     if (!cell) throw new NoSuchActor(r.path);
     if (cell.path.startsWith('sys/'))
       throw new InvalidArgument(`${cell.path} belongs to the runtime`);
+    const parent = cell.parent;
+    if (parent !== null && isSupervisorDef(parent.def) && !parent.stopped) {
+      // A supervised child is stopped through its supervisor (OTP terminate_child), or it
+      // would simply be restarted.
+      const id = cell.path.slice(cell.path.lastIndexOf('/') + 1);
+      await this.ask(parent.ref, 'terminateChild', { id }, { timeout: this.stopTimeoutMs + 5_000 });
+      return;
+    }
     await cell.stop('stopped');
   }
 
   stopFrom(from: Cell, ref?: ActorRef): Promise<void> {
-    if (ref === undefined || ref.path === from.path) return from.stop('stopped itself');
+    if (ref === undefined || ref.path === from.path) return from.stopSelf();
     const cell = this.cells.get(ref.path);
     if (!cell) return Promise.reject(new NoSuchActor(ref.path));
     if (cell.parent !== from) {
@@ -689,6 +713,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   }
 
   unregister(cell: Cell): void {
+    this.watchedCells.delete(cell);
     if (this.cells.get(cell.path) === cell) this.cells.delete(cell.path);
     cell.parent?.removeChild(cell);
     const shard = cell.opts?.shard === true;
@@ -706,20 +731,132 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     if (this.transport.remote) this.transport.unexpose(cell.path, shard ? cell.def.type : null);
   }
 
-  onFailure(cell: Cell, error: unknown): void {
-    const reason = error instanceof Error ? error.message : String(error);
-    cell.context();
+  onFailure(cell: Cell, reason: string, error: unknown, phase: FailurePhase): void {
+    const hung = error instanceof Hung;
     this.log.error(
-      { actor: cell.path, err: error, trace_id: traceIdOf(cell.ctx?.letter?.trace ?? null) },
-      'handler failed',
+      { actor: cell.path, err: error, phase, trace_id: traceIdOf(cell.ctx?.letter?.trace ?? null) },
+      hung ? 'actor hung' : phase === 'start' ? 'start failed' : 'handler failed',
     );
-    this.emit({ kind: 'failed', path: cell.path, reason, at: Date.now() });
-    if (cell.ctx?.letter?.type === '$start') {
-      // A failing start would fail again at once: stop instead of looping.
-      void cell.stop(`start failed: ${reason}`);
+    const at = Date.now();
+    if (hung) this.emit({ kind: 'hung', path: cell.path, reason, at });
+    this.emit({ kind: 'crashed', path: cell.path, reason, at });
+    cell.suspend(reason);
+    this.tellParent(cell, { t: 'exit', child: cell, reason, abnormal: true, phase });
+  }
+
+  onSelfStop(cell: Cell, reason: string): void {
+    this.exited(cell, reason);
+  }
+
+  exited(cell: Cell, reason: string): void {
+    this.tellParent(cell, { t: 'exit', child: cell, reason, abnormal: false, phase: 'exit' });
+  }
+
+  escalate(cell: Cell, reason: string): void {
+    if (cell === this.root || cell.stopped) return;
+    this.onFailure(cell, reason, new Error(reason), 'message');
+  }
+
+  private tellParent(cell: Cell, m: SupervisionMsg): void {
+    const parent = cell.parent ?? this.root;
+    if (parent.stopped || this.state === 'down') return;
+    parent.enqueueSystem(new Letter(LetterKind.system, SYS_SUPERVISION, m, null, null, 0, null, 0));
+  }
+
+  supervise(cell: Cell, msg: unknown): Promise<unknown> | undefined {
+    const m = msg as SupervisionMsg;
+    const run = isSupervisorDef(cell.def)
+      ? superviseIn(cell, cell.state as SupervisorState, m)
+      : defaultDirective(cell, m);
+    return run?.catch((err: unknown) => {
+      this.log.error({ actor: cell.path, err }, 'supervision failed');
+    });
+  }
+
+  get rootCell(): Cell {
+    return this.root;
+  }
+
+  // ---- watchdog ---------------------------------------------------------------------------
+
+  /** The watchdog every system uses unless told otherwise (actors/watchdog sets it). */
+  static defaultWatchdog: WatchdogDef | null = null;
+  private readonly watchedCells = new Set<Cell>();
+  private watchdogWarned = false;
+
+  /** Put a cell with handler-time or heartbeat limits under the watchdog. */
+  private watchCell(cell: Cell): void {
+    this.watchedCells.add(cell);
+    const c = cell.child!;
+    const limits = [...this.watchedCells].flatMap((w) => {
+      const s = w.child;
+      return s
+        ? [s.maxHandlerMs, s.heartbeatMs === null ? null : s.heartbeatMs * MISSED_BEATS]
+        : [];
+    });
+    const intervalMs = scanInterval(limits.filter((x): x is number => x !== null));
+    const wd = this.cells.get('sys/watchdog');
+    if (wd !== undefined && !wd.stopped) {
+      wd.deliver(
+        new Letter(LetterKind.tell, 'configure', { intervalMs }, null, null, 0, null, 0),
+        false,
+      );
       return;
     }
-    cell.restart();
+    const def = this.watchdogDef ?? ActorSystem.defaultWatchdog;
+    if (def === null) {
+      if (!this.watchdogWarned) {
+        this.watchdogWarned = true;
+        this.log.warn(
+          { actor: cell.path, maxHandlerMs: c.maxHandlerMs, heartbeatMs: c.heartbeatMs },
+          'no watchdog configured: handler limits are not enforced',
+        );
+      }
+      return;
+    }
+    const port: WatchdogPort = {
+      watched: () =>
+        [...this.watchedCells].map((w) => ({
+          path: w.path,
+          handlerStartedAt: w.handlerStartedAt,
+          lastBeat: w.lastBeat,
+          maxHandlerMs: w.child?.maxHandlerMs ?? null,
+          heartbeatMs: w.child?.heartbeatMs ?? null,
+        })),
+      markHung: (path, reason) => {
+        const w = this.cells.get(path);
+        if (w !== undefined && this.watchedCells.has(w)) w.hang(reason);
+      },
+    };
+    this.spawnAt(
+      this.root,
+      def as ActorDef,
+      'watchdog',
+      { port, intervalMs } satisfies WatchdogArgs,
+      null,
+      true,
+    );
+  }
+
+  /** Spawn a supervised child from its normalized spec (name = spec id). */
+  spawnSupervised(parent: Cell, spec: NormalizedChildSpec, restarts: number): Cell {
+    const def = spec.start.def as unknown as ActorDef;
+    const mb = spec.start.mailbox ?? {};
+    const cellOpts: CellOptions = {
+      capacity: mb.capacity ?? def.mailbox?.capacity ?? 10_000,
+      overflow: mb.overflow ?? def.mailbox?.overflow ?? 'fail',
+      shard: spec.start.shard === true,
+      child: {
+        restart: spec.restart,
+        shutdownMs: spec.shutdownMs,
+        maxHandlerMs: spec.maxHandlerMs ?? null,
+        heartbeatMs: spec.heartbeatMs ?? null,
+      },
+    };
+    const cell = this.spawnAt(parent, def, spec.id, spec.start.args, cellOpts, false);
+    if (restarts > 0) cell.extras().restarts = restarts;
+    if (spec.maxHandlerMs !== undefined || spec.heartbeatMs !== undefined) this.watchCell(cell);
+    return cell;
   }
 
   activity(delta: 1 | -1): void {

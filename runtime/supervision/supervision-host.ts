@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { Cell } from '../cell.ts';
+import type { RuntimeEvent } from '../events.ts';
+import type { NormalizedChildSpec } from './child-spec.ts';
+
+/** What the supervision engine needs from the system. */
+export interface SupervisionHost {
+  readonly log: Logger;
+  /** The hidden root all top-level actors hang from. */
+  readonly rootCell: Cell;
+  emit(e: RuntimeEvent): void;
+  /** Spawn a child from its spec under `parent` (not yet placed in start order). */
+  spawnSupervised(parent: Cell, spec: NormalizedChildSpec, restarts: number): Cell;
+  /** Tell `cell`'s parent that it exited (`shutdown` after giving up, `normal` when it stopped itself). */
+  exited(cell: Cell, reason: string): void;
+  /** Report a failure of `cell` to its own parent (escalation). */
+  escalate(cell: Cell, reason: string): void;
+}
+
+/** What a parent hears about a child, as a system message. */
+export type SupervisionMsg =
+  | {
+      readonly t: 'exit';
+      readonly child: Cell;
+      readonly reason: string;
+      /** A crash (exception, fail(), hang), as opposed to a stop. */
+      readonly abnormal: boolean;
+      /** `start`: its start hook failed; `message`: a handler failed; `exit`: it stopped. */
+      readonly phase: 'start' | 'message' | 'exit';
+    }
+  | { readonly t: 'restart'; readonly ids: readonly string[] };
+
+export const SYS_SUPERVISION = '$supervision';
