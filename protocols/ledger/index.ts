@@ -1,0 +1,12 @@
+export { LeafFormatError } from './errors.ts';
+export { decodeLeaf, encodeLeaf, type Leaf, type LeafType } from './leaf.ts';
+export {
+  emptyLayout,
+  LEAF_MAX_BYTES,
+  LEAF_MIN_BYTES,
+  LEAF_VERSION,
+  type LeafLayout,
+  LeafTypeCode,
+  scanLeaf,
+} from './leaf-scan.ts';
+export { commitPayload, PAYLOAD_DOMAIN, SALT_BYTES } from './payload-commitment.ts';
