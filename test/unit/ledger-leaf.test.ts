@@ -115,17 +115,17 @@ describe('v1 leaf bytes', () => {
   });
 
   it.each([
-    ['version 0', (b: Uint8Array) => void (b[0] = 0)],
-    ['version 2', (b: Uint8Array) => void (b[0] = 2)],
-    ['type 3', (b: Uint8Array) => void (b[1] = 3)],
-    ['stream length too long', (b: Uint8Array) => void (b[19] = 200)],
-    ['stream length one short', (b: Uint8Array) => void (b[19] = 15)],
-    ['invalid UTF-8 in the stream', (b: Uint8Array) => void (b[20] = 0xff)],
-    ['event sequence 0', (b: Uint8Array) => void b.fill(0, 2, 10)],
-    ['an event as a gap (subject present)', (b: Uint8Array) => void (b[1] = 1)],
-  ])('refuses %s', (_, mutate) => {
-    const b = encodeLeaf(sample);
-    mutate(b);
+    ['version 0', [[0, 0]]],
+    ['version 2', [[0, 2]]],
+    ['type 3', [[1, 3]]],
+    ['stream length too long', [[19, 200]]],
+    ['stream length one short', [[19, 15]]],
+    ['invalid UTF-8 in the stream', [[20, 0xff]]],
+    ['event sequence 0', [[9, 0]]],
+    ['an event as a gap (subject present)', [[1, 1]]],
+  ] as Array<[string, Array<[number, number]>]>)('refuses %s', (_, patch) => {
+    const b = encodeLeaf({ ...sample, streamSeq: 42n });
+    for (const [at, value] of patch) b[at] = value;
     expect(() => decodeLeaf(b)).toThrow(LeafFormatError);
   });
 
