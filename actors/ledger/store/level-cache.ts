@@ -1,0 +1,164 @@
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { HashSource } from '../../../protocols/merkle/index.ts';
+import { levelFile } from './layout.ts';
+
+/**
+ * The derived tree cache: cache/level-NN.bin holds the 32-byte hashes of every complete level-NN
+ * subtree, node i at byte 32·i (level 0: the leaf hashes). Rebuilt from leaves.log by open() and
+ * verifyLedger(); never trusted for anything a proof check does not re-verify.
+ */
+export class LevelFiles implements HashSource {
+  private readonly fds = new Map<number, number>();
+  private readonly scratch = new Uint8Array(32);
+
+  constructor(private readonly cacheDir: string) {}
+
+  private fd(level: number): number {
+    let fd = this.fds.get(level);
+    if (fd === undefined) {
+      fd = openSync(levelFile(this.cacheDir, level), 'r');
+      this.fds.set(level, fd);
+    }
+    return fd;
+  }
+
+  node(level: number, index: bigint): Uint8Array {
+    const got = readSync(this.fd(level), this.scratch, 0, 32, Number(index) * 32);
+    if (got !== 32) throw new RangeError(`tree cache has no node ${index} at level ${level}`);
+    return this.scratch.slice();
+  }
+
+  /** Nodes held at a level (for checks). */
+  count(level: number): number {
+    if (!existsSync(levelFile(this.cacheDir, level))) return 0;
+    return Math.floor(fstatSync(this.fd(level)).size / 32);
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+}
+
+/** Writes a fresh copy of every level file beside the old one, then swaps them in. */
+export class LevelRebuilder {
+  private readonly fds = new Map<number, number>();
+  private readonly olds = new Map<number, number | null>();
+  private readonly written = new Map<number, number>();
+  private readonly scratch = new Uint8Array(1 << 20);
+  /** Whether any byte differs from the cache that was there (or the cache was missing). */
+  changed = false;
+
+  constructor(
+    private readonly cacheDir: string,
+    private readonly compare: boolean,
+  ) {
+    mkdirSync(cacheDir, { recursive: true });
+  }
+
+  private tmp(level: number): string {
+    return `${levelFile(this.cacheDir, level)}.tmp`;
+  }
+
+  /** Hashes for nodes [firstIndex, …) of a level; calls per level come in index order. */
+  write(level: number, firstIndex: number, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    let fd = this.fds.get(level);
+    if (fd === undefined) {
+      fd = openSync(this.tmp(level), 'w');
+      this.fds.set(level, fd);
+      const old = levelFile(this.cacheDir, level);
+      this.olds.set(level, this.compare && existsSync(old) ? openSync(old, 'r') : null);
+      if (this.compare && !existsSync(old)) this.changed = true;
+    }
+    writeSync(fd, bytes, 0, bytes.length, firstIndex * 32);
+    this.written.set(level, firstIndex * 32 + bytes.length);
+    const old = this.olds.get(level);
+    if (this.compare && !this.changed && old !== null && old !== undefined) {
+      for (let off = 0; off < bytes.length && !this.changed; off += this.scratch.length) {
+        const n = Math.min(this.scratch.length, bytes.length - off);
+        const got = readSync(old, this.scratch, 0, n, firstIndex * 32 + off);
+        if (got !== n) this.changed = true;
+        else {
+          for (let i = 0; i < n; i++) {
+            if (this.scratch[i] !== bytes[off + i]) {
+              this.changed = true;
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Swap the new files in and remove level files the tree no longer has. */
+  finish(): void {
+    for (const [level, fd] of this.fds) {
+      closeSync(fd);
+      const old = this.olds.get(level);
+      if (old !== null && old !== undefined) {
+        if (this.compare && fstatSync(old).size !== this.written.get(level)) this.changed = true;
+        closeSync(old);
+      }
+      renameSync(this.tmp(level), levelFile(this.cacheDir, level));
+    }
+    for (const name of readdirSync(this.cacheDir)) {
+      const m = /^level-(\d\d)\.bin(\.tmp)?$/.exec(name);
+      if (m && (m[2] || !this.fds.has(Number(m[1])))) {
+        if (!m[2]) this.changed = true;
+        unlinkSync(join(this.cacheDir, name));
+      }
+    }
+    this.fds.clear();
+  }
+
+  /** Drop the partial new files, leaving the old cache as it was. */
+  abort(): void {
+    for (const [level, fd] of this.fds) {
+      closeSync(fd);
+      const old = this.olds.get(level);
+      if (old !== null && old !== undefined) closeSync(old);
+      if (existsSync(this.tmp(level))) unlinkSync(this.tmp(level));
+    }
+    this.fds.clear();
+  }
+}
+
+/** Appends the nodes each commit completes to the live cache (no fsync: it is derived). */
+export class LevelAppender {
+  private readonly fds = new Map<number, number>();
+
+  constructor(private readonly cacheDir: string) {
+    mkdirSync(cacheDir, { recursive: true });
+  }
+
+  /** Nodes of one level, contiguous from `firstIndex`. */
+  write(level: number, firstIndex: number, bytes: Uint8Array): void {
+    let fd = this.fds.get(level);
+    if (fd === undefined) {
+      fd = openSync(
+        levelFile(this.cacheDir, level),
+        existsSync(levelFile(this.cacheDir, level)) ? 'r+' : 'w+',
+      );
+      this.fds.set(level, fd);
+    }
+    writeSync(fd, bytes, 0, bytes.length, firstIndex * 32);
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+}

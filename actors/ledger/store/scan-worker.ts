@@ -1,0 +1,14 @@
+import { parentPort } from 'node:worker_threads';
+import { scanWindow, type WindowInput } from './scan-window.ts';
+
+// One scan window per message; the bulky outputs go back as transferred buffers.
+parentPort?.on('message', (msg: { id: number; input: WindowInput }) => {
+  const out = scanWindow(msg.input);
+  const range = out.range.map((h) => h.slice());
+  parentPort?.postMessage({ id: msg.id, output: { ...out, range } }, [
+    ...out.levels.map((l) => l.buffer as ArrayBuffer),
+    out.types.buffer as ArrayBuffer,
+    out.seqs.buffer as ArrayBuffer,
+    out.auxs.buffer as ArrayBuffer,
+  ]);
+});
