@@ -20,8 +20,10 @@ export class FrameWalker {
     private readonly maxBody: number,
     options: { blockSize?: number; start?: number } = {},
   ) {
-    this.buf = new Uint8Array(options.blockSize ?? 8 << 20);
     this.fileOffset = options.start ?? 0;
+    // Small logs get a small buffer: verify and open run often on small ledgers in tests.
+    const block = options.blockSize ?? 8 << 20;
+    this.buf = new Uint8Array(Math.max(64, Math.min(block, limit - this.fileOffset)));
     this.offset = this.fileOffset;
   }
 
