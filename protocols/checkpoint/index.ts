@@ -61,3 +61,9 @@ export {
   parseNote,
   signNote,
 } from './note.ts';
+export {
+  type AddCheckpointRequest,
+  formatAddCheckpointRequest,
+  MAX_PROOF_LINES,
+  parseAddCheckpointRequest,
+} from './witness-request.ts';

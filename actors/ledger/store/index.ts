@@ -10,12 +10,14 @@ export {
   LedgerProofError,
   SignedRootMismatchError,
 } from './errors.ts';
+export { writeFileAtomic } from './fs-util.ts';
 export {
   ED25519_SKEY_FILE,
   type LedgerKeys,
   ledgerKeysFromSeeds,
   ledgerVerifiers,
   loadOrCreateLedgerKeys,
+  loadOrCreateSeed,
   MLDSA44_SKEY_FILE,
 } from './keys.ts';
 export { type LedgerPaths, ledgerPaths } from './layout.ts';

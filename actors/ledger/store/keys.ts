@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   type CosignerOptions,
   formatSkey,
@@ -32,8 +32,13 @@ export interface LedgerKeys {
 export const ED25519_SKEY_FILE = 'log-ed25519.skey';
 export const MLDSA44_SKEY_FILE = 'log-mldsa44.skey';
 
-function loadOrCreate(path: string, origin: string, type: number): Uint8Array {
+/**
+ * The seed in an skey file, generated (mode 0600, never overwritten) when the file is missing.
+ * Refuses a file others can read, a malformed one, or one for another name or type.
+ */
+export function loadOrCreateSeed(path: string, origin: string, type: number): Uint8Array {
   if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const seed = randomBytes(32);
     // 0600 from the first byte: the tmp file is created with the mode, then renamed.
     writeFileAtomicSync(path, `${formatSkey(origin, type, seed)}\n`, 0o600);
@@ -71,8 +76,8 @@ export function loadOrCreateLedgerKeys(
   options: CosignerOptions = {},
 ): LedgerKeys {
   mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-  const edSeed = loadOrCreate(join(keysDir, ED25519_SKEY_FILE), origin, SignatureType.ed25519);
-  const pqSeed = loadOrCreate(join(keysDir, MLDSA44_SKEY_FILE), origin, SignatureType.mldsa44);
+  const edSeed = loadOrCreateSeed(join(keysDir, ED25519_SKEY_FILE), origin, SignatureType.ed25519);
+  const pqSeed = loadOrCreateSeed(join(keysDir, MLDSA44_SKEY_FILE), origin, SignatureType.mldsa44);
   return ledgerKeysFromSeeds(origin, edSeed, pqSeed, options);
 }
 
