@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   CheckpointTooSoonError,
   LedgerAppendError,
+  LedgerCorruptError,
   LedgerKeyError,
   ledgerVerifiers,
   openLedger,
@@ -252,5 +253,34 @@ describe('ledger store', () => {
     reader.close();
     expect(decodeLeaf(reopened.entry(257).leafBytes).streamSeq).toBe(258n);
     await reopened.close();
+  });
+
+  it('a damaged tree cache yields an error, never a bad proof, and is rebuilt from the log', async () => {
+    const d = dir();
+    const ledger = await openTestLedger(d);
+    await ledger.appendBatch(Array.from({ length: 9 }, (_, i) => event(i + 1)));
+    await ledger.checkpoint();
+    const level0 = join(d, 'cache', 'level-00.bin');
+    const good = readFileSync(level0);
+    const bad = Buffer.from(good);
+    bad[32 * 4]! ^= 1;
+    writeFileSync(level0, bad);
+    expect(() => ledger.proveInclusion(4)).toThrow(LedgerCorruptError);
+    await ledger.repairCache();
+    await ledger.appendBatch([event(10)]);
+    const cp = await ledger.checkpoint();
+    const p = ledger.proveInclusion(4);
+    verifyInclusion(p.leafHash, 4, 10, p.proof, cp.root);
+    // verifyLedger next to an open ledger leaves a correct cache in place.
+    expect(await verifyLedger(d)).toMatchObject({ ok: true, cachesRebuilt: false });
+    await ledger.appendBatch([event(11)]);
+    verifyInclusion(
+      ledger.proveInclusion(10, 11).leafHash,
+      10,
+      11,
+      ledger.proveInclusion(10, 11).proof,
+      ledger.root,
+    );
+    await ledger.close();
   });
 });

@@ -130,6 +130,11 @@ export interface Ledger {
   proveInclusion(index: number, size?: number): InclusionProof;
   /** Consistency proof from `oldSize` to the latest checkpoint (or `size`). */
   proveConsistency(oldSize: number, size?: number): ConsistencyProof;
+  /**
+   * Rebuild the derived tree cache from leaves.log. Proofs throw LedgerCorruptError (never return
+   * a proof that does not verify) when the cache is damaged; call this, then retry.
+   */
+  repairCache(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -332,6 +337,8 @@ class LedgerStore implements Ledger {
   private closed: Error | undefined;
   private readonly appender: LevelAppender;
   private readonly minInterval: number;
+  private readonly scanWorkers: number | undefined;
+  private readonly scanWindowLevel: number | undefined;
   private readonly maxBatch: number;
 
   constructor(
@@ -345,6 +352,8 @@ class LedgerStore implements Ledger {
   ) {
     this.appender = new LevelAppender(paths.cacheDir);
     this.minInterval = options.minCheckpointIntervalMs ?? 1000;
+    this.scanWorkers = options.workers;
+    this.scanWindowLevel = options.windowLevel;
     this.maxBatch = options.maxBatchEntries ?? 8192;
     this.step = options.onStep ?? (() => {});
     this.splitWrites = options.onStep !== undefined;
@@ -686,26 +695,34 @@ class LedgerStore implements Ledger {
     const latest = live.latest;
     if (latest && latest.size === size) return latest;
     const now = this.now();
-    if (latest && now < live.lastCheckpointMs + this.minInterval) {
+    // A clock that went back (now < last) cannot measure the interval: sign, and count from now.
+    if (latest && now >= live.lastCheckpointMs && now < live.lastCheckpointMs + this.minInterval) {
       const wait = Math.ceil(live.lastCheckpointMs + this.minInterval - now);
       throw new CheckpointTooSoonError(
         `a checkpoint was signed ${Math.round(now - live.lastCheckpointMs)} ms ago; retry in ${wait} ms`,
         wait,
       );
     }
-    // Never sign a tree that does not extend what was signed before.
+    // Never sign a tree that does not extend what was signed before. The proof comes from the
+    // cache; if it fails, rebuild the cache from the log once before calling it corruption.
     if (latest && latest.size > 0) {
-      try {
+      const extend = () => {
         const proof = consistencyProof(live.levels, latest.size, size);
         verifyConsistency(latest.size, size, proof, latest.root, root);
-      } catch (err) {
-        throw new LedgerCorruptError(
-          'the tree no longer extends the last checkpoint',
-          {
-            file: 'checkpoints.log',
-          },
-          { cause: err },
-        );
+      };
+      try {
+        extend();
+      } catch {
+        await this.rebuildCache();
+        try {
+          extend();
+        } catch (err) {
+          throw new LedgerCorruptError(
+            'the tree no longer extends the last checkpoint',
+            { file: 'checkpoints.log' },
+            { cause: err },
+          );
+        }
       }
     }
     const body = formatCheckpoint({
@@ -868,14 +885,60 @@ class LedgerStore implements Ledger {
     return { size: n, root: treeRoot(this.live.levels, n) };
   }
 
+  /**
+   * Run a cache read; if the cache files were replaced under us (verifyLedger repaired them),
+   * reopen them once and retry.
+   */
+  private fromCache<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof LedgerCorruptError)) throw err;
+      this.live.levels.close();
+      this.appender.close();
+      return read();
+    }
+  }
+
   proveInclusion(index: number, size?: number): InclusionProof {
     this.assertOpen();
-    return inclusionFromCache(this.live.levels, index, this.target(size));
+    const target = this.target(size);
+    return this.fromCache(() => inclusionFromCache(this.live.levels, index, target));
   }
 
   proveConsistency(oldSize: number, size?: number): ConsistencyProof {
     this.assertOpen();
-    return consistencyFromCache(this.live.levels, oldSize, this.target(size));
+    const target = this.target(size);
+    return this.fromCache(() => consistencyFromCache(this.live.levels, oldSize, target));
+  }
+
+  repairCache(): Promise<void> {
+    return this.runOp(() => this.rebuildCache());
+  }
+
+  /** Rebuild the tree cache from leaves.log (a damaged or replaced cache). */
+  private async rebuildCache(): Promise<void> {
+    const state = this.live.state;
+    const rebuilder = new LevelRebuilder(this.paths.cacheDir, false);
+    const scan = await scanLedger({
+      leavesPath: this.paths.leaves,
+      payloadsPath: this.paths.payloads,
+      leavesBytes: state.leavesBytes,
+      payloadsBytes: state.payloadsBytes,
+      size: state.size,
+      checkPayloads: false,
+      workers: this.scanWorkers,
+      windowLevel: this.scanWindowLevel,
+      levels: (level, first, bytes) => rebuilder.write(level, first, bytes),
+    });
+    if (scan.failure || !equalHashes(scan.root, state.root)) {
+      rebuilder.abort();
+      const where = scan.failure ?? { file: 'leaves.log' };
+      throw new LedgerCorruptError('the log no longer gives the committed root', where);
+    }
+    rebuilder.finish();
+    this.appender.close();
+    this.live.levels.close();
   }
 
   private async closeFiles(): Promise<void> {

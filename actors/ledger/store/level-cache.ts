@@ -103,16 +103,24 @@ export class LevelRebuilder {
     }
   }
 
-  /** Swap the new files in and remove level files the tree no longer has. */
+  /**
+   * Swap the new files in and remove level files the tree no longer has. When comparing and
+   * nothing differs, the old files stay (same inodes), so a ledger open on this directory keeps
+   * reading and appending to the files everyone sees.
+   */
   finish(): void {
+    for (const [level, old] of this.olds) {
+      if (old !== null && this.compare && fstatSync(old).size !== this.written.get(level)) {
+        this.changed = true;
+      }
+    }
+    const keep = this.compare && !this.changed;
     for (const [level, fd] of this.fds) {
       closeSync(fd);
       const old = this.olds.get(level);
-      if (old !== null && old !== undefined) {
-        if (this.compare && fstatSync(old).size !== this.written.get(level)) this.changed = true;
-        closeSync(old);
-      }
-      renameSync(this.tmp(level), levelFile(this.cacheDir, level));
+      if (old !== null && old !== undefined) closeSync(old);
+      if (keep) unlinkSync(this.tmp(level));
+      else renameSync(this.tmp(level), levelFile(this.cacheDir, level));
     }
     for (const name of readdirSync(this.cacheDir)) {
       const m = /^level-(\d\d)\.bin(\.tmp)?$/.exec(name);
