@@ -80,3 +80,23 @@ export function filesOf(dir: string): string[] {
 export function isDerived(file: string): boolean {
   return file.startsWith('cache/') || file === 'checkpoint';
 }
+
+/** The stream records the crash tests deliver: sequences 11 to 15, deterministic. */
+export function crashRecords(): Array<{
+  seq: bigint;
+  subject: string;
+  msgId: string;
+  payload: Uint8Array;
+  timestampNs: bigint;
+}> {
+  return Array.from({ length: 5 }, (_, i) => {
+    const seq = BigInt(11 + i);
+    return {
+      seq,
+      subject: `troupe.test.audit.node1.agent${i}`,
+      msgId: `crash-${seq}`,
+      payload: Buffer.from(`{"crash":${seq}}`),
+      timestampNs: 1_750_000_000_000_000_000n + seq,
+    };
+  });
+}
