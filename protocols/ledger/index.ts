@@ -2,6 +2,7 @@ export { LeafFormatError } from './errors.ts';
 export { decodeLeaf, encodeLeaf, type Leaf, type LeafType } from './leaf.ts';
 export {
   emptyLayout,
+  joinU64,
   LEAF_MAX_BYTES,
   LEAF_MIN_BYTES,
   LEAF_VERSION,
@@ -9,4 +10,9 @@ export {
   LeafTypeCode,
   scanLeaf,
 } from './leaf-scan.ts';
-export { commitPayload, PAYLOAD_DOMAIN, SALT_BYTES } from './payload-commitment.ts';
+export {
+  commitPayload,
+  commitPayloadAt,
+  PAYLOAD_DOMAIN,
+  SALT_BYTES,
+} from './payload-commitment.ts';

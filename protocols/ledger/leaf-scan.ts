@@ -14,8 +14,11 @@ export const LeafTypeCode = { event: 0, gap: 1, control: 2 } as const;
 /** Where the fields of a scanned leaf are; filled in place so scanning allocates little. */
 export interface LeafLayout {
   type: number;
-  streamSeq: bigint;
-  aux: bigint;
+  /** stream_seq and aux as big-endian u32 halves (no bigint per leaf on the hot path). */
+  seqHi: number;
+  seqLo: number;
+  auxHi: number;
+  auxLo: number;
   /** Offsets (into the scanned buffer) of the three strings, their ends, and the two hashes. */
   streamStart: number;
   subjectStart: number;
@@ -28,8 +31,10 @@ export interface LeafLayout {
 export function emptyLayout(): LeafLayout {
   return {
     type: 0,
-    streamSeq: 0n,
-    aux: 0n,
+    seqHi: 0,
+    seqLo: 0,
+    auxHi: 0,
+    auxLo: 0,
     streamStart: 0,
     subjectStart: 0,
     msgIdStart: 0,
@@ -37,6 +42,14 @@ export function emptyLayout(): LeafLayout {
     prevHashStart: 0,
     commitStart: 0,
   };
+}
+
+/** UTF-8 validity with an ASCII fast path (subjects and ids are nearly always ASCII). */
+function validUtf8(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    if (buf[i]! >= 0x80) return isUtf8(buf.subarray(start, end));
+  }
+  return true;
 }
 
 function allZero(buf: Uint8Array, start: number, end: number): boolean {
@@ -54,48 +67,50 @@ export function scanLeaf(
   start: number,
   end: number,
   out: LeafLayout,
+  view: DataView = new DataView(buf.buffer, buf.byteOffset, buf.length),
 ): string | undefined {
   const len = end - start;
   if (len < LEAF_MIN_BYTES) return `leaf is ${len} bytes, shorter than ${LEAF_MIN_BYTES}`;
   if (len > LEAF_MAX_BYTES) return `leaf is ${len} bytes, longer than ${LEAF_MAX_BYTES}`;
-  const view = new DataView(buf.buffer, buf.byteOffset + start, len);
-  const version = view.getUint8(0);
+  const version = buf[start]!;
   if (version !== LEAF_VERSION) return `unknown leaf version ${version}`;
-  const type = view.getUint8(1);
+  const type = buf[start + 1]!;
   if (type > LeafTypeCode.control) return `unknown leaf type ${type}`;
   out.type = type;
-  out.streamSeq = view.getBigUint64(2);
-  out.aux = view.getBigUint64(10);
-  let p = LEAF_HEAD_BYTES;
-  const strings: number[] = [];
+  out.seqHi = view.getUint32(start + 2);
+  out.seqLo = view.getUint32(start + 6);
+  out.auxHi = view.getUint32(start + 10);
+  out.auxLo = view.getUint32(start + 14);
+  const seqZero = out.seqHi === 0 && out.seqLo === 0;
+  const auxBelowSeq = out.auxHi < out.seqHi || (out.auxHi === out.seqHi && out.auxLo < out.seqLo);
+  // Three u16-prefixed UTF-8 strings: stream, subject, msg id.
+  let p = start + LEAF_HEAD_BYTES;
   for (let i = 0; i < 3; i++) {
-    if (p + 2 > len) return 'leaf ends inside a string length';
+    if (p + 2 > end) return 'leaf ends inside a string length';
     const n = view.getUint16(p);
     p += 2;
-    if (p + n > len) return 'leaf ends inside a string';
-    if (n > 0 && !isUtf8(buf.subarray(start + p, start + p + n))) return 'leaf string is not UTF-8';
-    strings.push(start + p, start + p + n);
+    if (p + n > end) return 'leaf ends inside a string';
+    if (!validUtf8(buf, p, p + n)) return 'leaf string is not UTF-8';
+    if (i === 0) out.streamStart = p;
+    else if (i === 1) out.subjectStart = p;
+    else out.msgIdStart = p;
     p += n;
   }
-  if (p + 64 !== len) {
-    return p + 64 > len ? 'leaf ends inside its hashes' : 'leaf has trailing bytes';
-  }
-  out.streamStart = strings[0]!;
-  out.subjectStart = strings[2]!;
-  out.msgIdStart = strings[4]!;
-  out.msgIdEnd = strings[5]!;
-  out.prevHashStart = start + p;
-  out.commitStart = start + p + 32;
-  const streamEmpty = strings[1] === strings[0];
-  const subjectEmpty = strings[3] === strings[2];
-  const msgIdEmpty = strings[5] === strings[4];
+  if (p + 64 !== end)
+    return p + 64 > end ? 'leaf ends inside its hashes' : 'leaf has trailing bytes';
+  out.msgIdEnd = p;
+  out.prevHashStart = p;
+  out.commitStart = p + 32;
+  const streamEmpty = out.subjectStart - 2 === out.streamStart;
+  const subjectEmpty = out.msgIdStart - 2 === out.subjectStart;
+  const msgIdEmpty = out.msgIdEnd === out.msgIdStart;
   switch (type) {
     case LeafTypeCode.event:
-      if (out.streamSeq === 0n) return 'event leaf has stream sequence 0';
+      if (seqZero) return 'event leaf has stream sequence 0';
       if (streamEmpty || subjectEmpty) return 'event leaf lacks its stream or subject';
       break;
     case LeafTypeCode.gap:
-      if (out.streamSeq === 0n || out.aux < out.streamSeq) return 'gap leaf range is empty';
+      if (seqZero || auxBelowSeq) return 'gap leaf range is empty';
       if (streamEmpty) return 'gap leaf lacks its stream';
       if (!subjectEmpty || !msgIdEmpty) return 'gap leaf carries a subject or message id';
       if (!allZero(buf, out.commitStart, out.commitStart + 32)) {
@@ -106,4 +121,9 @@ export function scanLeaf(
       if (subjectEmpty) return 'control leaf lacks its topic';
   }
   return undefined;
+}
+
+/** A u64 from the two u32 halves scanLeaf reports. */
+export function joinU64(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }

@@ -1,6 +1,7 @@
 import { LeafFormatError } from './errors.ts';
 import {
   emptyLayout,
+  joinU64,
   LEAF_HEAD_BYTES,
   LEAF_MAX_BYTES,
   LEAF_VERSION,
@@ -91,8 +92,8 @@ export function decodeLeaf(bytes: Uint8Array): Leaf {
   if (reason) throw new LeafFormatError(reason);
   return {
     type: TYPE_NAMES[at.type]!,
-    streamSeq: at.streamSeq,
-    aux: at.aux,
+    streamSeq: joinU64(at.seqHi, at.seqLo),
+    aux: joinU64(at.auxHi, at.auxLo),
     stream: strictUtf8.decode(bytes.subarray(at.streamStart, at.subjectStart - 2)),
     subject: strictUtf8.decode(bytes.subarray(at.subjectStart, at.msgIdStart - 2)),
     msgId: strictUtf8.decode(bytes.subarray(at.msgIdStart, at.msgIdEnd)),

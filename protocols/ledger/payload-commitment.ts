@@ -30,3 +30,25 @@ export function commitPayload(salt: Uint8Array, payload: Uint8Array): Uint8Array
   const b = nodeHash('sha256', scratch.subarray(0, len), 'buffer');
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
+
+/**
+ * commitPayload over salt ‖ payload lying contiguous in `buf` at [start, end) (as in a payload
+ * record), without slicing them apart: the verifier's hot path.
+ */
+export function commitPayloadAt(buf: Uint8Array, start: number, end: number): Uint8Array {
+  if (end - start < SALT_BYTES) throw new RangeError(`salt must be ${SALT_BYTES} bytes`);
+  if (typeof nodeHash !== 'function') {
+    return commitPayload(
+      buf.subarray(start, start + SALT_BYTES),
+      buf.subarray(start + SALT_BYTES, end),
+    );
+  }
+  const len = prefix.length + end - start;
+  if (len > scratch.length) {
+    scratch = new Uint8Array(Math.max(len, scratch.length * 2));
+    scratch.set(prefix, 0);
+  }
+  scratch.set(buf.subarray(start, end), prefix.length);
+  const b = nodeHash('sha256', scratch.subarray(0, len), 'buffer');
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}

@@ -3,36 +3,49 @@
 // Tests play that attacker, so this reaches into the store's on-disk encoders on purpose.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { frameRecord } from '../../actors/ledger/store/frame.ts';
+import { frameRecord, hashCheck } from '../../actors/ledger/store/frame.ts';
 import { SequenceRules } from '../../actors/ledger/store/sequence-rules.ts';
 import { decodeState, encodeState } from '../../actors/ledger/store/state-record.ts';
 import { decodeLeaf, encodeLeaf, LeafTypeCode } from '../../protocols/ledger/index.ts';
 import { appendLeaf, emptyRange, hashLeaf, rangeRootHash } from '../../protocols/merkle/index.ts';
 
-/** The bodies of every framed record in a log. */
-export function readRecords(path: string): Uint8Array[] {
+/** A framed record: its body and the check value after it. */
+export interface RawRecord {
+  body: Uint8Array;
+  check: number;
+}
+
+/** Every framed record in a log. */
+export function readRecords(path: string): RawRecord[] {
   const buf = readFileSync(path);
-  const out: Uint8Array[] = [];
+  const out: RawRecord[] = [];
   for (let p = 0; p < buf.length; ) {
     const len = buf.readUInt32BE(p);
-    out.push(new Uint8Array(buf.subarray(p + 4, p + 4 + len)));
+    out.push({
+      body: new Uint8Array(buf.subarray(p + 4, p + 4 + len)),
+      check: buf.readUInt32BE(p + 4 + len),
+    });
     p += len + 8;
   }
   return out;
 }
 
-export function writeRecords(path: string, bodies: Uint8Array[]): void {
-  writeFileSync(path, Buffer.concat(bodies.map((b) => frameRecord(b))));
+export function writeRecords(path: string, records: RawRecord[]): void {
+  writeFileSync(path, Buffer.concat(records.map((r) => frameRecord(r.body, r.check))));
 }
 
-/** Fix every prev_leaf_hash to chain the leaves as they now stand. */
-export function rechain(leaves: Uint8Array[]): Uint8Array[] {
+/** A leaf record with the check value the format wants (the leaf hash's first bytes). */
+export function leafRecord(bytes: Uint8Array): RawRecord {
+  return { body: bytes, check: hashCheck(hashLeaf(bytes)) };
+}
+
+/** Fix every prev_leaf_hash (and check value) to chain the leaves as they now stand. */
+export function rechain(leaves: RawRecord[]): RawRecord[] {
   let prev: Uint8Array = new Uint8Array(32);
-  return leaves.map((bytes) => {
-    const leaf = { ...decodeLeaf(bytes), prevLeafHash: prev };
-    const out = encodeLeaf(leaf);
+  return leaves.map((r) => {
+    const out = encodeLeaf({ ...decodeLeaf(r.body), prevLeafHash: prev });
     prev = hashLeaf(out);
-    return out;
+    return leafRecord(out);
   });
 }
 
@@ -43,7 +56,7 @@ export function resealState(dir: string): void {
   const range = emptyRange();
   const rules = new SequenceRules();
   let last: Uint8Array = new Uint8Array(32);
-  for (const bytes of leaves) {
+  for (const { body: bytes } of leaves) {
     const leaf = decodeLeaf(bytes);
     const code = LeafTypeCode[leaf.type];
     // Best effort: an attacker reseals whatever cursor the leaves give.

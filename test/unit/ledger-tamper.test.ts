@@ -22,7 +22,13 @@ import {
 } from '../../protocols/checkpoint/index.ts';
 import { decodeLeaf, encodeLeaf, LeafFormatError } from '../../protocols/ledger/index.ts';
 import { hashLeaf, MerkleProofError, verifyInclusion } from '../../protocols/merkle/index.ts';
-import { readRecords, rechain, resealState, writeRecords } from '../support/ledger-attacker.ts';
+import {
+  leafRecord,
+  readRecords,
+  rechain,
+  resealState,
+  writeRecords,
+} from '../support/ledger-attacker.ts';
 import {
   event,
   ORIGIN,
@@ -76,12 +82,12 @@ describe('tamper suite', () => {
     const path = join(dir, 'leaves.log');
     const leaves = readRecords(path);
     const edited = encodeLeaf({
-      ...decodeLeaf(leaves[4]!),
+      ...decodeLeaf(leaves[4]!.body),
       subject: 'troupe.test.audit.node1.innocent',
     });
     writeRecords(
       path,
-      leaves.map((l, i) => (i === 4 ? edited : l)),
+      leaves.map((l, i) => (i === 4 ? leafRecord(edited) : l)),
     );
     resealState(dir);
     expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
@@ -91,7 +97,7 @@ describe('tamper suite', () => {
       reason: expect.stringMatching(/prev_leaf_hash/),
     });
     // Re-chained too: every unsigned file agrees; the signed root does not.
-    writeRecords(path, rechain(leaves.map((l, i) => (i === 4 ? edited : l))));
+    writeRecords(path, rechain(leaves.map((l, i) => (i === 4 ? leafRecord(edited) : l))));
     resealState(dir);
     expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
       ok: false,
@@ -109,11 +115,11 @@ describe('tamper suite', () => {
     await ledger.close();
     const path = join(dir, 'payloads.log');
     const payloads = readRecords(path);
-    const p = Buffer.from(payloads[6]!);
+    const p = Buffer.from(payloads[6]!.body);
     p[p.length - 2]! ^= 0x20;
     writeRecords(
       path,
-      payloads.map((x, i) => (i === 6 ? p : x)),
+      payloads.map((x, i) => (i === 6 ? { ...x, body: p } : x)),
     );
     expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
       ok: false,

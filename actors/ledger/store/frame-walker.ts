@@ -8,6 +8,7 @@ import { FRAME_OVERHEAD } from './frame.ts';
  */
 export class FrameWalker {
   private buf: Uint8Array;
+  private view: DataView;
   private start = 0;
   private end = 0;
   private fileOffset: number;
@@ -24,6 +25,7 @@ export class FrameWalker {
     // Small logs get a small buffer: verify and open run often on small ledgers in tests.
     const block = options.blockSize ?? 8 << 20;
     this.buf = new Uint8Array(Math.max(64, Math.min(block, limit - this.fileOffset)));
+    this.view = new DataView(this.buf.buffer);
     this.offset = this.fileOffset;
   }
 
@@ -40,6 +42,7 @@ export class FrameWalker {
         const bigger = new Uint8Array(Math.max(n, this.buf.length * 2));
         bigger.set(this.buf.subarray(0, this.end));
         this.buf = bigger;
+        this.view = new DataView(bigger.buffer);
       }
       const want = Math.min(this.buf.length - this.end, this.limit - this.fileOffset);
       const got = readSync(this.fd, this.buf, this.end, want, this.fileOffset);
@@ -67,8 +70,7 @@ export class FrameWalker {
         }
         break;
       }
-      const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.start + rel, 4);
-      const len = view.getUint32(0);
+      const len = this.view.getUint32(this.start + rel);
       if (len > this.maxBody) return { error: `record length ${len} is implausible`, at: n };
       if (!this.ensure(rel + FRAME_OVERHEAD + len)) {
         return { error: 'a record runs past the end of the file', at: n };

@@ -1,9 +1,13 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
 /**
- * Record framing for the three append-only logs: [u32 BE body length][body][u32 BE CRC-32].
- * The CRC (zlib's CRC-32, native in node:zlib) covers the length field and the body; it finds torn
- * writes and bit rot. Tamper evidence comes from the hashes and signatures, never from the CRC.
+ * Record framing for the logs: [u32 BE body length][body][u32 BE check]. The check value finds
+ * torn writes and bit rot; tamper evidence comes from the hashes and signatures, never from it.
+ *  - leaves.log: the first 4 bytes of the entry's RFC 9162 leaf hash (computed anyway, so the
+ *    check costs nothing on the million-entry verify path);
+ *  - payloads.log: the first 4 bytes of the leaf's payload commitment for a present payload,
+ *    0 for an erased or absent one;
+ *  - state and checkpoints.log: CRC-32 (zlib's) over the length field and the body.
  */
 export const FRAME_OVERHEAD = 8;
 
@@ -27,31 +31,44 @@ function crc32Js(data: Uint8Array, value = 0): number {
 export const crc32: (data: Uint8Array, value?: number) => number =
   typeof zlibCrc32 === 'function' ? (d, v) => zlibCrc32(d, v ?? 0) : crc32Js;
 
-/** The CRC a frame carries: over the 4 length bytes, then the body. */
+/** The CRC a CRC-framed record carries: over the 4 length bytes and the body (contiguous). */
 export function frameCrc(buf: Uint8Array, frameStart: number, bodyLength: number): number {
-  const head = crc32(buf.subarray(frameStart, frameStart + 4));
-  return crc32(buf.subarray(frameStart + 4, frameStart + 4 + bodyLength), head);
+  return crc32(buf.subarray(frameStart, frameStart + 4 + bodyLength));
 }
 
-/** Frame one body. */
-export function frameRecord(body: Uint8Array): Uint8Array {
+/** The first 4 bytes of a hash as the u32 a hash-checked frame carries. */
+export function hashCheck(hash: Uint8Array, at = 0): number {
+  return ((hash[at]! << 24) | (hash[at + 1]! << 16) | (hash[at + 2]! << 8) | hash[at + 3]!) >>> 0;
+}
+
+/** Frame one body; the check defaults to the CRC. */
+export function frameRecord(body: Uint8Array, check?: number): Uint8Array {
   const out = new Uint8Array(body.length + FRAME_OVERHEAD);
-  writeFrame(out, 0, body);
+  writeFrame(out, 0, body, check);
   return out;
 }
 
 /** Write a framed body at `at`; returns the offset after it. */
-export function writeFrame(out: Uint8Array, at: number, body: Uint8Array): number {
+export function writeFrame(out: Uint8Array, at: number, body: Uint8Array, check?: number): number {
   const view = new DataView(out.buffer, out.byteOffset, out.length);
   view.setUint32(at, body.length);
   out.set(body, at + 4);
-  view.setUint32(at + 4 + body.length, frameCrc(out, at, body.length));
+  view.setUint32(at + 4 + body.length, check ?? frameCrc(out, at, body.length));
   return at + body.length + FRAME_OVERHEAD;
 }
 
-/** Check the frame at `at` (its bytes must all be in buf); undefined when intact, else why not. */
-export function checkFrame(buf: Uint8Array, at: number, bodyLength: number): string | undefined {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+/** The check value a frame carries. */
+export function frameCheck(view: DataView, at: number, bodyLength: number): number {
+  return view.getUint32(at + 4 + bodyLength);
+}
+
+/** Check a CRC-framed record at `at` (all its bytes in buf); undefined when intact, else why not. */
+export function checkFrame(
+  buf: Uint8Array,
+  at: number,
+  bodyLength: number,
+  view: DataView = new DataView(buf.buffer, buf.byteOffset, buf.length),
+): string | undefined {
   const stored = view.getUint32(at + 4 + bodyLength);
   return stored === frameCrc(buf, at, bodyLength) ? undefined : 'record checksum mismatch';
 }

@@ -53,7 +53,7 @@ import {
   LedgerProofError,
   SignedRootMismatchError,
 } from './errors.ts';
-import { FRAME_OVERHEAD, frameRecord, writeFrame } from './frame.ts';
+import { FRAME_OVERHEAD, frameRecord, hashCheck, writeFrame } from './frame.ts';
 import { FrameWalker } from './frame-walker.ts';
 import { fsyncDir, writeFileAtomic, writeFileAtomicSync } from './fs-util.ts';
 import { readHistory } from './history.ts';
@@ -507,8 +507,11 @@ class LedgerStore implements Ledger {
           const h = hashLeaf(leafBytes);
           nodes.push({ level: 0, index: range.size, hash: h });
           appendLeaf(range, h, sink);
-          const lr = frameRecord(leafBytes);
-          const pr = frameRecord(encodePayloadBody(status, salt, payload));
+          const lr = frameRecord(leafBytes, hashCheck(h));
+          const pr = frameRecord(
+            encodePayloadBody(status, salt, payload),
+            status === PayloadStatus.present ? hashCheck(leaf.payloadCommit) : 0,
+          );
           rows.push({
             type: code,
             seq: leaf.streamSeq,
@@ -860,7 +863,7 @@ class LedgerStore implements Ledger {
         this.step('erase:intent-written');
       }
       const record = new Uint8Array(len + FRAME_OVERHEAD);
-      writeFrame(record, 0, new Uint8Array(len)); // status 0, zero salt, zero payload
+      writeFrame(record, 0, new Uint8Array(len), 0); // status 0, zero salt, zero payload, check 0
       await this.live.payloads.write(record, 0, record.length, po);
       await this.live.payloads.datasync();
       this.step('erase:zeroed');

@@ -22,8 +22,15 @@ import { levelFile } from './layout.ts';
 export class LevelFiles implements HashSource {
   private readonly fds = new Map<number, number>();
   private readonly scratch = new Uint8Array(32);
+  /** Small (upper) levels held in memory: a proof reads about one node per level. */
+  private readonly held = new Map<number, Uint8Array>();
+  /** Levels too large to hold (they only grow): read node by node. */
+  private readonly big = new Set<number>();
 
-  constructor(private readonly cacheDir: string) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly holdBytes = 4 << 20,
+  ) {}
 
   private fd(level: number): number {
     let fd = this.fds.get(level);
@@ -35,7 +42,28 @@ export class LevelFiles implements HashSource {
   }
 
   node(level: number, index: bigint): Uint8Array {
-    const got = readSync(this.fd(level), this.scratch, 0, 32, Number(index) * 32);
+    const at = Number(index) * 32;
+    let held = this.held.get(level);
+    // The files only grow (append-only); reload a held level when asked beyond what it holds.
+    if (!this.big.has(level) && (held === undefined || at + 32 > held.length)) {
+      const size = fstatSync(this.fd(level)).size;
+      if (size <= this.holdBytes) {
+        held = new Uint8Array(size);
+        readSync(this.fd(level), held, 0, size, 0);
+        this.held.set(level, held);
+      } else {
+        this.held.delete(level);
+        this.big.add(level);
+        held = undefined;
+      }
+    }
+    if (held !== undefined) {
+      if (at + 32 > held.length) {
+        throw new RangeError(`tree cache has no node ${index} at level ${level}`);
+      }
+      return held.slice(at, at + 32);
+    }
+    const got = readSync(this.fd(level), this.scratch, 0, 32, at);
     if (got !== 32) throw new RangeError(`tree cache has no node ${index} at level ${level}`);
     return this.scratch.slice();
   }
@@ -49,6 +77,8 @@ export class LevelFiles implements HashSource {
   close(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
+    this.held.clear();
+    this.big.clear();
   }
 }
 
@@ -90,14 +120,11 @@ export class LevelRebuilder {
       for (let off = 0; off < bytes.length && !this.changed; off += this.scratch.length) {
         const n = Math.min(this.scratch.length, bytes.length - off);
         const got = readSync(old, this.scratch, 0, n, firstIndex * 32 + off);
-        if (got !== n) this.changed = true;
-        else {
-          for (let i = 0; i < n; i++) {
-            if (this.scratch[i] !== bytes[off + i]) {
-              this.changed = true;
-              break;
-            }
-          }
+        if (
+          got !== n ||
+          Buffer.compare(this.scratch.subarray(0, n), bytes.subarray(off, off + n)) !== 0
+        ) {
+          this.changed = true;
         }
       }
     }

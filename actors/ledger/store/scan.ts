@@ -40,9 +40,12 @@ export interface ScanOptions {
   /** Entries the state record says there are. */
   size: number;
   checkPayloads: boolean;
-  /** Threads to hash on; ≤ 1 scans in this thread. Default: cores, at most 8, if worth it. */
+  /**
+   * Threads to hash on besides this one; ≤ 1 scans here only. Default: the cores, at most 8,
+   * when the log has at least four windows (starting a thread costs about 0.2 s).
+   */
   workers?: number;
-  /** log2 of entries per window (default from the average record size, at most 16). */
+  /** log2 of entries per window (default from the average record size, at most 14). */
   windowLevel?: number;
   /** Receives every tree node, level by level in index order. */
   levels?: (level: number, firstIndex: number, hashes: Uint8Array) => void;
@@ -61,44 +64,63 @@ export interface ScanResult {
   index?: EntryIndex;
 }
 
+// A JS entry point that registers the TypeScript loader in the thread, then loads scan-worker.ts.
 const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
 
 function defaultWindowLevel(o: ScanOptions): number {
   if (o.size === 0) return 0;
   const perEntry = (o.leavesBytes + o.payloadsBytes) / o.size;
-  const fit = Math.floor(Math.log2((32 << 20) / Math.max(perEntry, 1)));
-  return Math.max(4, Math.min(16, fit));
+  const fit = Math.floor(Math.log2((8 << 20) / Math.max(perEntry, 1)));
+  return Math.max(4, Math.min(14, fit));
 }
 
-/** A small pool that runs scan windows on worker threads, answers in submission order. */
+/**
+ * Worker threads that announce when they have loaded; windows go only to idle, ready ones, so
+ * the scanning thread can do the first windows itself while the workers start.
+ */
 class WindowPool {
-  private readonly workers: Worker[] = [];
-  private readonly pending = new Map<
+  private readonly idle: Worker[] = [];
+  private readonly waiting = new Map<
     number,
-    { resolve: (o: WindowOutput) => void; reject: (e: unknown) => void }
+    { resolve: (o: WindowOutput) => void; reject: (e: unknown) => void; worker: Worker }
   >();
-  private next = 0;
+  private readonly all: Worker[] = [];
+  ready = 0;
+  onIdle: () => void = () => {};
 
   constructor(n: number) {
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER_URL);
-      w.on('message', (m: { id: number; output: WindowOutput }) => {
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        p?.resolve(m.output);
+      w.on('message', (m: { ready?: true; id?: number; output?: WindowOutput }) => {
+        if (m.ready) {
+          this.ready++;
+          this.idle.push(w);
+        } else {
+          const p = this.waiting.get(m.id!);
+          this.waiting.delete(m.id!);
+          this.idle.push(w);
+          p?.resolve(m.output!);
+        }
+        this.onIdle();
       });
       w.on('error', (err) => {
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
+        for (const [id, p] of this.waiting) {
+          if (p.worker === w) {
+            this.waiting.delete(id);
+            p.reject(err);
+          }
+        }
       });
-      this.workers.push(w);
+      this.all.push(w);
     }
   }
 
-  run(id: number, input: WindowInput): Promise<WindowOutput> {
-    const w = this.workers[this.next++ % this.workers.length]!;
+  /** Hand a window to an idle worker, or return undefined when none is free. */
+  tryRun(id: number, input: WindowInput): Promise<WindowOutput> | undefined {
+    const w = this.idle.pop();
+    if (!w) return undefined;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.waiting.set(id, { resolve, reject, worker: w });
       w.postMessage({ id, input }, [
         input.leaves.buffer as ArrayBuffer,
         input.payloads.buffer as ArrayBuffer,
@@ -107,22 +129,23 @@ class WindowPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.all.map((w) => w.terminate()));
   }
 }
 
 /**
  * Read both logs once, in windows, and rebuild everything derivable from them: leaf hashes, every
  * tree level, the frontier and root, the chain links, the stream-sequence accounting, and (for
- * verify) every payload commitment. Stops at the first bad entry.
+ * verify) every payload commitment. Windows are hashed on worker threads and on this one; their
+ * results are folded in order. Stops at the first bad entry.
  */
 export async function scanLedger(o: ScanOptions): Promise<ScanResult> {
   const windowLevel = o.windowLevel ?? defaultWindowLevel(o);
   const window = 2 ** windowLevel;
   const windows = Math.ceil(o.size / window);
   const wanted = o.workers ?? Math.min(8, availableParallelism());
-  const threads = windows >= 2 ? Math.min(wanted, windows) : 0;
-  const pool = threads > 1 ? new WindowPool(threads) : undefined;
+  const threads = wanted > 1 && windows >= (o.workers ? 2 : 4) ? Math.min(wanted, windows) : 0;
+  const pool = threads > 0 ? new WindowPool(threads) : undefined;
   const leavesFd = openSync(o.leavesPath, 'r');
   const payloadsFd = openSync(o.payloadsPath, 'r');
   const range = emptyRange();
@@ -152,59 +175,86 @@ export async function scanLedger(o: ScanOptions): Promise<ScanResult> {
       o.payloadsBytes,
       MAX_PAYLOAD_BYTES + PAYLOAD_HEAD_BYTES,
     );
-    const inflight: Array<Promise<WindowOutput>> = [];
-    const depth = pool ? threads * 2 : 1;
-    let submitted = 0;
-    let handled = 0;
     let readFailure: WindowFailure | undefined;
+    let nextInput: WindowInput | undefined;
+    let read = 0;
 
-    const submit = (): boolean => {
-      if (submitted >= windows || readFailure) return false;
-      const first = submitted * window;
+    /** The next window's bytes, read ahead so one is always ready to hand out. */
+    const readWindow = (): WindowInput | undefined => {
+      if (read >= windows || readFailure) return undefined;
+      const first = read * window;
       const want = Math.min(window, o.size - first);
       let li = first;
       let pi = first;
       const leaves = leafWalker.take(
         want,
-        index ? (off) => (index.leafOffsets[li++] = off) : undefined,
+        index
+          ? (off) => {
+              index.leafOffsets[li++] = off;
+            }
+          : undefined,
       );
       if ('error' in leaves) {
         readFailure = { file: 'leaves.log', index: first + leaves.at, reason: leaves.error };
-        return false;
+        return undefined;
       }
       const payloads = payloadWalker.take(
         want,
-        index ? (off) => (index.payloadOffsets[pi++] = off) : undefined,
+        index
+          ? (off) => {
+              index.payloadOffsets[pi++] = off;
+            }
+          : undefined,
       );
       if ('error' in payloads) {
         readFailure = { file: 'payloads.log', index: first + payloads.at, reason: payloads.error };
-        return false;
+        return undefined;
       }
       if (leaves.count < want || payloads.count < want) {
         const file = leaves.count < want ? 'leaves.log' : 'payloads.log';
         const at = first + Math.min(leaves.count, payloads.count);
         readFailure = { file, index: at, reason: `the log ends before entry ${at}` };
-        return false;
+        return undefined;
       }
-      const input: WindowInput = {
+      read++;
+      return {
         leaves: leaves.bytes,
         payloads: payloads.bytes,
         firstIndex: first,
         count: want,
         checkPayloads: o.checkPayloads,
       };
-      inflight.push(pool ? pool.run(submitted, input) : Promise.resolve(scanWindow(input)));
-      submitted++;
-      return true;
     };
 
-    while (handled < windows) {
-      while (inflight.length < depth && submit()) {}
-      const next = inflight.shift();
+    // Results in window order; each is a worker's promise or a window hashed right here.
+    const results: Array<Promise<WindowOutput>> = [];
+    let submitted = 0;
+    const dispatch = (allowInline: boolean): void => {
+      for (;;) {
+        nextInput ??= readWindow();
+        if (!nextInput) return;
+        const viaPool = pool?.tryRun(submitted, nextInput);
+        if (viaPool) results.push(viaPool);
+        else if (allowInline && (!pool || pool.ready < threads)) {
+          results.push(Promise.resolve(scanWindow(nextInput)));
+          allowInline = false; // one window at a time here, then see who is free
+        } else return;
+        nextInput = undefined;
+        submitted++;
+      }
+    };
+    if (pool) pool.onIdle = () => dispatch(false);
+
+    for (let handled = 0; handled < windows; handled++) {
+      if (results.length === 0) dispatch(true);
+      const next = results.shift();
       if (!next) break;
       const out = await next;
+      // Let worker messages in: a window hashed right here resolves without a macrotask turn,
+      // and the workers' "ready" would otherwise wait until the whole scan is done.
+      if (pool) await new Promise<void>((resolve) => setImmediate(resolve));
+      dispatch(results.length === 0);
       const first = handled * window;
-      handled++;
       if (out.failure) {
         result.failure = out.failure;
         return result;
@@ -217,13 +267,22 @@ export async function scanLedger(o: ScanOptions): Promise<ScanResult> {
         };
         return result;
       }
-      for (let i = 0; i < out.types.length; i++) {
-        const bad = rules.check(out.types[i]!, out.seqs[i]!, out.auxs[i]!);
-        if (bad) {
-          result.failure = { file: 'leaves.log', index: first + i, reason: bad };
-          return result;
+      const runBad = out.run
+        ? rules.applyRun(BigInt(out.run.first), BigInt(out.run.last))
+        : undefined;
+      if (runBad) {
+        result.failure = { file: 'leaves.log', index: first, reason: runBad };
+        return result;
+      }
+      if (!out.run) {
+        for (let i = 0; i < out.types.length; i++) {
+          const bad = rules.check(out.types[i]!, out.seqs[i]!, out.auxs[i]!);
+          if (bad) {
+            result.failure = { file: 'leaves.log', index: first + i, reason: bad };
+            return result;
+          }
+          rules.apply(out.types[i]!, out.seqs[i]!, out.auxs[i]!);
         }
-        rules.apply(out.types[i]!, out.seqs[i]!, out.auxs[i]!);
       }
       if (index) {
         index.types.set(out.types, first);

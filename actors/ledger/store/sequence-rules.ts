@@ -81,4 +81,18 @@ export class SequenceRules {
     this.gaps.length = m.gaps;
     while (this.lateLog.length > m.late) this.late.delete(this.lateLog.pop()!);
   }
+
+  /**
+   * A run of in-order events first..last (first = cursor + 1 is the only thing to check): the
+   * fast path for a scan window holding nothing else.
+   */
+  applyRun(first: bigint, last: bigint): string | undefined {
+    if (first !== this.cursor + 1n) {
+      return first > this.cursor
+        ? `stream sequence jumps from ${this.cursor} to ${first} without a gap entry`
+        : `stream sequence ${first} is already recorded`;
+    }
+    this.cursor = last;
+    return undefined;
+  }
 }
