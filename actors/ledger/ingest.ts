@@ -1,5 +1,5 @@
 import type { Leaf } from '../../protocols/ledger/index.ts';
-import { commitPayload } from '../../protocols/ledger/index.ts';
+import { commitPayload, LEAF_MAX_BYTES, LEAF_MIN_BYTES } from '../../protocols/ledger/index.ts';
 import { equalHashes } from '../../protocols/merkle/index.ts';
 import type { AppendResult, LedgerEntry, SeqLookup, StoredEntry } from './store/index.ts';
 
@@ -120,7 +120,7 @@ export interface Ingester {
   readonly halted: ForkAlarmError | undefined;
 }
 
-function checkRecord(r: StreamRecord, i: number): void {
+function checkRecord(r: StreamRecord, i: number, stream: string): void {
   const bad = (why: string) => new IngestRecordError(`record ${i}: ${why}`, i);
   if (typeof r.seq !== 'bigint' || r.seq < 1n || r.seq >= 1n << 64n) {
     throw bad('seq must be a bigint in [1, 2^64)');
@@ -130,6 +130,11 @@ function checkRecord(r: StreamRecord, i: number): void {
   if (!(r.payload instanceof Uint8Array)) throw bad('payload must be bytes');
   if (typeof r.timestampNs !== 'bigint' || r.timestampNs < 0n || r.timestampNs >= 1n << 64n) {
     throw bad('timestampNs must be a u64 bigint');
+  }
+  const text =
+    Buffer.byteLength(stream) + Buffer.byteLength(r.subject) + Buffer.byteLength(r.msgId);
+  if (text > LEAF_MAX_BYTES - LEAF_MIN_BYTES) {
+    throw bad(`stream, subject and msg id take ${text} bytes; a leaf holds 65,535 in all`);
   }
 }
 
@@ -204,7 +209,7 @@ export function createIngester(store: IngestStore, options: IngesterOptions): In
 
   const process = async (records: readonly StreamRecord[]): Promise<IngestResult> => {
     if (halted) throw new IngestHaltedError({ cause: halted });
-    records.forEach(checkRecord);
+    records.forEach((r, i) => checkRecord(r, i, options.stream));
     const base = store.size;
     let cursor = store.lastStreamSeq;
     const entries: LedgerEntry[] = [];

@@ -6,6 +6,7 @@ import {
   LedgerAppendError,
   LedgerCorruptError,
   LedgerKeyError,
+  LedgerLockedError,
   ledgerVerifiers,
   openLedger,
   openLedgerReader,
@@ -282,5 +283,20 @@ describe('ledger store', () => {
       ledger.root,
     );
     await ledger.close();
+  });
+
+  it('one writer per directory: a second open is refused, a dead writer lock is taken over', async () => {
+    const d = dir();
+    const a = await openTestLedger(d);
+    await expect(openTestLedger(d)).rejects.toThrow(LedgerLockedError);
+    await a.close();
+    const b = await openTestLedger(d);
+    await b.close();
+    // A lock left by a process that is gone (kill -9) does not block recovery.
+    writeFileSync(join(d, 'LOCK'), '2147483646\n');
+    const c = await openTestLedger(d);
+    expect(readFileSync(join(d, 'LOCK'), 'utf8')).toBe(`${process.pid}\n`);
+    await c.close();
+    expect(existsSync(join(d, 'LOCK'))).toBe(false);
   });
 });

@@ -82,3 +82,14 @@ export class LedgerProofError extends Error {
     super(message, options);
   }
 }
+
+/** Another live process has the ledger open for writing (one writer per directory). */
+export class LedgerLockedError extends Error {
+  override readonly name = 'LedgerLockedError';
+  constructor(
+    message: string,
+    readonly pid: number,
+  ) {
+    super(message);
+  }
+}

@@ -7,6 +7,7 @@ export {
   LedgerIOError,
   LedgerKeyError,
   type LedgerLocation,
+  LedgerLockedError,
   LedgerProofError,
   SignedRootMismatchError,
 } from './errors.ts';

@@ -23,6 +23,8 @@ export interface LedgerPaths {
   latest: string;
   /** Derived: one file of 32-byte node hashes per tree level. */
   cacheDir: string;
+  /** Transient: the writer's pid while a ledger is open for appending. */
+  lock: string;
   /** Transient: the index of a payload being erased (present only mid-erase). */
   erasePending: string;
   /** Default keys folder. */
@@ -42,6 +44,7 @@ export function ledgerPaths(dir: string): LedgerPaths {
     latest: join(dir, 'checkpoint'),
     cacheDir: join(dir, 'cache'),
     erasePending: join(dir, 'erase.pending'),
+    lock: join(dir, 'LOCK'),
     keysDir: join(dir, 'keys'),
   };
 }

@@ -60,6 +60,7 @@ import { readHistory } from './history.ts';
 import { type LedgerKeys, ledgerVerifiers, loadOrCreateLedgerKeys } from './keys.ts';
 import { type LedgerPaths, ledgerPaths, MAX_PAYLOAD_BYTES } from './layout.ts';
 import { LevelAppender, LevelFiles, LevelRebuilder } from './level-cache.ts';
+import { lockLedger } from './lock.ts';
 import { checkOrigin, formatMeta, formatVkeys, parseMeta, parseVkeys } from './meta.ts';
 import { encodePayloadBody, PAYLOAD_HEAD_BYTES, PayloadStatus } from './payload-record.ts';
 import { consistencyFromCache, inclusionFromCache, type ProofTarget } from './prove.ts';
@@ -204,6 +205,23 @@ export async function openLedger(dir: string, options: OpenLedgerOptions): Promi
     throw new LedgerKeyError(`keys are for ${keys.origin}, not ${options.origin}`);
   }
   if (!existsSync(paths.meta)) createLedger(paths, options.origin, keys);
+  const unlock = lockLedger(paths.lock);
+  try {
+    return await recoverLedger(paths, options, keys, now, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function recoverLedger(
+  paths: LedgerPaths,
+  options: OpenLedgerOptions,
+  keys: LedgerKeys,
+  now: () => number,
+  unlock: () => void,
+): Promise<Ledger> {
+  const dir = paths.dir;
   const { origin } = parseMeta(readText(paths.meta));
   if (origin !== options.origin) {
     throw new LedgerCorruptError(`ledger at ${dir} has origin ${origin}, not ${options.origin}`, {
@@ -299,7 +317,7 @@ export async function openLedger(dir: string, options: OpenLedgerOptions): Promi
     }
   }
   const table = EntryTable.from(scan.index!, state.size);
-  const ledger = new LedgerStore(paths, origin, keys, vkeys, options, now, {
+  const ledger = new LedgerStore(paths, origin, keys, vkeys, options, now, unlock, {
     state,
     range: scan.range,
     rules: scan.rules,
@@ -348,6 +366,7 @@ class LedgerStore implements Ledger {
     readonly vkeys: readonly string[],
     options: OpenLedgerOptions,
     private readonly now: () => number,
+    private readonly unlock: () => void,
     private readonly live: Live,
   ) {
     this.appender = new LevelAppender(paths.cacheDir);
@@ -952,6 +971,7 @@ class LedgerStore implements Ledger {
       this.live.payloads.close(),
       this.live.checkpoints.close(),
     ]);
+    this.unlock();
   }
 
   async close(): Promise<void> {
