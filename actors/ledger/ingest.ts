@@ -209,7 +209,7 @@ export function createIngester(store: IngestStore, options: IngesterOptions): In
 
   const process = async (records: readonly StreamRecord[]): Promise<IngestResult> => {
     if (halted) throw new IngestHaltedError({ cause: halted });
-    records.forEach((r, i) => checkRecord(r, i, options.stream));
+    for (let i = 0; i < records.length; i++) checkRecord(records[i]!, i, options.stream);
     const base = store.size;
     let cursor = store.lastStreamSeq;
     const entries: LedgerEntry[] = [];
