@@ -299,4 +299,31 @@ describe('ledger store', () => {
     await c.close();
     expect(existsSync(join(d, 'LOCK'))).toBe(false);
   });
+
+  it('verify beside a live writer checks the committed prefix and leaves its files alone', async () => {
+    const d = dir();
+    const ledger = await openTestLedger(d);
+    await ledger.appendBatch(Array.from({ length: 20 }, (_, i) => event(i + 1)));
+    await ledger.checkpoint();
+    // An append in flight: bytes past the commit point, as between write and state rename.
+    const leaves = join(d, 'leaves.log');
+    writeFileSync(leaves, Buffer.concat([readFileSync(leaves), Buffer.from([0, 0, 1])]));
+    expect(await verifyLedger(d)).toMatchObject({ ok: true, writerLive: true, size: 20 });
+    // A damaged cache is reported, not replaced under the writer; repairCache fixes it.
+    const level0 = join(d, 'cache', 'level-00.bin');
+    const bad = readFileSync(level0);
+    bad[7]! ^= 1;
+    writeFileSync(level0, bad);
+    expect(await verifyLedger(d)).toMatchObject({
+      ok: true,
+      writerLive: true,
+      cachesRebuilt: true,
+    });
+    expect(readFileSync(level0).equals(bad)).toBe(true);
+    await ledger.repairCache();
+    expect(await verifyLedger(d)).toMatchObject({ ok: true, cachesRebuilt: false });
+    await ledger.close();
+    // Closed, the stray bytes are an uncommitted tail again.
+    expect(await verifyLedger(d)).toMatchObject({ ok: false, file: 'leaves.log' });
+  });
 });

@@ -239,7 +239,7 @@ async function recoverLedger(
   cutTail(paths.payloads, state.payloadsBytes, 'payloads.log');
   cutTail(paths.checkpoints, state.checkpointsBytes, 'checkpoints.log');
 
-  const rebuilder = new LevelRebuilder(paths.cacheDir, false);
+  const rebuilder = new LevelRebuilder(paths.cacheDir);
   const scan = await scanLedger({
     leavesPath: paths.leaves,
     payloadsPath: paths.payloads,
@@ -941,7 +941,7 @@ class LedgerStore implements Ledger {
   /** Rebuild the tree cache from leaves.log (a damaged or replaced cache). */
   private async rebuildCache(): Promise<void> {
     const state = this.live.state;
-    const rebuilder = new LevelRebuilder(this.paths.cacheDir, false);
+    const rebuilder = new LevelRebuilder(this.paths.cacheDir);
     const scan = await scanLedger({
       leavesPath: this.paths.leaves,
       payloadsPath: this.paths.payloads,

@@ -82,18 +82,24 @@ export class LevelFiles implements HashSource {
   }
 }
 
-/** Writes a fresh copy of every level file beside the old one, then swaps them in. */
+/**
+ * Writes a fresh copy of every level file into `cacheDir` (tmp names, renamed at the end).
+ * With `compareWith` (a cache folder, usually the same one), also notes whether the existing
+ * files say anything else. `allowGrowth`: a live writer may have appended past what this copy
+ * covers; only the covered prefix must agree.
+ */
 export class LevelRebuilder {
   private readonly fds = new Map<number, number>();
   private readonly olds = new Map<number, number | null>();
   private readonly written = new Map<number, number>();
   private readonly scratch = new Uint8Array(1 << 20);
-  /** Whether any byte differs from the cache that was there (or the cache was missing). */
+  /** Whether any byte differs from the cache compared with (or that cache was missing). */
   changed = false;
 
   constructor(
     private readonly cacheDir: string,
-    private readonly compare: boolean,
+    private readonly compareWith?: string,
+    private readonly allowGrowth = false,
   ) {
     mkdirSync(cacheDir, { recursive: true });
   }
@@ -109,14 +115,17 @@ export class LevelRebuilder {
     if (fd === undefined) {
       fd = openSync(this.tmp(level), 'w');
       this.fds.set(level, fd);
-      const old = levelFile(this.cacheDir, level);
-      this.olds.set(level, this.compare && existsSync(old) ? openSync(old, 'r') : null);
-      if (this.compare && !existsSync(old)) this.changed = true;
+      if (this.compareWith !== undefined) {
+        const old = levelFile(this.compareWith, level);
+        const present = existsSync(old);
+        this.olds.set(level, present ? openSync(old, 'r') : null);
+        if (!present) this.changed = true;
+      }
     }
     writeSync(fd, bytes, 0, bytes.length, firstIndex * 32);
     this.written.set(level, firstIndex * 32 + bytes.length);
     const old = this.olds.get(level);
-    if (this.compare && !this.changed && old !== null && old !== undefined) {
+    if (!this.changed && old !== null && old !== undefined) {
       for (let off = 0; off < bytes.length && !this.changed; off += this.scratch.length) {
         const n = Math.min(this.scratch.length, bytes.length - off);
         const got = readSync(old, this.scratch, 0, n, firstIndex * 32 + off);
@@ -131,17 +140,18 @@ export class LevelRebuilder {
   }
 
   /**
-   * Swap the new files in and remove level files the tree no longer has. When comparing and
-   * nothing differs, the old files stay (same inodes), so a ledger open on this directory keeps
-   * reading and appending to the files everyone sees.
+   * Put the new files in place and remove level files the tree no longer has. When the compared
+   * cache is this folder and nothing differs, the old files stay (same inodes), so a ledger open
+   * on this directory keeps reading and appending to the files everyone sees.
    */
   finish(): void {
     for (const [level, old] of this.olds) {
-      if (old !== null && this.compare && fstatSync(old).size !== this.written.get(level)) {
-        this.changed = true;
-      }
+      if (old === null) continue;
+      const size = fstatSync(old).size;
+      const want = this.written.get(level)!;
+      if (this.allowGrowth ? size < want : size !== want) this.changed = true;
     }
-    const keep = this.compare && !this.changed;
+    const keep = this.compareWith === this.cacheDir && !this.changed;
     for (const [level, fd] of this.fds) {
       closeSync(fd);
       const old = this.olds.get(level);
@@ -152,8 +162,15 @@ export class LevelRebuilder {
     for (const name of readdirSync(this.cacheDir)) {
       const m = /^level-(\d\d)\.bin(\.tmp)?$/.exec(name);
       if (m && (m[2] || !this.fds.has(Number(m[1])))) {
-        if (!m[2]) this.changed = true;
+        if (!m[2] && this.compareWith === this.cacheDir) this.changed = true;
         unlinkSync(join(this.cacheDir, name));
+      }
+    }
+    if (this.compareWith !== undefined && this.compareWith !== this.cacheDir && !this.allowGrowth) {
+      // Extra levels in the compared cache mean it described another tree.
+      for (const name of readdirSync(this.compareWith)) {
+        const m = /^level-(\d\d)\.bin$/.exec(name);
+        if (m && !this.fds.has(Number(m[1]))) this.changed = true;
       }
     }
     this.fds.clear();

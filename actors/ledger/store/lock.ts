@@ -40,3 +40,14 @@ export function lockLedger(path: string): () => void {
   }
   throw new LedgerLockedError('could not take the ledger lock', 0);
 }
+
+/** The pid holding the writer lock, if that process is alive. */
+export function liveLockHolder(path: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+  } catch {
+    return undefined;
+  }
+  return Number.isSafeInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+}

@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type KeyedVerifier,
   openNote,
@@ -10,8 +12,9 @@ import { LedgerCorruptError, LedgerKeyError } from './errors.ts';
 import { writeFileAtomic } from './fs-util.ts';
 import { readHistory } from './history.ts';
 import { ledgerVerifiers } from './keys.ts';
-import { ledgerPaths } from './layout.ts';
+import { type LedgerPaths, ledgerPaths } from './layout.ts';
 import { LevelFiles, LevelRebuilder } from './level-cache.ts';
+import { liveLockHolder } from './lock.ts';
 import { parseMeta, parseVkeys } from './meta.ts';
 import { scanLedger } from './scan.ts';
 import { decodeState, type StateRecord } from './state-record.ts';
@@ -49,6 +52,11 @@ export interface VerifySuccess {
   erased: number;
   /** Whether a derived file (tree cache, latest checkpoint copy) was wrong or missing. */
   cachesRebuilt: boolean;
+  /**
+   * A live process had the ledger open for writing: its uncommitted tail was not examined and
+   * its derived files were not rewritten (call its repairCache() if cachesRebuilt).
+   */
+  writerLive: boolean;
 }
 
 export type VerifyReport = VerifySuccess | VerifyFailure;
@@ -118,6 +126,9 @@ export async function verifyLedger(
   } catch (err) {
     return fail('state', (err as Error).message);
   }
+  // Beside a live writer the logs grow past the state we read: check the committed prefix only,
+  // and leave its derived files alone (rebuild a private copy instead).
+  const writerLive = liveLockHolder(paths.lock) !== undefined;
   for (const [path, name, committed] of [
     [paths.leaves, 'leaves.log', state.leavesBytes],
     [paths.payloads, 'payloads.log', state.payloadsBytes],
@@ -126,18 +137,36 @@ export async function verifyLedger(
     if (!existsSync(path)) return fail(name, 'missing');
     const size = statSync(path).size;
     if (size < committed) return fail(name, `${size} bytes, but ${committed} were committed`);
-    if (size > committed) {
+    if (size > committed && !writerLive) {
       return fail(
         name,
         `${size - committed} uncommitted bytes at the end (open the ledger to recover)`,
       );
     }
   }
-  if (existsSync(paths.erasePending)) {
+  if (existsSync(paths.erasePending) && !writerLive) {
     return fail('erase.pending', 'an erase did not finish (open the ledger to complete it)');
   }
 
-  const rebuilder = new LevelRebuilder(paths.cacheDir, true);
+  const privateCache = writerLive ? mkdtempSync(join(tmpdir(), 'troupe-verify-')) : undefined;
+  const cacheDir = privateCache ?? paths.cacheDir;
+  try {
+    return await verifyFrom(paths, options, origin, verifiers, state, cacheDir, writerLive);
+  } finally {
+    if (privateCache) rmSync(privateCache, { recursive: true, force: true });
+  }
+}
+
+async function verifyFrom(
+  paths: LedgerPaths,
+  options: VerifyOptions,
+  origin: string,
+  verifiers: KeyedVerifier[],
+  state: StateRecord,
+  cacheDir: string,
+  writerLive: boolean,
+): Promise<VerifyReport> {
+  const rebuilder = new LevelRebuilder(cacheDir, paths.cacheDir, writerLive);
   const scan = await scanLedger({
     leavesPath: paths.leaves,
     payloadsPath: paths.payloads,
@@ -164,7 +193,7 @@ export async function verifyLedger(
   // The cache is replaced by what the logs give; every root below comes from that copy.
   rebuilder.finish();
   let cachesRebuilt = rebuilder.changed;
-  const levels = new LevelFiles(paths.cacheDir);
+  const levels = new LevelFiles(cacheDir);
   try {
     let signedSize = 0;
     let lastNote: string | undefined;
@@ -192,9 +221,9 @@ export async function verifyLedger(
     if (failure) return failure;
     if (history.error) return fail('checkpoints.log', history.error.reason, history.error.index);
 
-    // The latest-checkpoint copy is derived from the history.
+    // The latest-checkpoint copy is derived from the history (a live writer may be ahead of it).
     const latest = existsSync(paths.latest) ? readFileSync(paths.latest, 'utf8') : undefined;
-    if (latest !== lastNote) {
+    if (latest !== lastNote && !writerLive) {
       cachesRebuilt = true;
       if (lastNote) await writeFileAtomic(paths.latest, lastNote, { durable: false });
       else unlinkSync(paths.latest);
@@ -235,6 +264,7 @@ export async function verifyLedger(
       signedSize,
       erased: scan.erased,
       cachesRebuilt,
+      writerLive,
     };
   } finally {
     levels.close();
