@@ -22,7 +22,8 @@ export {
   MLDSA44_SKEY_FILE,
 } from './keys.ts';
 export { type LedgerPaths, ledgerPaths } from './layout.ts';
-export { type Ledger, type OpenLedgerOptions, openLedger } from './ledger.ts';
+export type { Ledger } from './ledger.ts';
+export { type OpenLedgerOptions, openLedger } from './open-ledger.ts';
 export {
   type LedgerReader,
   openLedgerReader,
