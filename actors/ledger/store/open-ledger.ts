@@ -230,8 +230,10 @@ async function recoverLedger(
     checkpoints: await open(paths.checkpoints, 'r+'),
   });
   await ledger.finishPendingErase();
-  if (latest && !existsSync(paths.latest)) {
-    await writeFileAtomic(paths.latest, latest.note, { durable: false });
+  // The latest-checkpoint copy is derived: a crash can leave it missing or one behind.
+  const note = (latest as SignedCheckpoint | undefined)?.note;
+  if (note && (!existsSync(paths.latest) || readFileSync(paths.latest, 'utf8') !== note)) {
+    await writeFileAtomic(paths.latest, note, { durable: false });
   }
   return ledger;
 }
