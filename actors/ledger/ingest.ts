@@ -207,7 +207,7 @@ export function createIngester(store: IngestStore, options: IngesterOptions): In
   let queue: Promise<unknown> = Promise.resolve();
   const alert = (a: IngestAlert) => options.onAlert?.(a);
 
-  const process = async (records: readonly StreamRecord[]): Promise<IngestResult> => {
+  const ingestBatch = async (records: readonly StreamRecord[]): Promise<IngestResult> => {
     if (halted) throw new IngestHaltedError({ cause: halted });
     for (let i = 0; i < records.length; i++) checkRecord(records[i]!, i, options.stream);
     const base = store.size;
@@ -323,7 +323,7 @@ export function createIngester(store: IngestStore, options: IngesterOptions): In
 
   return {
     offer(records) {
-      const run = queue.then(() => process(records));
+      const run = queue.then(() => ingestBatch(records));
       queue = run.catch(() => {});
       return run;
     },
