@@ -349,8 +349,8 @@ export class LedgerStore implements Ledger {
       frontier: range.hashes,
     };
     try {
-      const leafBuf = concat(leafRecords);
-      const payloadBuf = concat(payloadRecords);
+      const leafBuf = Buffer.concat(leafRecords);
+      const payloadBuf = Buffer.concat(payloadRecords);
       if (this.splitWrites) {
         const half = Math.max(1, leafBuf.length >> 1);
         await live.leaves.write(leafBuf, 0, half, live.state.leavesBytes);
@@ -754,16 +754,4 @@ export class LedgerStore implements Ledger {
     this.closed = new LedgerClosedError();
     await this.closeFiles();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
