@@ -7,6 +7,7 @@ import {
   LedgerCorruptError,
   LedgerKeyError,
   LedgerLockedError,
+  LedgerProofError,
   ledgerVerifiers,
   openLedger,
   openLedgerReader,
@@ -71,6 +72,8 @@ describe('ledger store', () => {
     // The read-only path gives the same proofs.
     const inc = proveInclusion(d, 4);
     verifyInclusion(inc.leafHash, 4, 5, inc.proof, cp2.root);
+    expect(() => proveInclusion(join(d, 'nope'), 0)).toThrow(LedgerProofError);
+    expect(() => proveInclusion(d, 5)).toThrow(LedgerProofError);
     const con = proveConsistency(d, 3);
     verifyConsistency(3, 5, con.proof, cp.root, cp2.root);
     expect(await verifyLedger(d)).toMatchObject({

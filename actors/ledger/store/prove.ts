@@ -109,6 +109,9 @@ export interface LedgerReader {
  */
 export function openLedgerReader(dir: string): LedgerReader {
   const paths = ledgerPaths(dir);
+  if (!existsSync(paths.meta) || !existsSync(paths.state)) {
+    throw new LedgerProofError(`${dir} is not a ledger directory (no LEDGER or state file)`);
+  }
   const { origin } = parseMeta(readFileSync(paths.meta, 'utf8'));
   const state = decodeState(new Uint8Array(readFileSync(paths.state)));
   let checkpoint: SignedCheckpoint | undefined;
