@@ -55,6 +55,7 @@ export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts'
 export type { AskMap, AskSpec, Protocol, TellMap } from './protocol.ts';
 export {
   type Backoff,
+  backoffDelay,
   type ChildInfo,
   type ChildSpec,
   defineSupervisor,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Cell } from '../cell.ts';
 import type { ActorContext } from '../context.ts';
-import { type ActorDef, defineActor } from '../define-actor.ts';
+import { defineActor } from '../define-actor.ts';
 import { InvalidArgument, NoSuchActor } from '../errors.ts';
 import {
   type ChildSpec,
@@ -51,7 +51,7 @@ function find(st: SupervisorState, id: string, path: string) {
  * restarts them by OTP's rules (strategy, restart type, intensity and period), with what
  * OTP lacks: backoff with jitter, restart from a snapshot, and non-exception failures.
  */
-export function defineSupervisor<A = void>(spec: SupervisorSpec<A>): ActorDef<SupervisorState, A> {
+export function defineSupervisor<A = void>(spec: SupervisorSpec<A>) {
   if (typeof spec !== 'object' || spec === null)
     throw new InvalidArgument('defineSupervisor needs a spec');
   const { type, children, ...flagInput } = spec;
@@ -141,10 +141,11 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>): ActorDef<Su
         let child: NormalizedChildSpec;
         if (st.template !== null) {
           const id = m.id ?? `${st.template.id}-${++st.nextId}`;
+          const { shutdownMs: _derived, ...template } = st.template;
           child = normalizeChildSpec({
-            ...st.template,
+            ...template,
             id,
-            start: { ...st.template.start, args: m.args },
+            start: { ...template.start, args: m.args },
           });
         } else {
           if (m.spec === undefined)
@@ -198,5 +199,5 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>): ActorDef<Su
       resetChildren(st);
     },
   });
-  return Object.freeze({ ...def, supervisor: flags }) as unknown as ActorDef<SupervisorState, A>;
+  return Object.freeze({ ...def, supervisor: flags });
 }
