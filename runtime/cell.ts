@@ -66,6 +66,8 @@ export interface CellOptions {
   overflow: OverflowPolicy;
   shard: boolean;
   child: ChildSettings | null;
+  /** Hosted here for a supervisor on another node: where to report exits. */
+  remote?: { readonly node: string; readonly path: string } | null;
 }
 
 /** Rarely used parts, allocated on first use so an idle actor stays small. */
@@ -681,6 +683,9 @@ export class Cell implements Runnable {
   }
 
   private async stopChildren(reason: string): Promise<void> {
+    // A supervisor stops its children through its records: remote ones too, in start order.
+    const custom = (this.def as { stopChildren?: (state: unknown) => Promise<void> }).stopChildren;
+    if (custom !== undefined) await custom(this.state);
     for (let c = this.lastChild; c !== null; ) {
       const prev = c.prev;
       await c.stop(reason);

@@ -9,6 +9,7 @@ import {
   assertToken,
   isShardRef,
   parseRef,
+  pathSegments,
   qualifiedFrom,
   type Ref,
   targetOf,
@@ -40,8 +41,11 @@ import type { EventListener, RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
 import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
+import type { SpawnRequest, TreeRow } from './remote/control-protocol.ts';
+import { RemoteControl } from './remote/remote-control.ts';
 import { isSupervisorDef, type NormalizedChildSpec } from './supervision/child-spec.ts';
 import { defaultDirective } from './supervision/default-directive.ts';
+import type { Child } from './supervision/supervision-host.ts';
 import { type SupervisionMsg, SYS_SUPERVISION } from './supervision/supervision-host.ts';
 import { type SupervisorState, superviseIn } from './supervision/supervisor.ts';
 import { CellTimers } from './timers.ts';
@@ -73,6 +77,8 @@ const SystemOptionsSchema = z
     transport: TransportOptionsSchema.optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     stopTimeoutMs: z.number().int().positive().max(600_000).optional(),
+    /** Node heartbeat interval on NATS (ms; 0 = none): supervisors elsewhere detect a lost host by it. */
+    heartbeatMs: z.number().int().nonnegative().max(600_000).optional(),
     shutdownTimeoutMs: z.number().int().positive().max(600_000).optional(),
   })
   .strict();
@@ -152,6 +158,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   readonly log: Logger;
   readonly stopTimeoutMs: number;
   private readonly shutdownTimeoutMs: number;
+  private readonly heartbeatMs: number;
+  private remote: RemoteControl | null = null;
   private readonly cells = new Map<string, Cell>();
   private readonly shards = new Map<string, Cell[]>();
   private readonly shardNext = new Map<string, number>();
@@ -177,6 +185,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     this.node = opts.node ?? nodeId();
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
     this.shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 10_000;
+    this.heartbeatMs = opts.heartbeatMs ?? 1_000;
     const level = opts.logLevel ?? process.env.TROUPE_LOG_LEVEL ?? 'info';
     this.log = (logger ?? pino({ level }, pino.destination(2))).child({
       system: this.name,
@@ -202,6 +211,11 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     const t = parsed.data.transport;
     if (t && t.kind === 'nats') sys.transport = natsTransport(t);
     await sys.transport.start(sys);
+    const nc = sys.transport.connection;
+    if (nc !== undefined) {
+      sys.remote = new RemoteControl(nc, sys, sys.heartbeatMs);
+      sys.remote.start();
+    }
     sys.spawnAt(sys.root, DeadLetters as ActorDef, 'dead-letters', undefined, null, true);
     sys.log.debug({ transport: sys.transport.kind }, 'system started');
     return sys;
@@ -758,6 +772,11 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   }
 
   private tellParent(cell: Cell, m: SupervisionMsg): void {
+    const remoteSup = cell.opts?.remote;
+    if (remoteSup && m.t === 'exit') {
+      this.remote?.reportExit(cell, remoteSup.node, m.reason, m.abnormal, m.phase);
+      return;
+    }
     const parent = cell.parent ?? this.root;
     if (parent.stopped || this.state === 'down') return;
     parent.enqueueSystem(new Letter(LetterKind.system, SYS_SUPERVISION, m, null, null, 0, null, 0));
@@ -775,6 +794,79 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   get rootCell(): Cell {
     return this.root;
+  }
+
+  // ---- across processes -----------------------------------------------------------------
+
+  /**
+   * Offer these actor types to supervisors on other nodes: a child spec with `node` set to
+   * this node's name (or `*`) is started here, and its exits are reported back.
+   */
+  host(...defs: SpawnableDef<unknown, unknown, Protocol>[]): void {
+    if (this.remote === null)
+      throw new InvalidArgument('hosting children for other nodes needs the NATS transport');
+    for (const d of defs)
+      if (!isActorDef(d)) throw new InvalidArgument('host needs definitions made by defineActor');
+    this.remote.host(defs as unknown as ActorDef[]);
+  }
+
+  cellAt(path: string): Cell | undefined {
+    return this.cells.get(path);
+  }
+
+  spawnHosted(def: ActorDef, req: SpawnRequest): Cell {
+    pathSegments(req.path);
+    const s = req.settings;
+    const cellOpts: CellOptions = {
+      capacity: def.mailbox?.capacity ?? 10_000,
+      overflow: def.mailbox?.overflow ?? 'fail',
+      shard: false,
+      child: {
+        restart: s.restart,
+        shutdownMs: s.shutdownMs ?? Number.POSITIVE_INFINITY,
+        maxHandlerMs: s.maxHandlerMs,
+        heartbeatMs: s.heartbeatMs,
+      },
+      remote: req.supervisor,
+    };
+    const cell = this.spawnAt(this.root, def, req.path, req.args, cellOpts, false);
+    if (req.restarts > 0) cell.extras().restarts = req.restarts;
+    if (s.maxHandlerMs !== null || s.heartbeatMs !== null) this.watchCell(cell);
+    return cell;
+  }
+
+  childExited(
+    supervisor: Cell,
+    child: Child,
+    reason: string,
+    abnormal: boolean,
+    phase: 'start' | 'message' | 'exit',
+  ): void {
+    if (supervisor.stopped || this.state === 'down') return;
+    const m: SupervisionMsg = { t: 'exit', child, reason, abnormal, phase };
+    supervisor.enqueueSystem(
+      new Letter(LetterKind.system, SYS_SUPERVISION, m, null, null, 0, null, 0),
+    );
+  }
+
+  /** Every actor of this node as `troupe tree` shows it. */
+  treeRows(): TreeRow[] {
+    const now = Date.now();
+    const rows: TreeRow[] = [];
+    for (const c of this.cells.values()) {
+      rows.push({
+        path: c.path,
+        type: c.def.type,
+        node: this.node,
+        status: c.ext?.hung ? 'hung' : c.statusName,
+        restarts: c.restarts,
+        lastFailure: c.lastFailure,
+        uptimeMs: now - c.startedAt,
+        supervisor: isSupervisorDef(c.def),
+        supervisedBy: c.opts?.remote ? `${c.opts.remote.path}@${c.opts.remote.node}` : null,
+      });
+    }
+    return rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   // ---- watchdog ---------------------------------------------------------------------------
@@ -839,8 +931,26 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   }
 
   /** Spawn a supervised child from its normalized spec (name = spec id). */
-  spawnSupervised(parent: Cell, spec: NormalizedChildSpec, restarts: number): Cell {
+  spawnSupervised(parent: Cell, spec: NormalizedChildSpec, restarts: number): Child {
     const def = spec.start.def as unknown as ActorDef;
+    if (spec.node !== undefined) {
+      if (this.remote === null) {
+        throw new InvalidArgument(
+          `child ${spec.id} runs on node ${spec.node}: that needs the NATS transport`,
+        );
+      }
+      return this.remote.spawnChild(
+        parent,
+        spec,
+        {
+          restart: spec.restart,
+          shutdownMs: spec.shutdownMs,
+          maxHandlerMs: spec.maxHandlerMs ?? null,
+          heartbeatMs: spec.heartbeatMs ?? null,
+        },
+        restarts,
+      );
+    }
     const mb = spec.start.mailbox ?? {};
     const cellOpts: CellOptions = {
       capacity: mb.capacity ?? def.mailbox?.capacity ?? 10_000,
@@ -901,6 +1011,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     await race(stopAll(), remaining());
     this.wheel.rejectAll((p) => new Stopped(p.target, 'not answered: system shut down'));
     this.state = 'down';
+    this.remote?.close();
     try {
       await this.auditSink.flush();
     } catch (err) {

@@ -25,6 +25,11 @@ export interface ChildSpec<A = unknown> {
   readonly maxHandlerMs?: number;
   /** Watchdog: while handling, the child must call ctx.heartbeat() at least this often. */
   readonly heartbeatMs?: number;
+  /**
+   * Run the child in another process: the node name of a host (`system.host(defs)`), or
+   * `*` for any node hosting the type. Its host's heartbeat loss counts as a crash.
+   */
+  readonly node?: string;
 }
 
 /** Exponential backoff between restarts, with jitter; reset after a stable run. */
@@ -79,6 +84,7 @@ const ChildSpecSchema = z
     type: z.enum(['worker', 'supervisor']).optional(),
     maxHandlerMs: Ms.min(1).optional(),
     heartbeatMs: Ms.min(1).optional(),
+    node: z.union([Id, z.literal('*')]).optional(),
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import type { Cell } from '../cell.ts';
+import { Cell } from '../cell.ts';
 import { allowRestart } from './restart-intensity.ts';
 import type { SupervisionHost, SupervisionMsg } from './supervision-host.ts';
 
@@ -15,6 +15,8 @@ export async function defaultDirective(parent: Cell, m: SupervisionMsg): Promise
   if (m.t !== 'exit') return;
   const h = parent.host as unknown as SupervisionHost;
   const child = m.child;
+  // Remote children only ever live under supervisors.
+  if (!(child instanceof Cell)) return;
   const atRoot = parent === h.rootCell;
   if (m.phase === 'exit') {
     if (atRoot && m.reason === 'shutdown') {

@@ -16,6 +16,7 @@ import {
   type SupervisorState,
   startAll,
   startChild,
+  stopRecords,
 } from './supervisor.ts';
 
 export interface SupervisorSpec<A> extends SupervisorFlags {
@@ -199,5 +200,9 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>) {
       resetChildren(st);
     },
   });
-  return Object.freeze({ ...def, supervisor: flags });
+  return Object.freeze({
+    ...def,
+    supervisor: flags,
+    stopChildren: (st: SupervisorState) => stopRecords(st.children),
+  });
 }

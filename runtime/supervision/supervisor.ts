@@ -1,16 +1,16 @@
-import type { Cell } from '../cell.ts';
+import { Cell } from '../cell.ts';
 import { Letter, LetterKind } from '../letter.ts';
 import { backoffDelay } from './backoff.ts';
 import type { NormalizedChildSpec, NormalizedFlags } from './child-spec.ts';
 import { allowRestart } from './restart-intensity.ts';
 import { affected } from './strategy.ts';
-import type { SupervisionHost, SupervisionMsg } from './supervision-host.ts';
+import type { Child, SupervisionHost, SupervisionMsg } from './supervision-host.ts';
 import { SYS_SUPERVISION } from './supervision-host.ts';
 
 /** One child as its supervisor tracks it (OTP's child record). */
 export interface ChildRecord {
   spec: NormalizedChildSpec;
-  cell: Cell | null;
+  cell: Child | null;
   /** `terminated`: stopped with its spec kept (terminate_child, or a transient's normal exit). */
   status: 'running' | 'restarting' | 'terminated';
   restarts: number;
@@ -65,7 +65,7 @@ function previousLive(st: SupervisorState, rec: ChildRecord): Cell | null {
   let prev: Cell | null = null;
   for (const r of st.children) {
     if (r === rec) return prev;
-    if (r.cell !== null && !r.cell.stopped) prev = r.cell;
+    if (r.cell instanceof Cell && !r.cell.stopped) prev = r.cell;
   }
   return prev;
 }
@@ -73,7 +73,7 @@ function previousLive(st: SupervisorState, rec: ChildRecord): Cell | null {
 /** Spawn one child from its record and wait for its start hook (OTP starts synchronously). */
 export async function startChild(sup: Cell, st: SupervisorState, rec: ChildRecord): Promise<void> {
   const cell = host(sup).spawnSupervised(sup, rec.spec, rec.restarts);
-  sup.placeChild(cell, previousLive(st, rec));
+  if (cell instanceof Cell) sup.placeChild(cell, previousLive(st, rec));
   rec.cell = cell;
   rec.status = 'running';
   rec.lastStart = Date.now();
@@ -95,7 +95,7 @@ export async function startAll(sup: Cell, st: SupervisorState): Promise<void> {
 }
 
 /** Stop the given records' children, last started first, each with its own shutdown time. */
-async function stopRecords(records: readonly ChildRecord[]): Promise<void> {
+export async function stopRecords(records: readonly ChildRecord[]): Promise<void> {
   for (let i = records.length - 1; i >= 0; i--) {
     const r = records[i]!;
     if (r.timer) {
