@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { TroupeError } from '../runtime/index.ts';
 import { ask, tell } from './commands/send.ts';
+import { tree } from './commands/tree.ts';
 import { up } from './commands/up.ts';
 
 const USAGE = `usage: troupe <command> [options]
@@ -10,6 +11,8 @@ const USAGE = `usage: troupe <command> [options]
   tell <path> <type> <json> [--nats <url>] [--system <name>]
   ask <path> <type> <json> [--timeout <ms>] [--nats <url>] [--system <name>]
                          send to a running system over NATS (path: team/coder, or @type)
+  tree [--watch] [--all] [--json] [--nats <url>] [--system <name>]
+                         the live supervision tree: status, restarts, last failure, uptime
   bench [name-filter]    run the benchmarks and write bench/results/latest.json
 
 common options: --config <file> --log-level <level>
@@ -35,6 +38,9 @@ async function main(argv: string[]): Promise<number> {
       'log-level': { type: 'string' },
       timeout: { type: 'string' },
       once: { type: 'boolean' },
+      watch: { type: 'boolean' },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
       const [target, type, json] = need(3, '<path> <type> <json>');
       const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
       return ask({ ...common, target: target!, type: type!, json: json!, timeoutMs }, out);
+    }
+    case 'tree': {
+      need(0, 'no positional arguments');
+      return tree({ ...common, watch: values.watch, all: values.all, json: values.json }, out);
     }
     case 'bench': {
       const { runBenchmarks } = await import('../bench/run.ts');

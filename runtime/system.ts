@@ -234,6 +234,25 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     return this.transport.flush();
   }
 
+  /**
+   * Resolves when a local actor's start hook has run; for a supervisor, that is when its
+   * whole subtree has started, in order. Rejects if the start failed.
+   */
+  started(ref: ActorRef): Promise<void> {
+    const r = parseRef(ref);
+    if (isShardRef(r)) return Promise.reject(new InvalidArgument('started needs an actor ref'));
+    const cell = this.cells.get(r.path);
+    if (cell === undefined) return Promise.reject(new NoSuchActor(r.path));
+    return cell.whenStarted();
+  }
+
+  /** Every top-level actor of this process has started (supervisors: their whole trees). */
+  async allStarted(): Promise<void> {
+    const tops: Promise<void>[] = [];
+    for (let c = this.root.firstChild; c !== null; c = c.next) tops.push(c.whenStarted());
+    await Promise.all(tops);
+  }
+
   /** The ref of a local actor, if one lives at `path`. */
   lookup<P extends Protocol = Protocol>(path: string): ActorRef<P> | undefined {
     const c = this.cells.get(path);
@@ -849,11 +868,11 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     );
   }
 
-  /** Every actor of this node as `troupe tree` shows it. */
+  /** Every actor of this node as `troupe tree` shows it, depth first in start order. */
   treeRows(): TreeRow[] {
     const now = Date.now();
     const rows: TreeRow[] = [];
-    for (const c of this.cells.values()) {
+    const visit = (c: Cell): void => {
       rows.push({
         path: c.path,
         type: c.def.type,
@@ -865,8 +884,10 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
         supervisor: isSupervisorDef(c.def),
         supervisedBy: c.opts?.remote ? `${c.opts.remote.path}@${c.opts.remote.node}` : null,
       });
-    }
-    return rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      for (let k = c.firstChild; k !== null; k = k.next) visit(k);
+    };
+    for (let c = this.root.firstChild; c !== null; c = c.next) visit(c);
+    return rows;
   }
 
   // ---- watchdog ---------------------------------------------------------------------------

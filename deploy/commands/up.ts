@@ -36,6 +36,8 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   };
   try {
     await troupe.setup(system);
+    // Supervisors start their trees in order: serve (or run the job) once they have.
+    await system.allStarted();
     await system.flush();
     out(`troupe up: system ${system.name} on ${where}, node ${system.node}`);
     if (troupe.run) await troupe.run(system);

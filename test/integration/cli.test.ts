@@ -113,6 +113,46 @@ describe('troupe CLI', () => {
     }
   });
 
+  it('shows the live supervision tree of a running system', async () => {
+    const host = await spawnTs(
+      'bin/troupe.js',
+      ['up', 'examples/team/team.ts', '--nats', server.url],
+      {
+        env: { ...natsEnv, TROUPE_LOG_LEVEL: 'silent' },
+        ready: /serving/,
+      },
+    );
+    try {
+      const r = await troupe(['tree', '--nats', server.url, '--system', 'team'], natsEnv);
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^system team: 1 node \(/);
+      expect(lines[1]).toMatch(/^ACTOR\s+TYPE\s+NODE\s+STATUS\s+RESTARTS\s+UPTIME\s+LAST FAILURE$/);
+      expect(lines.slice(2).map((l) => l.trim().split(/\s{2,}/)[0])).toEqual([
+        'team/',
+        '└ planner',
+        '└ coder',
+        '└ reviewer',
+      ]);
+      expect(lines.find((l) => l.includes('coder'))).toMatch(
+        /running\s+1\s+\d+s\s+invalid model output for "flaky parser"/,
+      );
+      const json = await troupe(
+        ['tree', '--json', '--nats', server.url, '--system', 'team'],
+        natsEnv,
+      );
+      const rows = JSON.parse(json.stdout) as { path: string; restarts: number }[];
+      expect(rows.find((x) => x.path === 'team/coder')?.restarts).toBe(1);
+      const none = await troupe(['tree', '--nats', server.url, '--system', 'nobody'], natsEnv);
+      expect(none.code).toBe(1);
+      expect(none.stderr.trim()).toBe(
+        'troupe: TransportError: no node of system nobody answered on NATS',
+      );
+    } finally {
+      await stopChild(host);
+    }
+  });
+
   it('plays ping-pong between two processes over NATS', async () => {
     const pong = await spawnTs(
       'bin/troupe.js',
