@@ -12,8 +12,8 @@
 %%     the last period on every restart, so back to back a restart costs more as it grows.
 %% (b) crash storm: Children workers, Window crashes in flight at any time, each restart
 %%     answered by crashing another random worker not in flight, for StormMs (after WarmupMs
-%%     of the same); restarts per second, and memory before and after (after a GC of every
-%%     process).
+%%     of the same); restarts per second, and memory before and after (each after a quiet
+%%     period, one more restart and a GC of every process).
 %%
 %% Logging is off (logger level none), as the troupe side runs with logLevel 'silent'.
 %% Prints one JSON line on stdout and halts.
@@ -75,11 +75,11 @@ run([Samples, Warmup, FreshRounds, FreshWarmup, FreshSamples, Children, StormMs,
     {ok, Sup2} = supervisor:start_link(?MODULE, {storm, Children, self()}),
     Pids0 = maps:from_list([{Id, P} || {Id, P, _, _} <- supervisor:which_children(Sup2)]),
     {Pids1, _, _} = storm(Pids0, Children, Window, WarmupMs),
-    gc_all(),
+    Pids2 = settle(Pids1, Children),
     TotalBefore = erlang:memory(total),
     ProcsBefore = erlang:memory(processes),
-    {_, Count, Us} = storm(Pids1, Children, Window, StormMs),
-    gc_all(),
+    {Pids3, Count, Us} = storm(Pids2, Children, Window, StormMs),
+    settle(Pids3, Children),
     TotalAfter = erlang:memory(total),
     ProcsAfter = erlang:memory(processes),
     stop(Sup2),
@@ -169,6 +169,14 @@ storm_loop(Pids, N, InFlight, Count, T0, Deadline) ->
             storm_loop(Pids1, N, In2, Count + 1, T0, Deadline)
     after 5000 -> error({storm_stalled, map_size(InFlight)})
     end.
+
+%% A quiet period, one more restart (so the supervisor's restart history holds one), a GC of
+%% every process: then memory is measured.
+settle(Pids, N) ->
+    timer:sleep(?PERIOD * 1000 + 100),
+    {Pids1, 1, _} = storm(Pids, N, 1, 0),
+    gc_all(),
+    Pids1.
 
 pct(Sorted, P) ->
     N = length(Sorted),
