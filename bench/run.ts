@@ -13,6 +13,10 @@ const MODULES: { file: string; names: string[] }[] = [
     names: ['local.tell', 'local.ask', 'local.spawn', 'local.bytesPerActor'],
   },
   { file: 'bench/kernel-nats.ts', names: ['nats.tell', 'nats.ask.seq', 'nats.ask.1000'] },
+  {
+    file: 'bench/supervision.ts',
+    names: ['supervision.restart.p50', 'supervision.restart.p99', 'supervision.crashStorm'],
+  },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {
