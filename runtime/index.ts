@@ -65,6 +65,7 @@ export {
   type SupervisorFlags,
   type SupervisorSpec,
 } from './supervision/index.ts';
-export { ActorSystem, type SystemOptions, type TransportOptions } from './system.ts';
+export { ActorSystem } from './system.ts';
+export type { SystemOptions, TransportOptions } from './system-options.ts';
 export { childTraceparent, isTraceparent, newTraceparent } from './trace.ts';
 export type { WatchdogArgs, WatchdogDef, WatchdogPort, WatchedActor } from './watchdog-port.ts';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pino, { type Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { decodeBody, type Envelope, Kind } from '../protocols/envelope/index.ts';
 import {
   type ActorRef,
@@ -28,124 +27,35 @@ import type {
 } from './context.ts';
 import { DEAD_LETTERS_PATH, type DeadLetter, DeadLetters } from './dead-letters.ts';
 import { type ActorDef, defineActor } from './define-actor.ts';
-import {
-  fromWireError,
-  Hung,
-  InvalidArgument,
-  NoSuchActor,
-  Stopped,
-  Timeout,
-  TroupeError,
-} from './errors.ts';
+import { fromWireError, Hung, InvalidArgument, NoSuchActor, Stopped, Timeout } from './errors.ts';
 import type { EventListener, RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
 import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
 import type { SpawnRequest, TreeRow } from './remote/control-protocol.ts';
 import { RemoteControl } from './remote/remote-control.ts';
+import { treeRowsOf } from './remote/tree-rows.ts';
 import { isSupervisorDef, type NormalizedChildSpec } from './supervision/child-spec.ts';
 import { defaultDirective } from './supervision/default-directive.ts';
 import type { Child } from './supervision/supervision-host.ts';
 import { type SupervisionMsg, SYS_SUPERVISION } from './supervision/supervision-host.ts';
 import { type SupervisorState, superviseIn } from './supervision/supervisor.ts';
+import {
+  checkAskOptions,
+  isActorDef,
+  nodeId,
+  type SystemOptions,
+  SystemOptionsSchema,
+} from './system-options.ts';
 import { CellTimers } from './timers.ts';
 import { childTraceparent, isTraceparent, newTraceparent, traceIdOf } from './trace.ts';
 import { natsTransport } from './transport/nats.ts';
-import { NatsOptionsSchema } from './transport/nats-options.ts';
 import { memoryTransport, type Transport, type TransportHost } from './transport/transport.ts';
-import {
-  MISSED_BEATS,
-  scanInterval,
-  type WatchdogArgs,
-  type WatchdogDef,
-  type WatchdogPort,
-} from './watchdog-port.ts';
-
-const TransportOptionsSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('memory') }).strict(),
-  NatsOptionsSchema,
-]);
-export type TransportOptions = z.input<typeof TransportOptionsSchema>;
-
-const SystemOptionsSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'a subject token: A-Z a-z 0-9 _ -'),
-    node: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,128}$/, 'a subject token: A-Z a-z 0-9 _ -')
-      .optional(),
-    transport: TransportOptionsSchema.optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    stopTimeoutMs: z.number().int().positive().max(600_000).optional(),
-    /** Node heartbeat interval on NATS (ms; 0 = none): supervisors elsewhere detect a lost host by it. */
-    heartbeatMs: z.number().int().nonnegative().max(600_000).optional(),
-    shutdownTimeoutMs: z.number().int().positive().max(600_000).optional(),
-  })
-  .strict();
-
-export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>, 'transport'> {
-  transport?: TransportOptions;
-  /** A pino logger to use instead of the system's own. */
-  logger?: Logger;
-  /** Where audit events go; by default the most recent are kept in memory. */
-  audit?: AuditSink;
-  /** The watchdog actor for handler limits and heartbeats (default: ActorSystem.defaultWatchdog). */
-  watchdog?: WatchdogDef;
-}
+import { WatchdogBinding } from './watchdog-binding.ts';
+import type { WatchdogDef } from './watchdog-port.ts';
 
 const RootDef = defineActor({ type: 'root', state: () => null, handle: {} });
 const MAX_HOPS = 32;
-
-function nodeId(): string {
-  const host =
-    hostname()
-      .replace(/[^A-Za-z0-9_-]/g, '-')
-      .slice(0, 40) || 'node';
-  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
-}
-
-function checkAskOptions(opts: unknown): AskOptions {
-  // Fast path: the common `{ timeout }`.
-  const fast = opts as { timeout?: unknown; traceparent?: unknown } | null;
-  if (
-    fast !== null &&
-    typeof fast === 'object' &&
-    typeof fast.timeout === 'number' &&
-    fast.timeout > 0 &&
-    fast.timeout < Number.POSITIVE_INFINITY &&
-    fast.traceparent === undefined
-  ) {
-    return opts as AskOptions;
-  }
-  if (typeof opts !== 'object' || opts === null) {
-    throw new InvalidArgument('ask needs { timeout: ms } or { deadline: epochMs }');
-  }
-  const o = opts as Record<string, unknown>;
-  if ('timeout' in o) {
-    const t = o.timeout;
-    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
-      throw new InvalidArgument(`ask timeout must be a positive number of ms (got ${String(t)})`);
-    }
-  } else if ('deadline' in o) {
-    const d = o.deadline;
-    if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) {
-      throw new InvalidArgument(`ask deadline must be epoch ms (got ${String(d)})`);
-    }
-  } else throw new InvalidArgument('ask needs { timeout: ms } or { deadline: epochMs }');
-  if (o.traceparent !== undefined && !isTraceparent(o.traceparent)) {
-    throw new InvalidArgument(`not a W3C traceparent: ${String(o.traceparent)}`);
-  }
-  return opts as AskOptions;
-}
-
-function isActorDef(def: unknown): def is ActorDef {
-  return (
-    typeof def === 'object' &&
-    def !== null &&
-    typeof (def as ActorDef).type === 'string' &&
-    typeof (def as ActorDef).entries === 'object'
-  );
-}
 
 /**
  * A running troupe: the actors of one process under one system name, connected through a
@@ -746,7 +656,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   }
 
   unregister(cell: Cell): void {
-    this.watchedCells.delete(cell);
+    this.watchdog.unwatch(cell);
     if (this.cells.get(cell.path) === cell) this.cells.delete(cell.path);
     cell.parent?.removeChild(cell);
     const shard = cell.opts?.shard === true;
@@ -850,7 +760,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     };
     const cell = this.spawnAt(this.root, def, req.path, req.args, cellOpts, false);
     if (req.restarts > 0) cell.extras().restarts = req.restarts;
-    if (s.maxHandlerMs !== null || s.heartbeatMs !== null) this.watchCell(cell);
+    if (s.maxHandlerMs !== null || s.heartbeatMs !== null) this.watchdog.watch(cell);
     return cell;
   }
 
@@ -870,85 +780,20 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   /** Every actor of this node as `troupe tree` shows it, depth first in start order. */
   treeRows(): TreeRow[] {
-    const now = Date.now();
-    const rows: TreeRow[] = [];
-    const visit = (c: Cell): void => {
-      rows.push({
-        path: c.path,
-        type: c.def.type,
-        node: this.node,
-        status: c.ext?.hung ? 'hung' : c.statusName,
-        restarts: c.restarts,
-        lastFailure: c.lastFailure,
-        uptimeMs: now - c.startedAt,
-        supervisor: isSupervisorDef(c.def),
-        supervisedBy: c.opts?.remote ? `${c.opts.remote.path}@${c.opts.remote.node}` : null,
-      });
-      for (let k = c.firstChild; k !== null; k = k.next) visit(k);
-    };
-    for (let c = this.root.firstChild; c !== null; c = c.next) visit(c);
-    return rows;
+    return treeRowsOf(this.root, this.node);
   }
 
   // ---- watchdog ---------------------------------------------------------------------------
 
   /** The watchdog every system uses unless told otherwise (actors/watchdog sets it). */
   static defaultWatchdog: WatchdogDef | null = null;
-  private readonly watchedCells = new Set<Cell>();
-  private watchdogWarned = false;
+  private readonly watchdog = new WatchdogBinding(
+    this,
+    () => this.watchdogDef ?? ActorSystem.defaultWatchdog,
+  );
 
-  /** Put a cell with handler-time or heartbeat limits under the watchdog. */
-  private watchCell(cell: Cell): void {
-    this.watchedCells.add(cell);
-    const c = cell.child!;
-    const limits = [...this.watchedCells].flatMap((w) => {
-      const s = w.child;
-      return s
-        ? [s.maxHandlerMs, s.heartbeatMs === null ? null : s.heartbeatMs * MISSED_BEATS]
-        : [];
-    });
-    const intervalMs = scanInterval(limits.filter((x): x is number => x !== null));
-    const wd = this.cells.get('sys/watchdog');
-    if (wd !== undefined && !wd.stopped) {
-      wd.deliver(
-        new Letter(LetterKind.tell, 'configure', { intervalMs }, null, null, 0, null, 0),
-        false,
-      );
-      return;
-    }
-    const def = this.watchdogDef ?? ActorSystem.defaultWatchdog;
-    if (def === null) {
-      if (!this.watchdogWarned) {
-        this.watchdogWarned = true;
-        this.log.warn(
-          { actor: cell.path, maxHandlerMs: c.maxHandlerMs, heartbeatMs: c.heartbeatMs },
-          'no watchdog configured: handler limits are not enforced',
-        );
-      }
-      return;
-    }
-    const port: WatchdogPort = {
-      watched: () =>
-        [...this.watchedCells].map((w) => ({
-          path: w.path,
-          handlerStartedAt: w.handlerStartedAt,
-          lastBeat: w.lastBeat,
-          maxHandlerMs: w.child?.maxHandlerMs ?? null,
-          heartbeatMs: w.child?.heartbeatMs ?? null,
-        })),
-      markHung: (path, reason) => {
-        const w = this.cells.get(path);
-        if (w !== undefined && this.watchedCells.has(w)) w.hang(reason);
-      },
-    };
-    this.spawnAt(
-      this.root,
-      def as ActorDef,
-      'watchdog',
-      { port, intervalMs } satisfies WatchdogArgs,
-      null,
-      true,
-    );
+  spawnRuntimeActor(def: ActorDef, name: string, args: unknown): Cell {
+    return this.spawnAt(this.root, def, name, args, null, true);
   }
 
   /** Spawn a supervised child from its normalized spec (name = spec id). */
@@ -986,7 +831,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     };
     const cell = this.spawnAt(parent, def, spec.id, spec.start.args, cellOpts, false);
     if (restarts > 0) cell.extras().restarts = restarts;
-    if (spec.maxHandlerMs !== undefined || spec.heartbeatMs !== undefined) this.watchCell(cell);
+    if (spec.maxHandlerMs !== undefined || spec.heartbeatMs !== undefined)
+      this.watchdog.watch(cell);
     return cell;
   }
 
@@ -1208,5 +1054,3 @@ function race(p: Promise<unknown>, ms: number): Promise<void> {
     );
   });
 }
-
-export { TroupeError };
