@@ -141,10 +141,12 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>): ActorDef<Su
         let child: NormalizedChildSpec;
         if (st.template !== null) {
           const id = m.id ?? `${st.template.id}-${++st.nextId}`;
+          // The template is already normalized: drop the derived field the schema rejects.
+          const { shutdownMs: _derived, ...template } = st.template;
           child = normalizeChildSpec({
-            ...st.template,
+            ...template,
             id,
-            start: { ...st.template.start, args: m.args },
+            start: { ...template.start, args: m.args },
           });
         } else {
           if (m.spec === undefined)
