@@ -261,10 +261,10 @@ type Ev = { kind: 'crash' | 'crashLater' | 'fail' | 'exit'; pick: number; gap?: 
 
 /** How often each rule came up, so that a generator change cannot quietly stop testing one. */
 const seen: Record<string, number> = {};
+function add(k: string, n = 1): void {
+  seen[k] = (seen[k] ?? 0) + n;
+}
 function tally(eff: Effects, kind: string, model: OtpModel, target: string): void {
-  const add = (k: string, n = 1) => {
-    seen[k] = (seen[k] ?? 0) + n;
-  };
   add('events');
   add(kind);
   if (model.isSimple(target.slice(0, target.lastIndexOf('/')))) add('dynamic child hit');
@@ -296,8 +296,13 @@ async function runCase(tree: GenSup, events: readonly Ev[]): Promise<void> {
     const done: string[] = [];
     obs.reset([]);
     sys.spawn(toDef(tree), { name: TOP });
+    const initial = model.initialStarts();
     await settle(sys, obs);
-    expect(obs.started, 'initial start order').toEqual(model.initialStarts());
+    for (let i = 0; i < 20 && obs.started.length < initial.length; i++) {
+      await sleep(50);
+      await settle(sys, obs);
+    }
+    expect(obs.started, 'initial start order').toEqual(initial);
 
     // simple_one_for_one supervisors get their children now, in tree order.
     const dynamic: [string, number][] = [];
@@ -317,13 +322,12 @@ async function runCase(tree: GenSup, events: readonly Ev[]): Promise<void> {
     }
     await check(sys, model, obs, null, describeCase(tree, done));
 
-    seen.cases = (seen.cases ?? 0) + 1;
-    seen.requested = (seen.requested ?? 0) + events.length;
+    add('cases');
+    add('requested', events.length);
     for (const ev of events) {
       const live = model.liveWorkers();
       if (live.length === 0) {
-        seen[model.running().size === 0 ? 'ended: top gone' : 'ended: no live worker'] =
-          (seen[model.running().size === 0 ? 'ended: top gone' : 'ended: no live worker'] ?? 0) + 1;
+        add(model.running().size === 0 ? 'ended: top gone' : 'ended: no live worker');
         break;
       }
       const target = live[ev.pick % live.length]!;
