@@ -142,6 +142,7 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>) {
         let child: NormalizedChildSpec;
         if (st.template !== null) {
           const id = m.id ?? `${st.template.id}-${++st.nextId}`;
+          // The template is already normalized: drop the derived field the schema rejects.
           const { shutdownMs: _derived, ...template } = st.template;
           child = normalizeChildSpec({
             ...template,
