@@ -229,6 +229,9 @@ export function fromWireError(w: WireError): TroupeError {
     case 'Hung':
       e = new Hung(s('target'), s('reason'));
       break;
+    case 'InvalidArgument':
+      e = new InvalidArgument(w.message);
+      break;
     default:
       return new RemoteError(w.code, w.message, w.detail);
   }

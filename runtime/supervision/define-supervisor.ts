@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Cell } from '../cell.ts';
-import type { ActorContext } from '../context.ts';
+import type { ActorContext, AskContext } from '../context.ts';
 import { defineActor } from '../define-actor.ts';
 import { InvalidArgument, NoSuchActor } from '../errors.ts';
 import {
@@ -36,6 +36,21 @@ const ChildInfo = z.object({
   lastFailure: z.string().nullable(),
 });
 export type ChildInfo = z.infer<typeof ChildInfo>;
+
+/**
+ * The supervisor API answers a bad request with an error reply; it never crashes the
+ * supervisor (which would restart every child), as OTP's start_child returns {error, _}.
+ */
+function answered<M, R>(f: (st: SupervisorState, m: M, ctx: AskContext<R>) => R | Promise<R>) {
+  return async (st: SupervisorState, m: M, ctx: AskContext<R>): Promise<void> => {
+    const reply = ctx.deferReply();
+    try {
+      reply.reply(await f(st, m, ctx));
+    } catch (err) {
+      reply.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+}
 
 function cellOf(ctx: ActorContext): Cell {
   return (ctx as unknown as { cell: Cell }).cell;
@@ -137,7 +152,7 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>) {
           workers: st.children.filter((r) => r.spec.type === 'worker').length,
         });
       },
-      async startChild(st, m, ctx) {
+      startChild: answered(async (st, m, ctx) => {
         const sup = cellOf(ctx);
         let child: NormalizedChildSpec;
         if (st.template !== null) {
@@ -150,8 +165,9 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>) {
             start: { ...template.start, args: m.args },
           });
         } else {
-          if (m.spec === undefined)
+          if (m.spec === undefined) {
             throw new InvalidArgument('startChild needs { spec } (or use simple_one_for_one)');
+          }
           child = normalizeChildSpec(m.spec);
         }
         if (st.children.some((r) => r.spec.id === child.id)) {
@@ -165,9 +181,9 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>) {
           st.children.splice(st.children.indexOf(rec), 1);
           throw err;
         }
-        ctx.reply(rec.cell!.path);
-      },
-      async terminateChild(st, m, ctx) {
+        return rec.cell!.path;
+      }),
+      terminateChild: answered(async (st, m, ctx) => {
         const rec = find(st, m.id, ctx.self.path);
         const c = rec.cell;
         rec.cell = null;
@@ -175,24 +191,27 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>) {
         if (rec.timer) clearTimeout(rec.timer);
         rec.timer = null;
         if (c !== null && !c.stopped) await c.stop('shutdown');
-        if (st.template !== null || rec.spec.restart === 'temporary')
+        if (st.template !== null || rec.spec.restart === 'temporary') {
           st.children.splice(st.children.indexOf(rec), 1);
-        ctx.reply(true);
-      },
-      async restartChild(st, m, ctx) {
+        }
+        return true;
+      }),
+      restartChild: answered(async (st, m, ctx) => {
         const rec = find(st, m.id, ctx.self.path);
-        if (rec.status !== 'terminated')
+        if (rec.status !== 'terminated') {
           throw new InvalidArgument(`${m.id} is ${rec.status}, not terminated`);
+        }
         await startChild(cellOf(ctx), st, rec);
-        ctx.reply(rec.cell!.path);
-      },
-      deleteChild(st, m, ctx) {
+        return rec.cell!.path;
+      }),
+      deleteChild: answered((st, m, ctx) => {
         const rec = find(st, m.id, ctx.self.path);
-        if (rec.status !== 'terminated')
+        if (rec.status !== 'terminated') {
           throw new InvalidArgument(`${m.id} is ${rec.status}: terminate it first`);
+        }
         st.children.splice(st.children.indexOf(rec), 1);
-        ctx.reply(true);
-      },
+        return true;
+      }),
     },
     async onStart(st, ctx) {
       await startAll(cellOf(ctx), st);

@@ -376,6 +376,34 @@ describe('supervisors', () => {
     ).rejects.toThrow(/path segment/);
   });
 
+  it('answers a bad supervisor request with an error, without crashing the supervisor', async () => {
+    const { sys, events } = await start();
+    const Sup = defineSupervisor({
+      type: 's',
+      strategy: 'one_for_one',
+      intensity: 0,
+      period: 10,
+      children: [{ id: 'a', start: { def: Worker } }],
+    });
+    const s = sys.spawn(Sup, { name: 's' });
+    await sys.whenQuiescent();
+    sys.tell(ref('s/a'), 'inc', {});
+    await expect(
+      sys.ask(s, 'startChild', { spec: { id: 'x' } }, { timeout: 1000 }),
+    ).rejects.toThrow(InvalidArgument);
+    await expect(
+      sys.ask(s, 'startChild', { spec: { id: 'a', start: { def: Worker } } }, { timeout: 1000 }),
+    ).rejects.toThrow(/already has a child a/);
+    await expect(sys.ask(s, 'deleteChild', { id: 'a' }, { timeout: 1000 })).rejects.toThrow(
+      /terminate it first/,
+    );
+    await expect(sys.ask(s, 'restartChild', { id: 'nope' }, { timeout: 1000 })).rejects.toThrow(
+      /no actor at s\/nope/,
+    );
+    expect(events.filter((e) => e.kind === 'crashed')).toEqual([]);
+    expect(await sys.ask(ref('s/a'), 'n', {}, { timeout: 1000 })).toBe(1);
+  });
+
   it('rejects bad specs where they are written', () => {
     expect(() =>
       defineSupervisor({ type: 's', strategy: 'one_for_none' as never, children: [] }),
