@@ -50,15 +50,33 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
     return 0;
   }
   out('serving; Ctrl-C to stop');
-  await new Promise<void>((res) => {
-    const onSignal = (sig: string) => {
-      out(`troupe up: ${sig}, shutting down`);
+  // Like an OTP application whose top supervisor died: a top-level actor giving up ends the run.
+  let gaveUp: string | null = null;
+  const code = await new Promise<number>((res) => {
+    const finish = (c: number) => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      void stop().then(res);
+      off();
+      void stop().then(() => res(c));
     };
+    const onSignal = (sig: string) => {
+      out(`troupe up: ${sig}, shutting down`);
+      finish(0);
+    };
+    const off = system.on((e) => {
+      if (e.kind === 'gaveUp' && !e.path.includes('/') && gaveUp === null) {
+        gaveUp = `${e.path}: ${e.reason}`;
+        finish(1);
+      }
+    });
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  return 0;
+  if (gaveUp !== null) throw new GaveUp(`top-level actor ${gaveUp}`);
+  return code;
+}
+
+/** A top-level actor (or supervisor) gave up: the troupe cannot keep its promises. */
+export class GaveUp extends Error {
+  override readonly name = 'GaveUp';
 }

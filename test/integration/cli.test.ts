@@ -207,6 +207,11 @@ describe('troupe CLI', () => {
         /^troupe: InvalidArgument: invalid config: .*system/,
         1,
       ],
+      [
+        ['up', 'test/fixtures/gives-up.ts'],
+        /^troupe: top-level actor top: reached restart intensity 1 in 60 s; last: fragile: cannot go on$/,
+        1,
+      ],
       [['frobnicate'], /^troupe: unknown command frobnicate/, 2],
       [['tell', 'counter'], /^troupe: tell needs <path> <type> <json>/, 2],
       [['up', 'x.ts', '--bogus'], /^troupe: Unknown option '--bogus'/, 2],
