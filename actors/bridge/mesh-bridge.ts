@@ -27,7 +27,6 @@ import {
   JoinFailedError,
   ListenError,
   RoomOperationError,
-  UnknownPeerError,
 } from './errors.ts';
 import { Forwarder } from './forwarder.ts';
 import {
