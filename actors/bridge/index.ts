@@ -2,6 +2,7 @@
 // over encrypted links. The link, invite store and protocols have their own public faces
 // (./link, ./invites, protocols/mesh).
 export { type BackoffOptions, backoffDelay } from './backoff.ts';
+export { MAX_HOPS, type PendingRequest, type WalkedBatch, walkBatch } from './batch.ts';
 export { BridgeActor, type BridgeHandle, type BridgeProtocol, startBridge } from './bridge.ts';
 export {
   BridgeError,
