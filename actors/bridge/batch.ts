@@ -1,5 +1,6 @@
 import {
   ENVELOPE_VERSION,
+  EnvelopeError,
   encodeBody,
   encodeEnvelope,
   Kind,
@@ -62,12 +63,15 @@ export function walkBatch(
     const version = r.uint();
     r.uint(); // id
     const kind = r.uint();
-    const to = r.str();
-    if (!r.nil()) r.str();
-    const type = r.str();
+    // Strings are skipped, not decoded: only a request's `to` and `type` are ever read.
+    const toAt = r.pos;
+    skipStr(r);
+    if (!r.nil()) skipStr(r);
+    const typeAt = r.pos;
+    skipStr(r);
     const corr = r.nil() ? null : r.uint();
     const deadline = r.uint();
-    if (!r.nil()) r.str();
+    if (!r.nil()) skipStr(r);
     const hopsAt = r.pos;
     const hops = r.uint();
     r.bin();
@@ -78,7 +82,9 @@ export function walkBatch(
     }
     count++;
     const request =
-      corr !== null && (kind === Kind.ask || kind === Kind.system) ? { corr, to, type } : null;
+      corr !== null && (kind === Kind.ask || kind === Kind.system)
+        ? { corr, to: strAt(bytes, toAt), type: strAt(bytes, typeAt) }
+        : null;
     const drop =
       deadline !== 0 && deadline <= options.now ? 'expired' : hops + 1 > MAX_HOPS ? 'hops' : null;
     // A positive fixint below 0x7f stays one byte after +1.
@@ -113,6 +119,35 @@ export function walkBatch(
     o += p.length;
   }
   return { data: out, requests, overHops, count, expired };
+}
+
+/** Steps over a MessagePack string, checking its header and bounds. */
+function skipStr(r: MsgpackReader): void {
+  const b = r.buf;
+  const t = b[r.pos];
+  let len: number;
+  let head: number;
+  if (t === undefined) throw new EnvelopeError('truncated envelope');
+  if ((t & 0xe0) === 0xa0) {
+    len = t & 0x1f;
+    head = 1;
+  } else if (t === 0xd9) {
+    len = b[r.pos + 1] ?? -1;
+    head = 2;
+  } else if (t === 0xda) {
+    len = ((b[r.pos + 1] ?? 0) << 8) | (b[r.pos + 2] ?? 0);
+    head = 3;
+  } else {
+    // Rare (≥ 64 KiB) or not a string: let the full reader decide.
+    r.str();
+    return;
+  }
+  if (len < 0 || r.pos + head + len > b.length) throw new EnvelopeError('truncated envelope');
+  r.pos += head + len;
+}
+
+function strAt(bytes: Uint8Array, at: number): string {
+  return new MsgpackReader(bytes, at).str();
 }
 
 /**

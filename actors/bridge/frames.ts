@@ -1,5 +1,6 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
+import { MsgpackReader, MsgpackWriter } from '../../protocols/envelope/index.ts';
 import { BridgeFrameError } from './errors.ts';
 import { Endpoint, SiteName } from './roster.ts';
 
@@ -13,10 +14,8 @@ const Bytes = z
   .custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes')
   .refine((b) => b.length > 0, 'empty bytes');
 /** What follows `troupe.<local>.mesh.<site>.`: an actor (`a.<path…>`) or a sharded type (`t.<type>`). */
-export const SubjectTail = z
-  .string()
-  .max(4096)
-  .regex(/^(a(\.[A-Za-z0-9_-]{1,128}){1,64}|t\.[A-Za-z0-9_-]{1,128})$/, 'a.<path…> or t.<type>');
+const TAIL = /^(a(\.[A-Za-z0-9_-]{1,128}){1,64}|t\.[A-Za-z0-9_-]{1,128})$/;
+export const SubjectTail = z.string().max(4096).regex(TAIL, 'a.<path…> or t.<type>');
 export const RoomName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a room name: A-Z a-z 0-9 _ -');
 /** A reply route id: the sender's handle for an asker's inbox, never a subject. */
 const ReplyId = z.number().int().nonnegative().max(0xffff_ffff);
@@ -58,11 +57,95 @@ const decoder = new Decoder();
 
 /** One frame's bytes (its own array: the link may hold it while the socket drains). */
 export function encodeFrame(frame: BridgeFrame): Uint8Array {
+  if (frame.t === 'nats' || frame.t === 'reply') return encodeTraffic(frame);
   return encoder.encode(frame);
+}
+
+/**
+ * Traffic frames are most of what a link carries: written by hand (the same MessagePack the
+ * general encoder makes, keys in the same order) with one copy of the batch, and read back on
+ * a fast path that checks exactly what the schema checks.
+ */
+function encodeTraffic(
+  f: Extract<BridgeFrame, { t: 'nats' }> | Extract<BridgeFrame, { t: 'reply' }>,
+): Uint8Array {
+  const w = new MsgpackWriter(f.d.length + (f.t === 'nats' ? f.s.length : 0) + 40);
+  if (f.t === 'nats') {
+    w.buf.set(NATS_HEAD, 0);
+    w.pos = NATS_HEAD.length;
+    w.str(f.s);
+    w.str('r');
+    if (f.r === null) w.nil();
+    else w.uint(f.r);
+  } else {
+    w.buf.set(REPLY_HEAD, 0);
+    w.pos = REPLY_HEAD.length;
+    w.uint(f.r);
+  }
+  w.str('d');
+  w.bin(f.d);
+  return w.buf.subarray(0, w.pos);
+}
+
+const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+/** `{t: 'nats', s:` and `{t: 'reply', r:` as MessagePack. */
+const NATS_HEAD = new Uint8Array([
+  0x84,
+  0xa1,
+  ...ascii('t'),
+  0xa4,
+  ...ascii('nats'),
+  0xa1,
+  ...ascii('s'),
+]);
+const REPLY_HEAD = new Uint8Array([
+  0x83,
+  0xa1,
+  ...ascii('t'),
+  0xa5,
+  ...ascii('reply'),
+  0xa1,
+  ...ascii('r'),
+]);
+
+function startsWith(bytes: Uint8Array, head: Uint8Array): boolean {
+  if (bytes.length < head.length) return false;
+  for (let i = 0; i < head.length; i++) if (bytes[i] !== head[i]) return false;
+  return true;
+}
+
+/** A traffic frame in the exact shape encodeTraffic writes, validated; null for anything else. */
+function decodeTraffic(bytes: Uint8Array): BridgeFrame | null {
+  try {
+    if (startsWith(bytes, NATS_HEAD)) {
+      const r = new MsgpackReader(bytes, NATS_HEAD.length);
+      const s = r.str();
+      if (r.str() !== 'r') return null;
+      const route = r.nil() ? null : r.uint();
+      if (r.str() !== 'd') return null;
+      const d = r.bin();
+      if (!r.done || d.length === 0 || s.length > 4096 || !TAIL.test(s)) return null;
+      if (route !== null && route > 0xffff_ffff) return null;
+      return { t: 'nats', s, r: route, d };
+    }
+    if (startsWith(bytes, REPLY_HEAD)) {
+      const r = new MsgpackReader(bytes, REPLY_HEAD.length);
+      const route = r.uint();
+      if (r.str() !== 'd') return null;
+      const d = r.bin();
+      if (!r.done || d.length === 0 || route > 0xffff_ffff) return null;
+      return { t: 'reply', r: route, d };
+    }
+  } catch {
+    // Not the fast shape: the general path below gives the precise error.
+  }
+  return null;
 }
 
 /** Parses and validates a frame from a peer; anything else is a BridgeFrameError. */
 export function decodeFrame(bytes: Uint8Array): BridgeFrame {
+  const fast = decodeTraffic(bytes);
+  if (fast !== null) return fast;
   let value: unknown;
   try {
     value = decoder.decode(bytes);
