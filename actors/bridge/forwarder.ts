@@ -36,6 +36,11 @@ export interface ForwarderOptions {
   log: Logger;
   /** Bytes of frames held per peer while its link is down. */
   holdBytes: number;
+  /**
+   * Actor paths other sites may not reach: the bridge itself (it pairs and unpairs sites) and
+   * the runtime's `sys/…`. Asks to them get NoSuchActor; tells are dropped.
+   */
+  privatePaths: readonly string[];
 }
 
 const TAIL = /^(a(\.[A-Za-z0-9_-]{1,128}){1,64}|t\.[A-Za-z0-9_-]{1,128})$/;
@@ -74,12 +79,30 @@ export class Forwarder {
   #sweeper: NodeJS.Timeout | null = null;
   readonly #lastLog = new Map<string, { at: number; suppressed: number }>();
   /** Counters for status and tests. */
-  readonly stats = { out: 0, in: 0, replies: 0, noResponders: 0, expired: 0, dropped: 0 };
+  readonly stats = {
+    out: 0,
+    in: 0,
+    replies: 0,
+    noResponders: 0,
+    expired: 0,
+    dropped: 0,
+    refused: 0,
+  };
+
+  readonly #private: string[];
 
   constructor(nc: NatsConnection, options: ForwarderOptions) {
     this.#nc = nc;
     this.#o = options;
     this.#meshPrefix = `troupe.${options.local}.mesh.`;
+    this.#private = options.privatePaths.map((p) => `a.${p.replaceAll('/', '.')}`);
+  }
+
+  #isPrivate(tail: string): boolean {
+    for (const p of this.#private) {
+      if (tail === p || (tail.startsWith(p) && tail.charCodeAt(p.length) === 46)) return true;
+    }
+    return false;
   }
 
   start(): void {
@@ -247,6 +270,23 @@ export class Forwarder {
       return;
     }
     this.stats.in++;
+    if (this.#isPrivate(tail)) {
+      this.#warn(`private:${site}`, { site, tail }, 'a peer addressed a private actor: refused');
+      this.stats.refused++;
+      if (route !== null && walked.requests.length > 0) {
+        this.send(
+          site,
+          encodeFrame({
+            t: 'reply',
+            r: route,
+            d: errorBatch(walked.requests, (q) =>
+              noSuchActor(this.#o.local, q.to, 'not reachable from other sites'),
+            ),
+          }),
+        );
+      }
+      return;
+    }
     if (walked.expired > 0) {
       this.stats.expired += walked.expired;
       this.#warn(

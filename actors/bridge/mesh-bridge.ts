@@ -95,7 +95,6 @@ export class MeshBridge {
   #refused = 0;
   #ping: NodeJS.Timeout | null = null;
   #stopping = false;
-  #started = false;
   #auditWindow = { at: 0, used: 0, suppressed: 0 };
 
   private constructor(
@@ -119,6 +118,7 @@ export class MeshBridge {
       inbox: `${o.inboxPrefix}.${system.node}-mesh`,
       log: this.log,
       holdBytes: o.holdBytes,
+      privatePaths: [o.path, 'sys'],
     });
     for (const p of roster.list()) this.forwarder.addSite(p.site);
     this.rooms = new Rooms({
@@ -171,10 +171,11 @@ export class MeshBridge {
     return this.identity.keyPair.publicKey;
   }
 
-  /** The actor started (or restarted after a failure): dial the peers we dial. */
+  /**
+   * The actor started, or restarted after a failed handler (which cancelled its timers): dial
+   * every peer we dial that has no link and no dial in progress.
+   */
   start(timers: Timers): void {
-    if (this.#started) return;
-    this.#started = true;
     for (const p of this.roster.list()) if (p.dial) this.redial(p.site, timers);
   }
 

@@ -209,6 +209,14 @@ describe('two sites, each with its own nats-server, bridged over loopback', () =
     expect(e3).toBeInstanceOf(NoSuchActor);
     expect(e3.message).toContain('not a peer');
     expect(Date.now() - t0).toBeLessThan(3000);
+    // Another site cannot drive this site's bridge (invites, unpairing) or its runtime actors.
+    for (const path of ['mesh-bridge', 'sys/dead-letters']) {
+      const e = await appA
+        .ask({ system: 'siteB', path }, 'invite', {}, { timeout: 10_000 })
+        .catch((x: Error) => x);
+      expect(e).toBeInstanceOf(NoSuchActor);
+      expect((e as Error).message).toMatch(/not reachable from other sites/);
+    }
     // exists() is a system request: it crosses the bridge too.
     expect(await appA.exists(CODER)).toBe(true);
     expect(await appA.exists({ system: 'siteB', path: 'ghost' })).toBe(false);
