@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initIdentity } from '../../actors/bridge/index.ts';
+import { initIdentity, RoomOperationError } from '../../actors/bridge/index.ts';
 import {
   meshForget,
   meshInvite,
@@ -57,6 +57,10 @@ describe('troupe mesh init (offline)', () => {
     expect(again.code).toBe(1);
     expect(again.err.trim().split('\n')).toHaveLength(1);
     expect(again.err).toMatch(/^troupe: IdentityError: .*--force/);
+    // A bridge needs the site's NATS: without one, one line saying so.
+    const noNats = await cli(['mesh', 'up', '--dir', site], { TROUPE_NATS_URL: '' });
+    expect(noNats.code).toBe(1);
+    expect(noNats.err).toMatch(/^troupe: BridgeNeedsNatsError: .*--nats/);
     const usage = await cli(['mesh', 'fly']);
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/unknown mesh command fly/);
@@ -187,6 +191,9 @@ describe('pairing two sites by hand, with the CLI', () => {
       InvalidArgument,
     );
     await expect(meshInvite({ ...siteA(), expires: '30d' }, print)).rejects.toThrow(/ttlMs/);
+    await expect(roomWatch({ ...siteB(), room: 'nope', count: 1 }, print)).rejects.toBeInstanceOf(
+      RoomOperationError,
+    );
     await expect(meshPeers({ ...siteA(), bridge: 'no-bridge' }, print)).rejects.toBeInstanceOf(
       BridgeUnreachableError,
     );
