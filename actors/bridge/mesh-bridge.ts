@@ -454,7 +454,12 @@ export class MeshBridge {
       if (!peer) return refuse('the key is not paired (any more)');
       if (peer.site !== site) return refuse(`the key paired as ${peer.site} says it is ${site}`);
       const next = peer.dial && conn.dialed ? unique([conn.remote, ...endpoints]) : endpoints;
-      if (next.length > 0) await this.roster.setEndpoints(site, next.slice(0, 16)).catch(() => {});
+      if (next.length > 0) {
+        // Where the peer listens is a hint: failing to record it must not refuse the link.
+        await this.roster
+          .setEndpoints(site, next.slice(0, 16))
+          .catch((err: Error) => this.log.warn({ site, err: err.message }, 'endpoints not saved'));
+      }
       dialEndpoints = [...(this.roster.bySite(site)?.endpoints ?? [])];
     }
     this.#install(conn, site, timers);
