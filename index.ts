@@ -1,4 +1,12 @@
 // troupe's public API: the only module examples and users import.
+import { Watchdog } from './actors/watchdog/index.ts';
+import { ActorSystem } from './runtime/index.ts';
 
+export { Watchdog } from './actors/watchdog/index.ts';
+export { renderTree } from './deploy/tree-render.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';
 export * from './runtime/index.ts';
+export type { TreeRow } from './runtime/remote/index.ts';
+
+// Every system started through the public API enforces handler limits and heartbeats.
+ActorSystem.defaultWatchdog ??= Watchdog as unknown as typeof ActorSystem.defaultWatchdog;

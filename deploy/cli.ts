@@ -11,6 +11,7 @@ import {
 } from './commands/mesh.ts';
 import { roomAdd, roomCreate, roomList, roomRemove, roomSend, roomWatch } from './commands/room.ts';
 import { ask, tell } from './commands/send.ts';
+import { tree } from './commands/tree.ts';
 import { up } from './commands/up.ts';
 
 const USAGE = `usage: troupe <command> [options]
@@ -20,6 +21,8 @@ const USAGE = `usage: troupe <command> [options]
   tell <path> <type> <json> [--nats <url>] [--system <name>]
   ask <path> <type> <json> [--timeout <ms>] [--nats <url>] [--system <name>]
                          send to a running system over NATS (path: team/coder, or @type)
+  tree [--watch] [--all] [--json] [--nats <url>] [--system <name>]
+                         the live supervision tree: status, restarts, last failure, uptime
   bench [name-filter]    run the benchmarks and write bench/results/latest.json
 
   mesh init [--dir <dir>] [--force]
@@ -70,6 +73,9 @@ async function main(argv: string[]): Promise<number> {
       expires: { type: 'string' },
       label: { type: 'string' },
       bridge: { type: 'string' },
+      watch: { type: 'boolean' },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -172,6 +178,10 @@ async function main(argv: string[]): Promise<number> {
         default:
           throw new UsageError(`unknown room command ${sub ?? '(none)'}`);
       }
+    case 'tree': {
+      need(0, 'no positional arguments');
+      return tree({ ...common, watch: values.watch, all: values.all, json: values.json }, out);
+    }
     case 'bench': {
       const { runBenchmarks } = await import('../bench/run.ts');
       return runBenchmarks(rest[0], out);

@@ -51,8 +51,16 @@ export interface ContextHost {
   timersFor(cell: Cell): Timers;
 }
 
+/** What `ctx.fail(reason)` throws: a failure the handler reports rather than a crash. */
+export class ReportedFailure extends Error {
+  override readonly name = 'ReportedFailure';
+}
+
 /** Context methods live on the prototype: no closures per actor or per message. */
 abstract class BaseContext implements ActorContext {
+  /** Set by fail(): counts as a crash even if the handler catches what fail() threw. */
+  failure: string | null = null;
+
   constructor(readonly cell: Cell) {}
 
   protected abstract current(): Letter | null;
@@ -113,6 +121,20 @@ abstract class BaseContext implements ActorContext {
 
   audit(kind: string, data?: Record<string, unknown>): void {
     this.host.auditFrom(this.cell, this.current(), kind, data);
+  }
+
+  fail(reason: string): never {
+    const r = typeof reason === 'string' && reason.length > 0 ? reason : 'failed';
+    this.failure = r;
+    throw new ReportedFailure(r);
+  }
+
+  heartbeat(): void {
+    this.cell.heartbeat();
+  }
+
+  get signal(): AbortSignal {
+    return this.cell.signal();
   }
 
   unwatch(ref: ActorRef): void {

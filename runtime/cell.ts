@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { ActorRef } from './address.ts';
-import { AskCtx, CellContext } from './cell-context.ts';
+import { AskCtx, CellContext, ReportedFailure } from './cell-context.ts';
 import type { OverflowPolicy, Terminated } from './context.ts';
 import type { ActorDef, MessageEntry } from './define-actor.ts';
 import { type Runnable, schedule } from './dispatcher.ts';
 import {
   ActorFailed,
+  Hung,
   MailboxFull,
   NoReply,
   Rejected,
@@ -18,11 +19,16 @@ import { BoundedQueue } from './mailbox/bounded.ts';
 import type { ReplyTarget } from './pending-ask.ts';
 
 const RUNNING = 0;
-const STOPPING = 1;
-const STOPPED = 2;
+/** Crashed: holds its mail while its parent decides (restart, stop, give up). */
+const SUSPENDED = 1;
+const STOPPING = 2;
+const STOPPED = 3;
 
 const F_SCHEDULED = 1;
 const F_BUSY = 2;
+
+/** Where in its life an actor failed: in its start hook, or handling a message. */
+export type FailurePhase = 'start' | 'message';
 
 /** What a cell needs from its system; the system implements it. */
 export interface CellHost {
@@ -34,11 +40,24 @@ export interface CellHost {
   emit(e: RuntimeEvent): void;
   hasListeners(): boolean;
   unregister(cell: Cell): void;
-  /** A cell turned busy (true) or idle (false): the system counts them for graceful shutdown. */
+  /** A cell turned busy (1) or idle (-1): the system counts them for graceful shutdown. */
   activity(delta: 1 | -1): void;
-  /** Decide what happens after a handler failed; the default restarts with fresh state. */
-  onFailure(cell: Cell, error: unknown): void;
+  /** A handler or start hook failed: the cell is suspended; the host tells its parent. */
+  onFailure(cell: Cell, reason: string, error: unknown, phase: FailurePhase): void;
+  /** A child stopped by itself (reason `normal`): its parent decides whether to restart it. */
+  onSelfStop(cell: Cell, reason: string): void;
+  /** Run a supervision system message in `cell` (a parent); may return a promise. */
+  supervise(cell: Cell, msg: unknown): Promise<unknown> | undefined;
   notifyTerminated(watcher: string, t: Terminated): void;
+}
+
+/** What a supervisor decided about this child; kept on the child for tools and the watchdog. */
+export interface ChildSettings {
+  readonly restart: 'permanent' | 'transient' | 'temporary';
+  /** ms to wait for a running handler at stop; 0 = brutal; Infinity = wait. */
+  readonly shutdownMs: number;
+  readonly maxHandlerMs: number | null;
+  readonly heartbeatMs: number | null;
 }
 
 /** Per-cell settings that differ from the definition's; absent for most actors. */
@@ -46,6 +65,9 @@ export interface CellOptions {
   capacity: number;
   overflow: OverflowPolicy;
   shard: boolean;
+  child: ChildSettings | null;
+  /** Hosted here for a supervisor on another node: where to report exits. */
+  remote?: { readonly node: string; readonly path: string } | null;
 }
 
 /** Rarely used parts, allocated on first use so an idle actor stays small. */
@@ -57,6 +79,20 @@ interface CellExtras {
   idleWaiters: (() => void)[] | null;
   current: Letter | null;
   restarts: number;
+  lastFailure: string | null;
+  startedAt: number;
+  /** Last snapshot taken after a handled message, for restart-from-snapshot. */
+  snapshot: unknown;
+  hasSnapshot: boolean;
+  /** When the running handler started (epoch ms), 0 when idle; kept only for watched actors. */
+  handlerStartedAt: number;
+  lastBeat: number;
+  abort: AbortController | null;
+  /** Restart bookkeeping of the default (non-supervisor) directive. */
+  recentRestarts: number[] | null;
+  hung: boolean;
+  /** Settles when the start hook of the current incarnation has run. */
+  started: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null;
 }
 
 /**
@@ -69,6 +105,8 @@ export class Cell implements Runnable {
   sysq: Letter[] | null = null;
   status = RUNNING;
   flags = 0;
+  /** Bumped when the cell is suspended or restarted: a handler from before is abandoned. */
+  gen = 0;
   // Children as an intrusive list in spawn order: O(1) add/remove, reverse walk for shutdown.
   firstChild: Cell | null = null;
   lastChild: Cell | null = null;
@@ -87,6 +125,9 @@ export class Cell implements Runnable {
     readonly opts: CellOptions | null,
   ) {
     this.state = def.state(args as never);
+    if (opts?.child?.maxHandlerMs != null || opts?.child?.heartbeatMs != null) {
+      this.extras().lastBeat = Date.now();
+    }
   }
 
   get ref(): ActorRef {
@@ -94,8 +135,17 @@ export class Cell implements Runnable {
     return this.refCache;
   }
 
+  /** Stopping or stopped: no longer accepts mail. */
   get stopped(): boolean {
-    return this.status !== RUNNING;
+    return this.status >= STOPPING;
+  }
+
+  get suspended(): boolean {
+    return this.status === SUSPENDED;
+  }
+
+  get statusName(): 'running' | 'restarting' | 'stopping' | 'stopped' {
+    return (['running', 'restarting', 'stopping', 'stopped'] as const)[this.status]!;
   }
 
   get capacity(): number {
@@ -104,6 +154,10 @@ export class Cell implements Runnable {
 
   get overflow(): OverflowPolicy {
     return this.opts?.overflow ?? this.def.mailbox?.overflow ?? 'fail';
+  }
+
+  get child(): ChildSettings | null {
+    return this.opts?.child ?? null;
   }
 
   extras(): CellExtras {
@@ -116,6 +170,16 @@ export class Cell implements Runnable {
         idleWaiters: null,
         current: null,
         restarts: 0,
+        lastFailure: null,
+        startedAt: Date.now(),
+        snapshot: undefined,
+        hasSnapshot: false,
+        handlerStartedAt: 0,
+        lastBeat: 0,
+        abort: null,
+        recentRestarts: null,
+        hung: false,
+        started: null,
       };
     }
     return this.ext;
@@ -128,9 +192,27 @@ export class Cell implements Runnable {
     this.lastChild = c;
   }
 
+  /** Put `c` (already a child) right after `after`, or first when `after` is null: keeps start order. */
+  placeChild(c: Cell, after: Cell | null): void {
+    this.removeChild(c);
+    if (after === null) {
+      c.next = this.firstChild;
+      if (this.firstChild) this.firstChild.prev = c;
+      else this.lastChild = c;
+      this.firstChild = c;
+      return;
+    }
+    c.prev = after;
+    c.next = after.next;
+    if (after.next) after.next.prev = c;
+    else this.lastChild = c;
+    after.next = c;
+  }
+
   removeChild(c: Cell): void {
     if (c.prev) c.prev.next = c.next;
-    else this.firstChild = c.next;
+    else if (this.firstChild === c) this.firstChild = c.next;
+    else return;
     if (c.next) c.next.prev = c.prev;
     else this.lastChild = c.prev;
     c.prev = null;
@@ -139,18 +221,56 @@ export class Cell implements Runnable {
 
   /** Queue the start hook ahead of any message. */
   start(): void {
-    if (this.def.onStart)
+    if (this.def.onStart) {
+      if (this.ext !== null && this.ext.started !== null) this.ext.started = null;
       this.enqueueSystem(new Letter(LetterKind.system, SYS_START, null, null, null, 0, null, 0));
+    }
+  }
+
+  /**
+   * Resolves when this incarnation's start hook has completed; rejects if it failed. A
+   * supervisor awaits it to start children strictly in order, as OTP does.
+   */
+  whenStarted(): Promise<void> {
+    if (!this.def.onStart) return Promise.resolve();
+    const x = this.extras();
+    if (x.started === null) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => {});
+      x.started = { promise, resolve, reject };
+      if (this.startDone !== null) {
+        if (this.startDone === true) resolve();
+        else reject(this.startDone);
+      }
+    }
+    return x.started.promise;
+  }
+
+  /** Outcome of the last start hook, for a whenStarted() asked after the fact. */
+  private startDone: true | Error | null = null;
+
+  private settleStart(err: Error | null): void {
+    this.startDone = err ?? true;
+    const s = this.ext?.started;
+    if (s) {
+      if (err) s.reject(err);
+      else s.resolve();
+    }
   }
 
   /**
    * Validate and enqueue a user message. Validation happens here, at the receiving edge, so
    * a bad message never reaches a handler. Throws MailboxFull only for a `fail` policy and a
    * tell from this process (`throwOnFull`); every other rejection goes to the reply target or
-   * to dead letters, with its reason.
+   * to dead letters, with its reason. A suspended (restarting) actor keeps its mail.
    */
   deliver(letter: Letter, throwOnFull: boolean): void {
-    if (this.status !== RUNNING) {
+    if (this.status >= STOPPING) {
       this.refuse(letter, new Stopped(this.path), 'stopped');
       return;
     }
@@ -198,15 +318,15 @@ export class Cell implements Runnable {
       }
     }
     mb.push(letter);
-    if ((this.flags & (F_SCHEDULED | F_BUSY)) === 0) this.wake();
+    if (this.flags === 0 && this.status === RUNNING) this.wake();
   }
 
-  /** Runtime messages (start, terminated) skip validation and the mailbox bound. */
+  /** Runtime messages (start, terminated, supervision) skip validation and the mailbox bound. */
   enqueueSystem(letter: Letter): void {
     if (this.status === STOPPED) return;
     if (this.sysq === null) this.sysq = [];
     this.sysq.push(letter);
-    if ((this.flags & (F_SCHEDULED | F_BUSY)) === 0) this.wake();
+    if (this.flags === 0 && this.status === RUNNING) this.wake();
   }
 
   private wake(): void {
@@ -226,13 +346,14 @@ export class Cell implements Runnable {
   }
 
   run(budget: number): number {
-    if (this.status === STOPPED) return 0;
+    // A stale run-queue entry (the cell went idle, busy or suspended since) does nothing.
+    if ((this.flags & F_SCHEDULED) === 0) return 0;
     let n = 0;
-    while (n < budget) {
+    while (n < budget && this.status === RUNNING) {
       let letter: Letter | undefined;
       const sq = this.sysq;
       if (sq !== null && sq.length > 0) letter = sq.shift();
-      else if (this.status === RUNNING && this.mailbox !== null) letter = this.mailbox.shift();
+      else if (this.mailbox !== null) letter = this.mailbox.shift();
       if (letter === undefined) break;
       n++;
       const pending = this.invoke(letter);
@@ -240,39 +361,42 @@ export class Cell implements Runnable {
         // Busy: deliveries queue up but do not wake the cell until the handler settles.
         this.flags = (this.flags & ~F_SCHEDULED) | F_BUSY;
         this.extras().current = letter;
+        const gen = this.gen;
         pending.then(
-          () => this.afterAsync(),
-          () => this.afterAsync(),
+          () => this.afterAsync(gen),
+          () => this.afterAsync(gen),
         );
         return n;
       }
-      if (this.status === STOPPED) return n;
+      if ((this.flags & F_SCHEDULED) === 0) return n; // suspended or stopped by the handler
     }
     if (this.hasWork()) schedule(this);
-    else this.goIdle(F_SCHEDULED);
+    else this.goIdle();
     return n;
   }
 
-  private afterAsync(): void {
-    if (this.ext) this.ext.current = null;
-    if (this.status === STOPPED) {
-      this.flags = 0;
-      return;
+  private afterAsync(gen: number): void {
+    // An abandoned handler (the actor hung or restarted meanwhile) changes nothing.
+    if (gen !== this.gen) return;
+    if (this.ext) {
+      this.ext.current = null;
+      this.ext.handlerStartedAt = 0;
     }
     if (this.hasWork()) {
       this.flags = (this.flags & ~F_BUSY) | F_SCHEDULED;
       schedule(this);
-    } else this.goIdle(F_BUSY);
+    } else this.goIdle();
   }
 
   private hasWork(): boolean {
-    if (this.status === STOPPED) return false;
+    if (this.status !== RUNNING) return false;
     if (this.sysq !== null && this.sysq.length > 0) return true;
-    return this.status === RUNNING && this.mailbox !== null && this.mailbox.length > 0;
+    return this.mailbox !== null && this.mailbox.length > 0;
   }
 
-  private goIdle(flag: number): void {
-    this.flags &= ~flag;
+  private goIdle(): void {
+    if ((this.flags & (F_SCHEDULED | F_BUSY)) === 0) return;
+    this.flags = 0;
     this.host.activity(-1);
     const w = this.ext?.idleWaiters;
     if (w && w.length > 0) {
@@ -306,8 +430,17 @@ export class Cell implements Runnable {
     const entry = this.def.entries[letter.type]!;
     const ctx = this.context();
     ctx.letter = letter;
+    const x = this.ext;
+    if (x !== null) {
+      x.abort = null;
+      if (this.opts?.child?.maxHandlerMs != null || this.opts?.child?.heartbeatMs != null) {
+        x.handlerStartedAt = Date.now();
+        x.lastBeat = x.handlerStartedAt;
+      }
+    }
     if (letter.kind !== LetterKind.ask) {
       // The tell path, kept separate and short: it is the hottest code in the runtime.
+      ctx.failure = null;
       let next: unknown;
       try {
         next = entry.handler(this.state, letter.body, ctx as never);
@@ -315,14 +448,22 @@ export class Cell implements Runnable {
         this.failed(letter, null, err);
         return undefined;
       }
-      if (next === undefined) return undefined;
       if (next instanceof Promise) {
+        const gen = this.gen;
         return next.then(
-          (s) => this.finished(letter, null, s),
-          (err) => this.failed(letter, null, err),
+          (s) => {
+            if (gen === this.gen) this.finished(letter, ctx, s);
+          },
+          (err) => {
+            if (gen === this.gen) this.failed(letter, null, err);
+          },
         );
       }
-      this.state = next;
+      if (ctx.failure !== null) this.failed(letter, null, new ReportedFailure(ctx.failure));
+      else {
+        if (next !== undefined) this.state = next;
+        if (this.def.snapshot !== undefined) this.takeSnapshot();
+      }
       return undefined;
     }
     const hctx = new AskCtx(ctx, letter, entry.reply!);
@@ -334,9 +475,14 @@ export class Cell implements Runnable {
       return undefined;
     }
     if (out instanceof Promise) {
+      const gen = this.gen;
       return out.then(
-        (s) => this.finished(letter, hctx, s),
-        (err) => this.failed(letter, hctx, err),
+        (s) => {
+          if (gen === this.gen) this.finished(letter, hctx, s);
+        },
+        (err) => {
+          if (gen === this.gen) this.failed(letter, hctx, err);
+        },
       );
     }
     this.finished(letter, hctx, out);
@@ -346,6 +492,7 @@ export class Cell implements Runnable {
   private invokeSystem(letter: Letter): Promise<unknown> | undefined {
     const ctx = this.context();
     ctx.letter = letter;
+    ctx.failure = null;
     let out: unknown;
     try {
       if (letter.type === SYS_START) out = this.def.onStart?.(this.state, ctx);
@@ -355,52 +502,172 @@ export class Cell implements Runnable {
         // An unwatch after the stop was queued suppresses the notice, as in Akka.
         if (!watching?.delete(t.ref.path)) return undefined;
         out = this.def.onTerminated?.(this.state, t, ctx);
-      } else return undefined;
+      } else {
+        // Supervision messages are runtime code: their failures are bugs, not actor crashes.
+        return this.host.supervise(this, letter.body);
+      }
     } catch (err) {
       this.failed(letter, null, err);
       return undefined;
     }
     if (out instanceof Promise) {
+      const gen = this.gen;
       return out.then(
-        (s) => this.finished(letter, null, s),
-        (err) => this.failed(letter, null, err),
+        (s) => {
+          if (gen === this.gen) this.finished(letter, ctx, s);
+        },
+        (err) => {
+          if (gen === this.gen) this.failed(letter, null, err);
+        },
       );
     }
-    this.finished(letter, null, out);
+    if (ctx.failure !== null) this.failed(letter, null, new ReportedFailure(ctx.failure));
+    else this.finished(letter, null, out);
     return undefined;
   }
 
   private finished(letter: Letter, hctx: CellContext | AskCtx | null, next: unknown): void {
-    if (this.status === STOPPED) return;
+    if (this.status !== RUNNING) return;
+    if (letter.type === SYS_START && (hctx === null || hctx.failure === null))
+      this.settleStart(null);
+    if (hctx !== null && hctx.failure !== null) {
+      // fail(reason) was reported, even if the handler caught what it threw.
+      this.failed(letter, hctx, new ReportedFailure(hctx.failure));
+      return;
+    }
     if (next !== undefined) this.state = next;
     if (hctx instanceof AskCtx && !hctx.answered) {
       hctx.answered = true;
       letter.reply!.reject(new NoReply(this.path, letter.type));
     }
+    if (this.def.snapshot !== undefined) this.takeSnapshot();
+  }
+
+  /** After each handled message, when the actor keeps snapshots: what a restart resumes from. */
+  private takeSnapshot(): void {
+    const x = this.extras();
+    try {
+      x.snapshot = this.def.snapshot!(this.state);
+      x.hasSnapshot = true;
+    } catch (err) {
+      this.host.log.error({ actor: this.path, err }, 'snapshot failed; keeping the previous one');
+    }
   }
 
   private failed(letter: Letter, hctx: CellContext | AskCtx | null, err: unknown): void {
     const reason = err instanceof Error ? err.message : String(err);
+    if (letter.type === SYS_START) this.settleStart(err instanceof Error ? err : new Error(reason));
     if (hctx instanceof AskCtx && !hctx.answered) {
       hctx.answered = true;
       letter.reply!.reject(new ActorFailed(this.path, reason, { cause: err }));
     }
-    if (this.status === STOPPED) return;
-    this.host.onFailure(this, err);
+    if (this.status !== RUNNING) return;
+    this.host.onFailure(this, reason, err, letter.type === SYS_START ? 'start' : 'message');
   }
 
-  /** Fresh state from the definition; the mailbox survives so no message is lost. */
-  restart(): void {
+  /**
+   * Crashed: stop processing, keep the mailbox, abandon any running handler. The parent
+   * decides what comes next (restart in place, stop, give up).
+   */
+  suspend(reason: string): void {
+    if (this.status !== RUNNING) return;
+    this.status = SUSPENDED;
+    this.gen++;
+    const x = this.extras();
+    x.lastFailure = reason;
+    x.handlerStartedAt = 0;
+    x.abort?.abort(new Error(reason));
+    x.abort = null;
+    x.current = null;
     this.cancelTimers();
-    this.state = this.def.state(this.args as never);
+    this.goIdle();
+  }
+
+  /**
+   * The watchdog's verdict: the running handler is abandoned and its asker hears `Hung` at
+   * once, not a timeout. The crash then goes to the parent like any other.
+   */
+  hang(reason: string): void {
+    if (this.status !== RUNNING) return;
+    const x = this.extras();
+    const cur = x.current;
+    x.hung = true;
+    if (cur?.reply) cur.reply.reject(new Hung(this.path, reason));
+    this.host.onFailure(this, reason, new Hung(this.path, reason), 'message');
+  }
+
+  /** State for a restart: from the last snapshot when the actor keeps them, else fresh. */
+  private restartState(): unknown {
+    const x = this.ext;
+    if (x?.hasSnapshot) {
+      return this.def.restore ? this.def.restore(x.snapshot, this.args as never) : x.snapshot;
+    }
+    return this.def.state(this.args as never);
+  }
+
+  /**
+   * Restart in place after a crash: children stop first (a restarted actor starts its own
+   * again), then state is rebuilt and the start hook runs. The mailbox is kept: nothing sent
+   * to the actor while it was down is lost.
+   */
+  async restartInPlace(): Promise<void> {
+    if (this.status !== SUSPENDED) return;
+    await this.stopChildren('parent restarting');
+    if (this.status !== SUSPENDED) return;
+    let state: unknown;
+    try {
+      state = this.restartState();
+    } catch (err) {
+      // Building state failed: that is a start failure of the new incarnation.
+      const reason = err instanceof Error ? err.message : String(err);
+      this.status = RUNNING;
+      this.host.onFailure(this, reason, err, 'start');
+      return;
+    }
+    this.state = state;
+    this.gen++;
     const x = this.extras();
     x.restarts++;
+    x.hung = false;
+    x.startedAt = Date.now();
+    x.lastBeat = x.startedAt;
+    this.status = RUNNING;
+    this.startDone = null;
     this.host.emit({ kind: 'restarted', path: this.path, restarts: x.restarts, at: Date.now() });
     this.start();
+    if (this.flags === 0 && this.hasWork()) this.wake();
   }
 
   get restarts(): number {
     return this.ext?.restarts ?? 0;
+  }
+
+  get lastFailure(): string | null {
+    return this.ext?.lastFailure ?? null;
+  }
+
+  get startedAt(): number {
+    return this.extras().startedAt;
+  }
+
+  /** For the watchdog: when the running handler started (0 when idle) and the last heartbeat. */
+  get handlerStartedAt(): number {
+    return this.ext?.handlerStartedAt ?? 0;
+  }
+
+  get lastBeat(): number {
+    return this.ext?.lastBeat ?? 0;
+  }
+
+  heartbeat(): void {
+    this.extras().lastBeat = Date.now();
+  }
+
+  /** Aborted when the running handler is abandoned (hung, crashed, stopped). */
+  signal(): AbortSignal {
+    const x = this.extras();
+    if (x.abort === null) x.abort = new AbortController();
+    return x.abort.signal;
   }
 
   context(): CellContext {
@@ -415,39 +682,61 @@ export class Cell implements Runnable {
     t.clear();
   }
 
+  private async stopChildren(reason: string): Promise<void> {
+    // A supervisor stops its children through its records: remote ones too, in start order.
+    const custom = (this.def as { stopChildren?: (state: unknown) => Promise<void> }).stopChildren;
+    if (custom !== undefined) await custom(this.state);
+    for (let c = this.lastChild; c !== null; ) {
+      const prev = c.prev;
+      await c.stop(reason);
+      c = prev;
+    }
+  }
+
   /**
    * Stop: children first (last spawned first), then wait for a running handler up to the
-   * stop timeout, then the stop hook; whatever is still queued is refused with its reason.
+   * shutdown timeout (`timeoutMs`, the child spec's, or the system's), then the stop hook;
+   * whatever is still queued is refused with its reason.
    */
-  stop(reason: string): Promise<void> {
+  stop(reason: string, timeoutMs?: number): Promise<void> {
     const x = this.extras();
     if (x.stopPromise) return x.stopPromise;
+    const wasSuspended = this.status === SUSPENDED;
     this.status = STOPPING;
-    x.stopPromise = this.doStop(reason);
+    x.stopPromise = this.doStop(
+      reason,
+      timeoutMs ?? this.opts?.child?.shutdownMs ?? this.host.stopTimeoutMs,
+      wasSuspended,
+    );
     return x.stopPromise;
   }
 
-  private async doStop(reason: string): Promise<void> {
-    for (let c = this.lastChild; c !== null; ) {
-      const prev = c.prev;
-      await c.stop('parent stopped');
-      c = prev;
-    }
+  private async doStop(reason: string, timeoutMs: number, wasSuspended: boolean): Promise<void> {
+    const x = this.ext!;
+    await this.stopChildren('parent stopped');
     if (this.busy) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.whenIdle(),
-        new Promise<void>((res) => {
-          timer = setTimeout(res, this.host.stopTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      const cur = this.ext!.current;
+      if (timeoutMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.whenIdle(),
+          ...(timeoutMs === Number.POSITIVE_INFINITY
+            ? []
+            : [
+                new Promise<void>((res) => {
+                  timer = setTimeout(res, timeoutMs);
+                }),
+              ]),
+        ]);
+        clearTimeout(timer);
+      }
+      const cur = x.current;
       if (this.busy && cur?.reply)
         cur.reply.reject(new Stopped(this.path, 'stopped while handling'));
     }
+    this.gen++;
+    x.abort?.abort(new Error(`stopped: ${reason}`));
     this.cancelTimers();
-    if (this.def.onStop) {
+    if (this.def.onStop && !wasSuspended) {
       try {
         const ctx = this.context();
         ctx.letter = null;
@@ -458,11 +747,12 @@ export class Cell implements Runnable {
     }
     this.status = STOPPED;
     const err = new Stopped(this.path);
-    if (this.mailbox)
+    if (this.mailbox) {
       for (const l of this.mailbox.drain()) this.refuse(l, err, `stopped: ${reason}`);
+    }
     this.sysq = null;
     this.host.unregister(this);
-    const watchers = this.ext!.watchers;
+    const watchers = x.watchers;
     if (watchers) {
       const t: Terminated = { ref: this.ref, reason };
       for (const w of watchers) this.host.notifyTerminated(w, t);
@@ -471,9 +761,17 @@ export class Cell implements Runnable {
       this.flags = 0;
       this.host.activity(-1);
     }
-    const waiters = this.ext!.idleWaiters;
+    const waiters = x.idleWaiters;
+    x.idleWaiters = null;
     if (waiters) for (const f of waiters) f();
     this.host.emit({ kind: 'stopped', path: this.path, reason, at: Date.now() });
+  }
+
+  /** The actor stops itself: an exit with reason `normal`, which its parent may act on. */
+  stopSelf(): Promise<void> {
+    const p = this.stop('normal');
+    void p.then(() => this.host.onSelfStop(this, 'normal'));
+    return p;
   }
 
   /** For a new watcher: record it, or say at once that this actor is already gone. */

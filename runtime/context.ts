@@ -80,6 +80,16 @@ export interface ActorContext extends Sender {
    * ledger with this actor's path, node and trace. Bodies belong in `data` only by choice.
    */
   audit(kind: string, data?: Record<string, unknown>): void;
+  /**
+   * Report a failure that is not an exception (invalid model output, a spent tool-error
+   * budget): the handler stops here and the failure counts toward restart intensity like a
+   * crash. Throws; a handler that catches it still fails.
+   */
+  fail(reason: string): never;
+  /** Proof of progress during long work: resets the watchdog's heartbeat clock. */
+  heartbeat(): void;
+  /** Aborted when this handler is abandoned (hung, crashed, stopped): pass it to fetch and model calls. */
+  readonly signal: AbortSignal;
   spawn<S, A, P extends Protocol>(def: SpawnableDef<S, A, P>, opts?: SpawnOptions<A>): ActorRef<P>;
   /** Stop a child (or this actor, with no argument). */
   stop(ref?: ActorRef): Promise<void>;

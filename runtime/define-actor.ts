@@ -45,6 +45,13 @@ export interface ActorSpec<S, A, T extends TellMap, K extends AskMap> {
     ctx: ActorContext,
   ) => S | undefined | void | Promise<S | undefined | void>;
   readonly mailbox?: MailboxOptions;
+  /**
+   * Keep a snapshot after every handled message; a restart resumes from the last one
+   * (through `restore`, or the snapshot itself as state) instead of fresh state. Return an
+   * immutable copy: the runtime keeps what you return.
+   */
+  readonly snapshot?: (state: S) => unknown;
+  readonly restore?: (snapshot: unknown, args: A) => S;
 }
 
 /** One message type as the runtime dispatches it. */

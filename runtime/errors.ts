@@ -124,6 +124,21 @@ export class ActorFailed extends TroupeError {
   }
 }
 
+/** The watchdog found the actor hung (handler over its time, or heartbeats missed). */
+export class Hung extends TroupeError {
+  readonly code = 'Hung';
+  override readonly name = 'Hung';
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+  ) {
+    super(`${target} hung: ${reason}`);
+  }
+  override get detail(): unknown {
+    return { target: this.target, reason: this.reason };
+  }
+}
+
 /** The ask handler finished without replying and without deferring its reply. */
 export class NoReply extends TroupeError {
   readonly code = 'NoReply';
@@ -210,6 +225,12 @@ export function fromWireError(w: WireError): TroupeError {
       break;
     case 'NoReply':
       e = new NoReply(s('target'), s('type'));
+      break;
+    case 'Hung':
+      e = new Hung(s('target'), s('reason'));
+      break;
+    case 'InvalidArgument':
+      e = new InvalidArgument(w.message);
       break;
     default:
       return new RemoteError(w.code, w.message, w.detail);

@@ -2,8 +2,10 @@
 export type RuntimeEvent =
   | { kind: 'started'; path: string; type: string; at: number }
   | { kind: 'stopped'; path: string; reason: string; at: number }
-  | { kind: 'failed'; path: string; reason: string; at: number }
+  | { kind: 'crashed'; path: string; reason: string; at: number }
+  | { kind: 'hung'; path: string; reason: string; at: number }
   | { kind: 'restarted'; path: string; restarts: number; at: number }
+  | { kind: 'gaveUp'; path: string; reason: string; at: number }
   | {
       kind: 'deadLetter';
       to: string;

@@ -38,6 +38,7 @@ export {
 } from './define-actor.ts';
 export {
   ActorFailed,
+  Hung,
   InvalidArgument,
   MailboxFull,
   NoReply,
@@ -52,5 +53,19 @@ export {
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
 export type { AskMap, AskSpec, Protocol, TellMap } from './protocol.ts';
-export { ActorSystem, type SystemOptions, type TransportOptions } from './system.ts';
+export {
+  type Backoff,
+  backoffDelay,
+  type ChildInfo,
+  type ChildSpec,
+  defineSupervisor,
+  type RestartType,
+  type Shutdown,
+  type Strategy,
+  type SupervisorFlags,
+  type SupervisorSpec,
+} from './supervision/index.ts';
+export { ActorSystem } from './system.ts';
+export type { SystemOptions, TransportOptions } from './system-options.ts';
 export { childTraceparent, isTraceparent, newTraceparent } from './trace.ts';
+export type { WatchdogArgs, WatchdogDef, WatchdogPort, WatchedActor } from './watchdog-port.ts';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pino, { type Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { decodeBody, type Envelope, Kind } from '../protocols/envelope/index.ts';
 import {
   type ActorRef,
@@ -10,12 +9,13 @@ import {
   checkRemoteRef,
   isShardRef,
   parseRef,
+  pathSegments,
   qualifiedFrom,
   type Ref,
   targetOf,
 } from './address.ts';
 import { AuditData, AuditKind, type AuditSink, MemoryAuditSink } from './audit.ts';
-import { Cell, type CellHost, type CellOptions } from './cell.ts';
+import { Cell, type CellHost, type CellOptions, type FailurePhase } from './cell.ts';
 import type { ContextHost } from './cell-context.ts';
 import type {
   AskOptions,
@@ -28,105 +28,35 @@ import type {
 } from './context.ts';
 import { DEAD_LETTERS_PATH, type DeadLetter, DeadLetters } from './dead-letters.ts';
 import { type ActorDef, defineActor } from './define-actor.ts';
-import {
-  fromWireError,
-  InvalidArgument,
-  NoSuchActor,
-  Stopped,
-  Timeout,
-  TroupeError,
-} from './errors.ts';
+import { fromWireError, Hung, InvalidArgument, NoSuchActor, Stopped, Timeout } from './errors.ts';
 import type { EventListener, RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
 import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
+import type { SpawnRequest, TreeRow } from './remote/control-protocol.ts';
+import { RemoteControl } from './remote/remote-control.ts';
+import { treeRowsOf } from './remote/tree-rows.ts';
+import { isSupervisorDef, type NormalizedChildSpec } from './supervision/child-spec.ts';
+import { defaultDirective } from './supervision/default-directive.ts';
+import type { Child } from './supervision/supervision-host.ts';
+import { type SupervisionMsg, SYS_SUPERVISION } from './supervision/supervision-host.ts';
+import { type SupervisorState, superviseIn } from './supervision/supervisor.ts';
+import {
+  checkAskOptions,
+  isActorDef,
+  nodeId,
+  type SystemOptions,
+  SystemOptionsSchema,
+} from './system-options.ts';
 import { CellTimers } from './timers.ts';
 import { childTraceparent, isTraceparent, newTraceparent, traceIdOf } from './trace.ts';
 import { natsTransport } from './transport/nats.ts';
-import { NatsOptionsSchema } from './transport/nats-options.ts';
 import { memoryTransport, type Transport, type TransportHost } from './transport/transport.ts';
-
-const TransportOptionsSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('memory') }).strict(),
-  NatsOptionsSchema,
-]);
-export type TransportOptions = z.input<typeof TransportOptionsSchema>;
-
-const SystemOptionsSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'a subject token: A-Z a-z 0-9 _ -'),
-    node: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,128}$/, 'a subject token: A-Z a-z 0-9 _ -')
-      .optional(),
-    transport: TransportOptionsSchema.optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    stopTimeoutMs: z.number().int().positive().max(600_000).optional(),
-    shutdownTimeoutMs: z.number().int().positive().max(600_000).optional(),
-  })
-  .strict();
-
-export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>, 'transport'> {
-  transport?: TransportOptions;
-  /** A pino logger to use instead of the system's own. */
-  logger?: Logger;
-  /** Where audit events go; by default the most recent are kept in memory. */
-  audit?: AuditSink;
-}
+import { WatchdogBinding } from './watchdog-binding.ts';
+import type { WatchdogDef } from './watchdog-port.ts';
 
 const RootDef = defineActor({ type: 'root', state: () => null, handle: {} });
 const MAX_HOPS = 32;
-
-function nodeId(): string {
-  const host =
-    hostname()
-      .replace(/[^A-Za-z0-9_-]/g, '-')
-      .slice(0, 40) || 'node';
-  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
-}
-
-function checkAskOptions(opts: unknown): AskOptions {
-  // Fast path: the common `{ timeout }`.
-  const fast = opts as { timeout?: unknown; traceparent?: unknown } | null;
-  if (
-    fast !== null &&
-    typeof fast === 'object' &&
-    typeof fast.timeout === 'number' &&
-    fast.timeout > 0 &&
-    fast.timeout < Number.POSITIVE_INFINITY &&
-    fast.traceparent === undefined
-  ) {
-    return opts as AskOptions;
-  }
-  if (typeof opts !== 'object' || opts === null) {
-    throw new InvalidArgument('ask needs { timeout: ms } or { deadline: epochMs }');
-  }
-  const o = opts as Record<string, unknown>;
-  if ('timeout' in o) {
-    const t = o.timeout;
-    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
-      throw new InvalidArgument(`ask timeout must be a positive number of ms (got ${String(t)})`);
-    }
-  } else if ('deadline' in o) {
-    const d = o.deadline;
-    if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) {
-      throw new InvalidArgument(`ask deadline must be epoch ms (got ${String(d)})`);
-    }
-  } else throw new InvalidArgument('ask needs { timeout: ms } or { deadline: epochMs }');
-  if (o.traceparent !== undefined && !isTraceparent(o.traceparent)) {
-    throw new InvalidArgument(`not a W3C traceparent: ${String(o.traceparent)}`);
-  }
-  return opts as AskOptions;
-}
-
-function isActorDef(def: unknown): def is ActorDef {
-  return (
-    typeof def === 'object' &&
-    def !== null &&
-    typeof (def as ActorDef).type === 'string' &&
-    typeof (def as ActorDef).entries === 'object'
-  );
-}
 
 /**
  * A running troupe: the actors of one process under one system name, connected through a
@@ -139,6 +69,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   readonly log: Logger;
   readonly stopTimeoutMs: number;
   private readonly shutdownTimeoutMs: number;
+  private readonly heartbeatMs: number;
+  private remote: RemoteControl | null = null;
   private readonly cells = new Map<string, Cell>();
   private readonly shards = new Map<string, Cell[]>();
   private readonly shardNext = new Map<string, number>();
@@ -148,6 +80,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   private readonly actorLoggers = new WeakMap<Cell, Logger>();
   private readonly actorTimers = new WeakMap<Cell, Timers>();
   private transport: Transport;
+  private watchdogDef: WatchdogDef | null = null;
   private auditSink: AuditSink = new MemoryAuditSink();
   private auditCounter = 0;
   private readonly auditPrefix = randomBytes(6).toString('hex');
@@ -163,6 +96,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     this.node = opts.node ?? nodeId();
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
     this.shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 10_000;
+    this.heartbeatMs = opts.heartbeatMs ?? 1_000;
     const level = opts.logLevel ?? process.env.TROUPE_LOG_LEVEL ?? 'info';
     this.log = (logger ?? pino({ level }, pino.destination(2))).child({
       system: this.name,
@@ -174,7 +108,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   /** Start a system. Without a transport it runs embedded, with no broker. */
   static async start(options: SystemOptions): Promise<ActorSystem> {
-    const { logger, audit, ...rest } = (options ?? {}) as SystemOptions;
+    const { logger, audit, watchdog, ...rest } = (options ?? {}) as SystemOptions;
     const parsed = SystemOptionsSchema.safeParse(rest);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -184,9 +118,15 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     }
     const sys = new ActorSystem(parsed.data, logger);
     if (audit !== undefined) sys.auditSink = audit;
+    if (watchdog !== undefined) sys.watchdogDef = watchdog;
     const t = parsed.data.transport;
     if (t && t.kind === 'nats') sys.transport = natsTransport(t);
     await sys.transport.start(sys);
+    const nc = sys.transport.connection;
+    if (nc !== undefined) {
+      sys.remote = new RemoteControl(nc, sys, sys.heartbeatMs);
+      sys.remote.start();
+    }
     sys.spawnAt(sys.root, DeadLetters as ActorDef, 'dead-letters', undefined, null, true);
     sys.log.debug({ transport: sys.transport.kind }, 'system started');
     return sys;
@@ -203,6 +143,25 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
    */
   flush(): Promise<void> {
     return this.transport.flush();
+  }
+
+  /**
+   * Resolves when a local actor's start hook has run; for a supervisor, that is when its
+   * whole subtree has started, in order. Rejects if the start failed.
+   */
+  started(ref: ActorRef): Promise<void> {
+    const r = parseRef(ref);
+    if (isShardRef(r)) return Promise.reject(new InvalidArgument('started needs an actor ref'));
+    const cell = this.cells.get(r.path);
+    if (cell === undefined) return Promise.reject(new NoSuchActor(r.path));
+    return cell.whenStarted();
+  }
+
+  /** Every top-level actor of this process has started (supervisors: their whole trees). */
+  async allStarted(): Promise<void> {
+    const tops: Promise<void>[] = [];
+    for (let c = this.root.firstChild; c !== null; c = c.next) tops.push(c.whenStarted());
+    await Promise.all(tops);
   }
 
   /** The ref of a local actor, if one lives at `path`. */
@@ -266,7 +225,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
           `mailbox overflow must be fail, dropOldest or dropNewest (got ${String(overflow)})`,
         );
       }
-      cellOpts = { capacity, overflow, shard: opts.shard === true };
+      cellOpts = { capacity, overflow, shard: opts.shard === true, child: null };
     }
     return this.spawnAt(parent, def, name, opts?.args, cellOpts, false).ref;
   }
@@ -589,11 +548,19 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     if (!cell) throw new NoSuchActor(r.path);
     if (cell.path.startsWith('sys/'))
       throw new InvalidArgument(`${cell.path} belongs to the runtime`);
+    const parent = cell.parent;
+    if (parent !== null && isSupervisorDef(parent.def) && !parent.stopped) {
+      // A supervised child is stopped through its supervisor (OTP terminate_child), or it
+      // would simply be restarted.
+      const id = cell.path.slice(cell.path.lastIndexOf('/') + 1);
+      await this.ask(parent.ref, 'terminateChild', { id }, { timeout: this.stopTimeoutMs + 5_000 });
+      return;
+    }
     await cell.stop('stopped');
   }
 
   stopFrom(from: Cell, ref?: ActorRef): Promise<void> {
-    if (ref === undefined || ref.path === from.path) return from.stop('stopped itself');
+    if (ref === undefined || ref.path === from.path) return from.stopSelf();
     const cell = this.cells.get(ref.path);
     if (!cell) return Promise.reject(new NoSuchActor(ref.path));
     if (cell.parent !== from) {
@@ -690,6 +657,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   }
 
   unregister(cell: Cell): void {
+    this.watchdog.unwatch(cell);
     if (this.cells.get(cell.path) === cell) this.cells.delete(cell.path);
     cell.parent?.removeChild(cell);
     const shard = cell.opts?.shard === true;
@@ -707,20 +675,166 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     if (this.transport.remote) this.transport.unexpose(cell.path, shard ? cell.def.type : null);
   }
 
-  onFailure(cell: Cell, error: unknown): void {
-    const reason = error instanceof Error ? error.message : String(error);
-    cell.context();
+  onFailure(cell: Cell, reason: string, error: unknown, phase: FailurePhase): void {
+    const hung = error instanceof Hung;
     this.log.error(
-      { actor: cell.path, err: error, trace_id: traceIdOf(cell.ctx?.letter?.trace ?? null) },
-      'handler failed',
+      { actor: cell.path, err: error, phase, trace_id: traceIdOf(cell.ctx?.letter?.trace ?? null) },
+      hung ? 'actor hung' : phase === 'start' ? 'start failed' : 'handler failed',
     );
-    this.emit({ kind: 'failed', path: cell.path, reason, at: Date.now() });
-    if (cell.ctx?.letter?.type === '$start') {
-      // A failing start would fail again at once: stop instead of looping.
-      void cell.stop(`start failed: ${reason}`);
+    const at = Date.now();
+    if (hung) this.emit({ kind: 'hung', path: cell.path, reason, at });
+    this.emit({ kind: 'crashed', path: cell.path, reason, at });
+    cell.suspend(reason);
+    this.tellParent(cell, { t: 'exit', child: cell, reason, abnormal: true, phase });
+  }
+
+  onSelfStop(cell: Cell, reason: string): void {
+    this.exited(cell, reason);
+  }
+
+  exited(cell: Cell, reason: string): void {
+    this.tellParent(cell, { t: 'exit', child: cell, reason, abnormal: false, phase: 'exit' });
+  }
+
+  escalate(cell: Cell, reason: string): void {
+    if (cell === this.root || cell.stopped) return;
+    this.onFailure(cell, reason, new Error(reason), 'message');
+  }
+
+  private tellParent(cell: Cell, m: SupervisionMsg): void {
+    const remoteSup = cell.opts?.remote;
+    if (remoteSup && m.t === 'exit') {
+      this.remote?.reportExit(cell, remoteSup.node, m.reason, m.abnormal, m.phase);
       return;
     }
-    cell.restart();
+    const parent = cell.parent ?? this.root;
+    if (parent.stopped || this.state === 'down') return;
+    parent.enqueueSystem(new Letter(LetterKind.system, SYS_SUPERVISION, m, null, null, 0, null, 0));
+  }
+
+  supervise(cell: Cell, msg: unknown): Promise<unknown> | undefined {
+    const m = msg as SupervisionMsg;
+    const run = isSupervisorDef(cell.def)
+      ? superviseIn(cell, cell.state as SupervisorState, m)
+      : defaultDirective(cell, m);
+    return run?.catch((err: unknown) => {
+      this.log.error({ actor: cell.path, err }, 'supervision failed');
+    });
+  }
+
+  get rootCell(): Cell {
+    return this.root;
+  }
+
+  // ---- across processes -----------------------------------------------------------------
+
+  /**
+   * Offer these actor types to supervisors on other nodes: a child spec with `node` set to
+   * this node's name (or `*`) is started here, and its exits are reported back.
+   */
+  host(...defs: SpawnableDef<unknown, unknown, Protocol>[]): void {
+    if (this.remote === null)
+      throw new InvalidArgument('hosting children for other nodes needs the NATS transport');
+    for (const d of defs)
+      if (!isActorDef(d)) throw new InvalidArgument('host needs definitions made by defineActor');
+    this.remote.host(defs as unknown as ActorDef[]);
+  }
+
+  cellAt(path: string): Cell | undefined {
+    return this.cells.get(path);
+  }
+
+  spawnHosted(def: ActorDef, req: SpawnRequest): Cell {
+    pathSegments(req.path);
+    const s = req.settings;
+    const cellOpts: CellOptions = {
+      capacity: def.mailbox?.capacity ?? 10_000,
+      overflow: def.mailbox?.overflow ?? 'fail',
+      shard: false,
+      child: {
+        restart: s.restart,
+        shutdownMs: s.shutdownMs ?? Number.POSITIVE_INFINITY,
+        maxHandlerMs: s.maxHandlerMs,
+        heartbeatMs: s.heartbeatMs,
+      },
+      remote: req.supervisor,
+    };
+    const cell = this.spawnAt(this.root, def, req.path, req.args, cellOpts, false);
+    if (req.restarts > 0) cell.extras().restarts = req.restarts;
+    if (s.maxHandlerMs !== null || s.heartbeatMs !== null) this.watchdog.watch(cell);
+    return cell;
+  }
+
+  childExited(
+    supervisor: Cell,
+    child: Child,
+    reason: string,
+    abnormal: boolean,
+    phase: 'start' | 'message' | 'exit',
+  ): void {
+    if (supervisor.stopped || this.state === 'down') return;
+    const m: SupervisionMsg = { t: 'exit', child, reason, abnormal, phase };
+    supervisor.enqueueSystem(
+      new Letter(LetterKind.system, SYS_SUPERVISION, m, null, null, 0, null, 0),
+    );
+  }
+
+  /** Every actor of this node as `troupe tree` shows it, depth first in start order. */
+  treeRows(): TreeRow[] {
+    return treeRowsOf(this.root, this.node);
+  }
+
+  // ---- watchdog ---------------------------------------------------------------------------
+
+  /** The watchdog every system uses unless told otherwise (actors/watchdog sets it). */
+  static defaultWatchdog: WatchdogDef | null = null;
+  private readonly watchdog = new WatchdogBinding(
+    this,
+    () => this.watchdogDef ?? ActorSystem.defaultWatchdog,
+  );
+
+  spawnRuntimeActor(def: ActorDef, name: string, args: unknown): Cell {
+    return this.spawnAt(this.root, def, name, args, null, true);
+  }
+
+  /** Spawn a supervised child from its normalized spec (name = spec id). */
+  spawnSupervised(parent: Cell, spec: NormalizedChildSpec, restarts: number): Child {
+    const def = spec.start.def as unknown as ActorDef;
+    if (spec.node !== undefined) {
+      if (this.remote === null) {
+        throw new InvalidArgument(
+          `child ${spec.id} runs on node ${spec.node}: that needs the NATS transport`,
+        );
+      }
+      return this.remote.spawnChild(
+        parent,
+        spec,
+        {
+          restart: spec.restart,
+          shutdownMs: spec.shutdownMs,
+          maxHandlerMs: spec.maxHandlerMs ?? null,
+          heartbeatMs: spec.heartbeatMs ?? null,
+        },
+        restarts,
+      );
+    }
+    const mb = spec.start.mailbox ?? {};
+    const cellOpts: CellOptions = {
+      capacity: mb.capacity ?? def.mailbox?.capacity ?? 10_000,
+      overflow: mb.overflow ?? def.mailbox?.overflow ?? 'fail',
+      shard: spec.start.shard === true,
+      child: {
+        restart: spec.restart,
+        shutdownMs: spec.shutdownMs,
+        maxHandlerMs: spec.maxHandlerMs ?? null,
+        heartbeatMs: spec.heartbeatMs ?? null,
+      },
+    };
+    const cell = this.spawnAt(parent, def, spec.id, spec.start.args, cellOpts, false);
+    if (restarts > 0) cell.extras().restarts = restarts;
+    if (spec.maxHandlerMs !== undefined || spec.heartbeatMs !== undefined)
+      this.watchdog.watch(cell);
+    return cell;
   }
 
   activity(delta: 1 | -1): void {
@@ -765,6 +879,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     await race(stopAll(), remaining());
     this.wheel.rejectAll((p) => new Stopped(p.target, 'not answered: system shut down'));
     this.state = 'down';
+    this.remote?.close();
     try {
       await this.auditSink.flush();
     } catch (err) {
@@ -940,5 +1055,3 @@ function race(p: Promise<unknown>, ms: number): Promise<void> {
     );
   });
 }
-
-export { TroupeError };

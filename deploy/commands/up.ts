@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
@@ -13,15 +14,14 @@ export interface UpOptions extends Overrides {
 /** `troupe up <module.ts>`: start a system, let the module spawn its actors, serve. */
 export async function up(o: UpOptions, out: (line: string) => void): Promise<number> {
   const file = resolve(o.module);
+  if (!existsSync(file)) throw new InvalidArgument(`module ${o.module} not found`);
   let mod: unknown;
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((cause as Error).message).includes(file)) {
-      throw new InvalidArgument(`module ${o.module} not found`);
-    }
-    throw new InvalidArgument(`cannot load ${o.module}: ${(cause as Error).message}`);
+    throw new InvalidArgument(
+      `cannot load ${o.module}: ${(cause as Error).message.split('\n')[0]}`,
+    );
   }
   const troupe = troupeOf(mod, o.module);
   const cfg = await loadConfig(o);
@@ -36,6 +36,8 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   };
   try {
     await troupe.setup(system);
+    // Supervisors start their trees in order: serve (or run the job) once they have.
+    await system.allStarted();
     await system.flush();
     out(`troupe up: system ${system.name} on ${where}, node ${system.node}`);
     if (troupe.run) await troupe.run(system);
@@ -48,15 +50,33 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
     return 0;
   }
   out('serving; Ctrl-C to stop');
-  await new Promise<void>((res) => {
-    const onSignal = (sig: string) => {
-      out(`troupe up: ${sig}, shutting down`);
+  // Like an OTP application whose top supervisor died: a top-level actor giving up ends the run.
+  let gaveUp: string | null = null;
+  const code = await new Promise<number>((res) => {
+    const finish = (c: number) => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      void stop().then(res);
+      off();
+      void stop().then(() => res(c));
     };
+    const onSignal = (sig: string) => {
+      out(`troupe up: ${sig}, shutting down`);
+      finish(0);
+    };
+    const off = system.on((e) => {
+      if (e.kind === 'gaveUp' && !e.path.includes('/') && gaveUp === null) {
+        gaveUp = `${e.path}: ${e.reason}`;
+        finish(1);
+      }
+    });
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  return 0;
+  if (gaveUp !== null) throw new GaveUp(`top-level actor ${gaveUp}`);
+  return code;
+}
+
+/** A top-level actor (or supervisor) gave up: the troupe cannot keep its promises. */
+export class GaveUp extends Error {
+  override readonly name = 'GaveUp';
 }

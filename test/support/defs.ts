@@ -68,3 +68,22 @@ export const Worker = defineActor({
     },
   },
 });
+
+/** A worker a supervisor runs on another node (see remote-host.ts). */
+export const RemoteWorker = defineActor({
+  type: 'remote-worker',
+  state: () => ({ n: 0 }),
+  tells: { inc: z.object({}), crash: z.object({}) },
+  asks: {
+    n: { request: z.object({}), reply: z.number() },
+    where: { request: z.object({}), reply: z.string() },
+  },
+  handle: {
+    inc: (s) => ({ n: s.n + 1 }),
+    crash() {
+      throw new Error('remote boom');
+    },
+    n: (s, _m, ctx) => ctx.reply(s.n),
+    where: (_s, _m, ctx) => ctx.reply(ctx.node),
+  },
+});

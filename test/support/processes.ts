@@ -7,11 +7,11 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-/** Run a TypeScript file of the project in its own Node process; resolves once it prints `ready`. */
+/** Run a TypeScript file of the project in its own Node process; resolves once its output matches `ready`. */
 export async function spawnTs(
   file: string,
   args: string[],
-  opts: { readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { readyTimeoutMs?: number; env?: NodeJS.ProcessEnv; ready?: RegExp } = {},
 ): Promise<ChildProcess & { output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, file), ...args], {
     cwd: ROOT,
@@ -33,7 +33,7 @@ export async function spawnTs(
       opts.readyTimeoutMs ?? 20_000,
     );
     const check = (): void => {
-      if (out.includes('ready')) {
+      if ((opts.ready ?? /ready/).test(out)) {
         clearTimeout(t);
         res();
       }

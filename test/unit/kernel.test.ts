@@ -534,7 +534,7 @@ describe('death watch, lifecycle, timers', () => {
     sys.tell(c, 'boom', {});
     sys.tell(c, 'add', { n: 2 });
     expect(await sys.ask(c, 'get', {}, { timeout: 500 })).toBe(12);
-    expect(events).toContain('failed');
+    expect(events).toContain('crashed');
     expect(events).toContain('restarted');
   });
 });

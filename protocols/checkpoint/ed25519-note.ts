@@ -1,0 +1,47 @@
+import { type Ed25519Backend, nodeEd25519 } from './ed25519.ts';
+import { checkKeyName, computeKeyId, SignatureType } from './key-id.ts';
+import type { NoteSigner, NoteVerifier } from './note.ts';
+
+export interface KeyedSigner extends NoteSigner {
+  readonly type: number;
+  readonly publicKey: Uint8Array;
+}
+
+export interface KeyedVerifier extends NoteVerifier {
+  readonly type: number;
+  readonly publicKey: Uint8Array;
+}
+
+/** A plain Ed25519 note signer (type 0x01): signs the note text itself. */
+export function ed25519NoteSigner(
+  name: string,
+  seed: Uint8Array,
+  backend: Ed25519Backend = nodeEd25519,
+): KeyedSigner {
+  checkKeyName(name);
+  const pair = backend.keyPair(seed);
+  return {
+    name,
+    type: SignatureType.ed25519,
+    publicKey: pair.publicKey,
+    keyId: computeKeyId(name, SignatureType.ed25519, pair.publicKey),
+    sign: (text) => pair.sign(text),
+  };
+}
+
+/** Verifies plain Ed25519 note signatures (type 0x01). */
+export function ed25519NoteVerifier(
+  name: string,
+  publicKey: Uint8Array,
+  backend: Ed25519Backend = nodeEd25519,
+): KeyedVerifier {
+  checkKeyName(name);
+  const verify = backend.verifier(publicKey);
+  return {
+    name,
+    type: SignatureType.ed25519,
+    publicKey,
+    keyId: computeKeyId(name, SignatureType.ed25519, publicKey),
+    verify: (text, signature) => verify(text, signature),
+  };
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/**
+ * The control plane between nodes of one system, on `troupe.<sys>.ctl.<node>.<verb>`: a
+ * supervisor starts, stops and restarts a child hosted by another process, and hosts report
+ * their children's exits back. Bodies are MessagePack, validated on receipt.
+ */
+export const ChildSettingsSchema = z.object({
+  restart: z.enum(['permanent', 'transient', 'temporary']),
+  shutdownMs: z.number().nullable(), // null = infinity
+  maxHandlerMs: z.number().nullable(),
+  heartbeatMs: z.number().nullable(),
+});
+
+export const SpawnRequest = z.object({
+  type: z.string(),
+  path: z.string(),
+  args: z.unknown().optional(),
+  supervisor: z.object({ node: z.string(), path: z.string() }),
+  settings: ChildSettingsSchema,
+  restarts: z.number().int().nonnegative(),
+});
+export type SpawnRequest = z.infer<typeof SpawnRequest>;
+
+export const StopRequest = z.object({
+  path: z.string(),
+  reason: z.string(),
+  timeoutMs: z.number().nullable(),
+});
+export const RestartRequest = z.object({ path: z.string() });
+
+/** A hosted child exited (crashed, hung, or stopped itself): the host tells its supervisor. */
+export const ExitReport = z.object({
+  path: z.string(),
+  node: z.string(),
+  reason: z.string(),
+  abnormal: z.boolean(),
+  phase: z.enum(['start', 'message', 'exit']),
+});
+export type ExitReport = z.infer<typeof ExitReport>;
+
+export const Heartbeat = z.object({ node: z.string(), intervalMs: z.number().positive() });
+
+/** Every reply: ok with the node that acted, or a wire error. */
+export const ControlReply = z.union([
+  z.object({ ok: z.literal(true), node: z.string() }),
+  z.object({
+    ok: z.literal(false),
+    code: z.string(),
+    message: z.string(),
+    detail: z.unknown().optional(),
+  }),
+]);
+export type ControlReply = z.infer<typeof ControlReply>;
+
+/** One actor as `troupe tree` shows it. */
+export const TreeRow = z.object({
+  path: z.string(),
+  type: z.string(),
+  node: z.string(),
+  status: z.string(),
+  restarts: z.number(),
+  lastFailure: z.string().nullable(),
+  uptimeMs: z.number(),
+  supervisor: z.boolean(),
+  /** For a child hosted here but supervised elsewhere: its supervisor. */
+  supervisedBy: z.string().nullable(),
+});
+export type TreeRow = z.infer<typeof TreeRow>;
+
+export function ctlSubject(system: string, node: string, verb: string): string {
+  return `troupe.${system}.ctl.${node}.${verb}`;
+}
+
+/** Spawn on any node that hosts the type: a queue group per type. */
+export function anySpawnSubject(system: string, type: string): string {
+  return `troupe.${system}.ctl.any.spawn.${type}`;
+}
+
+export function treeSubject(system: string): string {
+  return `troupe.${system}.ctl.all.tree`;
+}
+
+export function heartbeatSubject(system: string, node: string): string {
+  return `troupe.${system}.hb.${node}`;
+}

@@ -1,0 +1,276 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { decodeBody, encodeBody } from '../../protocols/envelope/index.ts';
+import type { Cell, ChildSettings } from '../cell.ts';
+import type { ActorDef } from '../define-actor.ts';
+import { InvalidArgument, NoSuchActor, toWireError } from '../errors.ts';
+import type { RuntimeEvent } from '../events.ts';
+import type { NormalizedChildSpec } from '../supervision/child-spec.ts';
+import type { Child } from '../supervision/supervision-host.ts';
+import {
+  anySpawnSubject,
+  ctlSubject,
+  ExitReport,
+  Heartbeat,
+  heartbeatSubject,
+  RestartRequest,
+  SpawnRequest,
+  StopRequest,
+  type TreeRow,
+  treeSubject,
+} from './control-protocol.ts';
+import { RemoteChild, type RemoteChildOwner } from './remote-child.ts';
+
+/** What the control plane needs from its system. */
+export interface ControlHost {
+  readonly name: string;
+  readonly node: string;
+  readonly log: Logger;
+  cellAt(path: string): Cell | undefined;
+  spawnHosted(def: ActorDef, req: SpawnRequest): Cell;
+  treeRows(): TreeRow[];
+  emit(e: RuntimeEvent): void;
+  /** A remote child exited: hand it to its supervisor like a local child's exit. */
+  childExited(
+    supervisor: Cell,
+    child: Child,
+    reason: string,
+    abnormal: boolean,
+    phase: 'start' | 'message' | 'exit',
+  ): void;
+}
+
+interface Tracked {
+  child: RemoteChild;
+  supervisor: Cell;
+  since: number;
+}
+
+/** Missed node heartbeats before the node counts as lost. */
+const LOST_AFTER_BEATS = 3;
+
+/**
+ * Supervision across processes. A node hosts child types for supervisors elsewhere
+ * (`host(defs)`), publishes a heartbeat, and reports its hosted children's exits; a
+ * supervising node keeps a proxy per remote child and treats a silent host as a crash.
+ */
+export class RemoteControl implements RemoteChildOwner {
+  readonly system: string;
+  private readonly hosted = new Map<string, ActorDef>();
+  private readonly subs: Subscription[] = [];
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly beats = new Map<string, { last: number; intervalMs: number }>();
+  private hbTimer: NodeJS.Timeout | null = null;
+  private checkTimer: NodeJS.Timeout | null = null;
+  private hbSub: Subscription | null = null;
+
+  constructor(
+    readonly nc: NatsConnection,
+    private readonly sys: ControlHost,
+    private readonly heartbeatMs: number,
+  ) {
+    this.system = sys.name;
+  }
+
+  start(): void {
+    const { name, node } = this.sys;
+    this.serve(ctlSubject(name, node, 'spawn'), (m) => this.onSpawn(m));
+    this.serve(ctlSubject(name, node, 'stop'), (m) => this.onStop(m));
+    this.serve(ctlSubject(name, node, 'restart'), (m) => this.onRestart(m));
+    this.subs.push(
+      this.nc.subscribe(ctlSubject(name, node, 'exit'), { callback: (_e, m) => this.onExit(m) }),
+    );
+    this.subs.push(
+      this.nc.subscribe(treeSubject(name), {
+        callback: (_e, m) => {
+          m.respond(encodeBody(this.sys.treeRows()));
+        },
+      }),
+    );
+    if (this.heartbeatMs > 0) {
+      const beat = encodeBody({ node, intervalMs: this.heartbeatMs });
+      const subject = heartbeatSubject(name, node);
+      this.hbTimer = setInterval(() => {
+        if (!this.nc.isClosed()) this.nc.publish(subject, beat);
+      }, this.heartbeatMs);
+      this.hbTimer.unref();
+      this.nc.publish(subject, beat);
+    }
+  }
+
+  /** Offer these types to supervisors on other nodes (`node: '*'` in a child spec lands on any host). */
+  host(defs: readonly ActorDef[]): void {
+    for (const def of defs) {
+      if (this.hosted.has(def.type)) continue;
+      this.hosted.set(def.type, def);
+      this.serve(
+        anySpawnSubject(this.system, def.type),
+        (m) => this.onSpawn(m),
+        `spawn-${def.type}`,
+      );
+    }
+  }
+
+  private serve(subject: string, handle: (m: Msg) => Promise<string>, queue?: string): void {
+    this.subs.push(
+      this.nc.subscribe(subject, {
+        queue,
+        callback: (_e, m) => {
+          handle(m).then(
+            (node) => m.respond(encodeBody({ ok: true, node })),
+            (err: unknown) => m.respond(encodeBody({ ok: false, ...toWireError(err) })),
+          );
+        },
+      }),
+    );
+  }
+
+  private async onSpawn(m: Msg): Promise<string> {
+    const r = SpawnRequest.safeParse(decodeBody(m.data));
+    if (!r.success) throw new InvalidArgument(`bad spawn request: ${r.error.issues[0]!.message}`);
+    const def = this.hosted.get(r.data.type);
+    if (!def) throw new NoSuchActor(`type ${r.data.type} is not hosted on node ${this.sys.node}`);
+    const existing = this.sys.cellAt(r.data.path);
+    if (existing !== undefined && !existing.stopped)
+      await existing.stop('replaced by a new incarnation');
+    const cell = this.sys.spawnHosted(def, r.data);
+    await cell.whenStarted();
+    return this.sys.node;
+  }
+
+  private async onStop(m: Msg): Promise<string> {
+    const r = StopRequest.safeParse(decodeBody(m.data));
+    if (!r.success) throw new InvalidArgument(`bad stop request: ${r.error.issues[0]!.message}`);
+    const cell = this.sys.cellAt(r.data.path);
+    if (cell !== undefined)
+      await cell.stop(r.data.reason, r.data.timeoutMs ?? Number.POSITIVE_INFINITY);
+    return this.sys.node;
+  }
+
+  private async onRestart(m: Msg): Promise<string> {
+    const r = RestartRequest.safeParse(decodeBody(m.data));
+    if (!r.success) throw new InvalidArgument(`bad restart request: ${r.error.issues[0]!.message}`);
+    const cell = this.sys.cellAt(r.data.path);
+    if (cell === undefined || cell.stopped) throw new NoSuchActor(r.data.path);
+    await cell.restartInPlace();
+    await cell.whenStarted();
+    return this.sys.node;
+  }
+
+  /** A child hosted here exited: tell the node of its supervisor. */
+  reportExit(
+    cell: Cell,
+    supervisorNode: string,
+    reason: string,
+    abnormal: boolean,
+    phase: 'start' | 'message' | 'exit',
+  ): void {
+    if (this.nc.isClosed()) return;
+    const report: ExitReport = { path: cell.path, node: this.sys.node, reason, abnormal, phase };
+    this.nc.publish(ctlSubject(this.system, supervisorNode, 'exit'), encodeBody(report));
+  }
+
+  private onExit(m: Msg): void {
+    const r = ExitReport.safeParse(decodeBody(m.data));
+    if (!r.success) {
+      this.sys.log.warn({ issue: r.error.issues[0]?.message }, 'malformed exit report dropped');
+      return;
+    }
+    const t = this.tracked.get(r.data.path);
+    if (!t || t.child.node !== r.data.node) return;
+    if (r.data.abnormal) t.child.markSuspended();
+    else t.child.markGone();
+    this.sys.childExited(t.supervisor, t.child, r.data.reason, r.data.abnormal, r.data.phase);
+  }
+
+  /** A supervisor starts a child on another node (`spec.node`, or `*` for any host of the type). */
+  spawnChild(
+    supervisor: Cell,
+    spec: NormalizedChildSpec,
+    settings: ChildSettings,
+    restarts: number,
+  ): RemoteChild {
+    const type = (spec.start.def as unknown as ActorDef).type;
+    const path = `${supervisor.path}/${spec.id}`;
+    const body: SpawnRequest = {
+      type,
+      path,
+      args: spec.start.args,
+      supervisor: { node: this.sys.node, path: supervisor.path },
+      settings: {
+        ...settings,
+        shutdownMs: Number.isFinite(settings.shutdownMs) ? settings.shutdownMs : null,
+      },
+      restarts,
+    };
+    const subject =
+      spec.node === '*'
+        ? anySpawnSubject(this.system, type)
+        : ctlSubject(this.system, spec.node!, 'spawn');
+    this.watchBeats();
+    const child = new RemoteChild(this, path, type, subject, body);
+    this.tracked.set(path, { child, supervisor, since: Date.now() });
+    return child;
+  }
+
+  lost(child: RemoteChild, reason: string, phase: 'start' | 'message'): void {
+    const t = [...this.tracked.values()].find((x) => x.child === child);
+    const sup = t?.supervisor ?? this.supervisorOf(child);
+    if (sup) this.sys.childExited(sup, child, reason, true, phase);
+  }
+
+  private readonly supervisors = new WeakMap<RemoteChild, Cell>();
+  private supervisorOf(child: RemoteChild): Cell | undefined {
+    return this.supervisors.get(child);
+  }
+
+  forget(child: RemoteChild): void {
+    const t = this.tracked.get(child.path);
+    if (t && t.child === child) {
+      this.supervisors.set(child, t.supervisor);
+      this.tracked.delete(child.path);
+    }
+  }
+
+  /** Listen to node heartbeats, and check the hosts of our remote children against them. */
+  private watchBeats(): void {
+    if (this.hbSub !== null) return;
+    this.hbSub = this.nc.subscribe(heartbeatSubject(this.system, '*'), {
+      callback: (_e, m) => {
+        const r = Heartbeat.safeParse(decodeBody(m.data));
+        if (r.success)
+          this.beats.set(r.data.node, { last: Date.now(), intervalMs: r.data.intervalMs });
+      },
+    });
+    this.checkTimer = setInterval(() => this.checkHosts(), 100);
+    this.checkTimer.unref();
+  }
+
+  private checkHosts(): void {
+    const now = Date.now();
+    for (const t of [...this.tracked.values()]) {
+      const c = t.child;
+      if (c.node === '' || c.stopped) continue;
+      const b = this.beats.get(c.node);
+      const last = Math.max(b?.last ?? 0, t.since);
+      const interval = b?.intervalMs ?? 1000;
+      if (now - last > interval * LOST_AFTER_BEATS) {
+        const reason = `host lost: node ${c.node} silent for ${now - last} ms`;
+        this.sys.log.error({ actor: c.path, node: c.node }, 'remote child lost with its host');
+        c.markGone();
+        // The host cannot say it crashed: this node says it for it.
+        this.sys.emit({ kind: 'crashed', path: c.path, reason, at: now });
+        this.sys.childExited(t.supervisor, c, reason, true, 'message');
+      }
+    }
+  }
+
+  close(): void {
+    if (this.hbTimer) clearInterval(this.hbTimer);
+    if (this.checkTimer) clearInterval(this.checkTimer);
+    this.hbTimer = null;
+    this.checkTimer = null;
+    for (const s of this.subs) if (!this.nc.isClosed()) s.unsubscribe();
+    if (this.hbSub && !this.nc.isClosed()) this.hbSub.unsubscribe();
+  }
+}
