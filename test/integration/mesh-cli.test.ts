@@ -177,11 +177,11 @@ describe('pairing two sites by hand, with the CLI', () => {
   });
 
   it('bad input is a typed error: tokens, sites, durations, a missing bridge', async () => {
-    // Errors raised in the bridge's process come back with their code (RemoteError here).
+    // Errors raised in the bridge's process come back with their code.
     const bad = (await meshJoin({ ...siteB(), token: 'not-a-token' }, print).catch(
       (e: Error) => e,
-    )) as RemoteError;
-    expect(bad).toBeInstanceOf(RemoteError);
+    )) as InvalidArgument;
+    expect(bad).toBeInstanceOf(InvalidArgument);
     expect(bad.code).toBe('InvalidArgument');
     expect(bad.message).toMatch(/mesh1\./);
     const forget = await meshForget({ ...siteA(), site: 'nobody' }, print).catch((e: Error) => e);
