@@ -1,5 +1,15 @@
 import { parseArgs } from 'node:util';
-import { TroupeError } from '../runtime/index.ts';
+import { RemoteError, TroupeError } from '../runtime/index.ts';
+import {
+  meshForget,
+  meshInit,
+  meshInvite,
+  meshJoin,
+  meshPeers,
+  meshStatus,
+  meshUp,
+} from './commands/mesh.ts';
+import { roomAdd, roomCreate, roomList, roomRemove, roomSend, roomWatch } from './commands/room.ts';
 import { ask, tell } from './commands/send.ts';
 import { tree } from './commands/tree.ts';
 import { up } from './commands/up.ts';
@@ -15,9 +25,27 @@ const USAGE = `usage: troupe <command> [options]
                          the live supervision tree: status, restarts, last failure, uptime
   bench [name-filter]    run the benchmarks and write bench/results/latest.json
 
+  mesh init [--dir <dir>] [--force]
+                         create this site's identity (static key, mesh id); works offline
+  mesh up [--listen <host:port>] [--advertise <host:port,...>] [--dir <dir>] --nats <url> --system <site>
+                         run this site's mesh bridge (default listen 0.0.0.0:7422)
+  mesh invite [--expires 24h] [--label <text>]
+                         print a single-use invite token for another site
+  mesh join <token>      pair with the site that issued the token
+  mesh peers             paired sites and their links
+  mesh status            this site's key, listener and peers
+  mesh forget <site>     unpair a site
+  room create <room>     create a room; this site is its admin
+  room add <room> <site> / room remove <room> <site>
+                         change members (a fresh room key each time)
+  room send <room> <json|text>
+  room list / room watch <room>
+                         mesh and room commands talk to the site's running bridge over NATS
+                         (--nats, --system; --bridge <path> if it is not at mesh-bridge)
+
 common options: --config <file> --log-level <level>
 environment: TROUPE_SYSTEM TROUPE_NATS_URL TROUPE_NATS_USER TROUPE_NATS_PASS TROUPE_NATS_TOKEN
-             TROUPE_NATS_CREDS TROUPE_LOG_LEVEL TROUPE_CONFIG`;
+             TROUPE_NATS_CREDS TROUPE_LOG_LEVEL TROUPE_CONFIG TROUPE_MESH_DIR`;
 
 class UsageError extends Error {}
 
@@ -38,6 +66,13 @@ async function main(argv: string[]): Promise<number> {
       'log-level': { type: 'string' },
       timeout: { type: 'string' },
       once: { type: 'boolean' },
+      dir: { type: 'string' },
+      force: { type: 'boolean' },
+      listen: { type: 'string' },
+      advertise: { type: 'string' },
+      expires: { type: 'string' },
+      label: { type: 'string' },
+      bridge: { type: 'string' },
       watch: { type: 'boolean' },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -60,6 +95,17 @@ async function main(argv: string[]): Promise<number> {
     if (rest.length !== n) throw new UsageError(`${cmd} needs ${what}`);
     return rest;
   };
+  const [sub, ...args] = rest;
+  const needSub = (n: number, what: string): string[] => {
+    if (args.length !== n) throw new UsageError(`${cmd} ${sub} needs ${what}`);
+    return args;
+  };
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+  const client = {
+    ...common,
+    ...(values.bridge === undefined ? {} : { bridge: values.bridge }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
   switch (cmd) {
     case 'up': {
       const [module] = need(1, '<module.ts>');
@@ -71,9 +117,67 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'ask': {
       const [target, type, json] = need(3, '<path> <type> <json>');
-      const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
       return ask({ ...common, target: target!, type: type!, json: json!, timeoutMs }, out);
     }
+    case 'mesh':
+      switch (sub) {
+        case 'init':
+          needSub(0, 'no arguments');
+          return meshInit({ dir: values.dir, force: values.force }, out);
+        case 'up':
+          needSub(0, 'no arguments');
+          return meshUp(
+            { ...common, dir: values.dir, listen: values.listen, advertise: values.advertise },
+            out,
+          );
+        case 'invite':
+          needSub(0, 'no arguments');
+          return meshInvite({ ...client, expires: values.expires, label: values.label }, out);
+        case 'join': {
+          const [token] = needSub(1, '<token>');
+          return meshJoin({ ...client, token: token! }, out);
+        }
+        case 'peers':
+          needSub(0, 'no arguments');
+          return meshPeers(client, out);
+        case 'status':
+          needSub(0, 'no arguments');
+          return meshStatus(client, out);
+        case 'forget': {
+          const [site] = needSub(1, '<site>');
+          return meshForget({ ...client, site: site! }, out);
+        }
+        default:
+          throw new UsageError(`unknown mesh command ${sub ?? '(none)'}`);
+      }
+    case 'room':
+      switch (sub) {
+        case 'create': {
+          const [room] = needSub(1, '<room>');
+          return roomCreate({ ...client, room: room! }, out);
+        }
+        case 'add': {
+          const [room, site] = needSub(2, '<room> <site>');
+          return roomAdd({ ...client, room: room!, site: site! }, out);
+        }
+        case 'remove': {
+          const [room, site] = needSub(2, '<room> <site>');
+          return roomRemove({ ...client, room: room!, site: site! }, out);
+        }
+        case 'send': {
+          const [room, message] = needSub(2, '<room> <json|text>');
+          return roomSend({ ...client, room: room!, message: message! }, out);
+        }
+        case 'list':
+          needSub(0, 'no arguments');
+          return roomList(client, out);
+        case 'watch': {
+          const [room] = needSub(1, '<room>');
+          return roomWatch({ ...client, room: room! }, out);
+        }
+        default:
+          throw new UsageError(`unknown room command ${sub ?? '(none)'}`);
+      }
     case 'tree': {
       need(0, 'no positional arguments');
       return tree({ ...common, watch: values.watch, all: values.all, json: values.json }, out);
@@ -95,7 +199,13 @@ try {
     process.exitCode = 2;
   } else {
     const e = err as Error;
-    const label = err instanceof TroupeError ? `${e.name}: ` : '';
+    // An error from another process keeps its code (e.g. UnknownPeer); ours keep their class name.
+    const label =
+      err instanceof RemoteError
+        ? `${err.code}: `
+        : err instanceof TroupeError
+          ? `${e.name}: `
+          : '';
     process.stderr.write(`troupe: ${label}${e.message}\n`);
     process.exitCode = 1;
   }

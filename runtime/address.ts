@@ -79,6 +79,33 @@ export function parseRef(value: unknown): Ref {
 }
 
 const subjectCache = new Map<string, string>();
+/** Mesh subjects by local system, remote system, then path: lookups, no key to build. */
+const meshSubjects = new Map<string, Map<string, Map<string, string>>>();
+/** Remote refs already validated, by system then path: two lookups, no key to build. */
+const checkedRemote = new Map<string, Set<string>>();
+let checkedCount = 0;
+
+/**
+ * parseRef for a ref of another system, remembered: cross-site traffic names the same few refs
+ * over and over, and validating each send cost about 7% of a cross-site tell.
+ */
+export function checkRemoteRef(r: Ref): void {
+  const { system } = r;
+  const path = (r as ActorRef).path;
+  if (typeof system === 'string' && typeof path === 'string') {
+    if (checkedRemote.get(system)?.has(path)) return;
+    parseRef(r);
+    if (checkedCount++ > 50_000) {
+      checkedRemote.clear();
+      checkedCount = 0;
+    }
+    let paths = checkedRemote.get(system);
+    if (paths === undefined) checkedRemote.set(system, (paths = new Set()));
+    paths.add(path);
+    return;
+  }
+  parseRef(r);
+}
 
 export function actorSubject(system: string, path: string): string {
   const key = `${system} ${path}`;
@@ -105,8 +132,19 @@ export function routeSubject(local: string, to: Ref): string {
   if (to.system === local) {
     return isShardRef(to) ? shardSubject(local, to.shard) : actorSubject(local, to.path);
   }
-  const tail = isShardRef(to) ? `t.${to.shard}` : `a.${to.path.replaceAll('/', '.')}`;
-  return `troupe.${local}.mesh.${to.system}.${tail}`;
+  if (isShardRef(to)) return `troupe.${local}.mesh.${to.system}.t.${to.shard}`;
+  let sites = meshSubjects.get(local);
+  if (sites === undefined) meshSubjects.set(local, (sites = new Map()));
+  let paths = sites.get(to.system);
+  if (paths === undefined) sites.set(to.system, (paths = new Map()));
+  let s = paths.get(to.path);
+  if (s === undefined) {
+    s = `troupe.${local}.mesh.${to.system}.a.${to.path.replaceAll('/', '.')}`;
+    // Bounded: a process that talks to millions of remote paths just recomputes.
+    if (paths.size > 50_000) paths.clear();
+    paths.set(to.path, s);
+  }
+  return s;
 }
 
 /** The wildcard a bridge subscribes to for traffic bound to `site`. */

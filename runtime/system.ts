@@ -6,6 +6,7 @@ import { decodeBody, type Envelope, Kind } from '../protocols/envelope/index.ts'
 import {
   type ActorRef,
   assertToken,
+  checkRemoteRef,
   isShardRef,
   parseRef,
   pathSegments,
@@ -309,7 +310,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     if (typeof to !== 'object' || to === null)
       throw new InvalidArgument('target must be an actor ref');
     if (to.system !== this.name) {
-      parseRef(to);
+      checkRemoteRef(to);
       if (!this.transport.remote) {
         throw new InvalidArgument(
           `ref ${targetOf(to)} belongs to system ${to.system}, not ${this.name}: another site is reached through NATS and the mesh bridge`,

@@ -1,0 +1,154 @@
+// Cross-site tells through both bridges, beside raw nats.js publish→subscribe on one site.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { z } from 'zod';
+import { type BridgeHandle, initIdentity, startBridge } from '../actors/bridge/index.ts';
+import { type ActorRef, ActorSystem, defineActor } from '../index.ts';
+import { startNatsServer, stopAllNatsServers } from '../test/support/nats-server.ts';
+import { type Bench, type BenchResult, higherIsBetter, median } from './types.ts';
+
+const TELLS = 200_000;
+const ROUNDS = 3;
+const CHUNK = 1000;
+// A body whose MessagePack encoding is 128 bytes: { p: <123 bytes> }.
+const PAYLOAD = new Uint8Array(123).fill(7);
+const RAW = new Uint8Array(128).fill(7);
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+let done: (() => void) | null = null;
+let target = 0;
+let seen = 0;
+function expect(n: number): Promise<void> {
+  seen = 0;
+  target = n;
+  return new Promise((r) => {
+    done = r;
+  });
+}
+
+const Sink = defineActor({
+  type: 'sink',
+  state: () => null,
+  tells: { data: z.object({ p: z.instanceof(Uint8Array) }) },
+  asks: { ping: { request: z.object({}), reply: z.literal('pong') } },
+  handle: {
+    data() {
+      if (++seen === target) done?.();
+    },
+    ping: (_s, _m, ctx) => ctx.reply('pong'),
+  },
+});
+type SinkP = NonNullable<(typeof Sink)['__protocol']>;
+
+async function troupeTell(sender: ActorSystem, ref: ActorRef<SinkP>): Promise<number> {
+  const finished = expect(TELLS);
+  const body = { p: PAYLOAD };
+  const t0 = performance.now();
+  for (let i = 0; i < TELLS; i++) {
+    sender.tell(ref, 'data', body);
+    if (i % CHUNK === CHUNK - 1) await tick();
+  }
+  await finished;
+  return TELLS / ((performance.now() - t0) / 1000);
+}
+
+async function rawTell(pub: NatsConnection, subject: string): Promise<number> {
+  const finished = expect(TELLS);
+  const t0 = performance.now();
+  for (let i = 0; i < TELLS; i++) {
+    pub.publish(subject, RAW);
+    if (i % CHUNK === CHUNK - 1) await tick();
+  }
+  await finished;
+  return TELLS / ((performance.now() - t0) / 1000);
+}
+
+const bench: Bench = {
+  names: ['mesh.tell'],
+  async run(): Promise<BenchResult[]> {
+    const serverA = await startNatsServer({ jetstream: false });
+    const serverB = await startNatsServer({ jetstream: false });
+    const dirA = await mkdtemp(join(tmpdir(), 'troupe-bench-siteA-'));
+    const dirB = await mkdtemp(join(tmpdir(), 'troupe-bench-siteB-'));
+    const systems: ActorSystem[] = [];
+    const start = async (name: string, node: string, transport: typeof serverA.transport) => {
+      const s = await ActorSystem.start({ name, node, logLevel: 'silent', transport });
+      systems.push(s);
+      return s;
+    };
+    try {
+      await initIdentity(dirA);
+      await initIdentity(dirB);
+      // Each site: its broker, its bridge (in a system of its own), and an application node.
+      const bridgeSysA = await start('siteA', 'bridge', serverA.transport);
+      const bridgeSysB = await start('siteB', 'bridge', serverB.transport);
+      const bridgeA: BridgeHandle = await startBridge(bridgeSysA, {
+        dir: dirA,
+        listen: '127.0.0.1:0',
+      });
+      const bridgeB: BridgeHandle = await startBridge(bridgeSysB, {
+        dir: dirB,
+        listen: '127.0.0.2:0',
+      });
+      const { token } = await bridgeSysA.ask(bridgeA.ref, 'invite', {}, { timeout: 5000 });
+      await bridgeSysB.ask(bridgeB.ref, 'join', { token }, { timeout: 15_000 });
+      for (;;) {
+        const peers = await bridgeSysA.ask(bridgeA.ref, 'peers', {}, { timeout: 5000 });
+        if (peers[0]?.connected) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const host = await start('siteB', 'host', serverB.transport);
+      const sender = await start('siteA', 'sender', serverA.transport);
+      host.spawn(Sink, { name: 'sink', mailbox: { capacity: 1_000_000 } });
+      await host.flush();
+      const ref: ActorRef<SinkP> = { system: 'siteB', path: 'sink' };
+      await sender.ask(ref, 'ping', {}, { timeout: 5000 });
+
+      // raw nats.js on site A: a publisher and a subscriber connection.
+      const opts = { servers: serverA.url, user: serverA.user, pass: serverA.pass };
+      const pub = await connect(opts);
+      const sub = await connect(opts);
+      sub.subscribe('raw.sink', {
+        callback: () => {
+          if (++seen === target) done?.();
+        },
+      });
+      await sub.flush();
+
+      const mesh: number[] = [];
+      const raw: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        mesh.push(await troupeTell(sender, ref));
+        raw.push(await rawTell(pub, 'raw.sink'));
+      }
+      await pub.close();
+      await sub.close();
+      const value = median(mesh);
+      const peerValue = median(raw);
+      return [
+        {
+          name: 'mesh.tell',
+          unit: 'msg/s',
+          value,
+          peer: 'raw nats.js publish→subscribe, one site',
+          peerValue,
+          ratio: higherIsBetter(value, peerValue),
+          notes:
+            `${TELLS} tells of 128 B bodies from a node of site A to an actor on site B: ` +
+            'sender → NATS A → bridge A → encrypted link (127.0.0.1 → 127.0.0.2) → bridge B → ' +
+            `NATS B → actor; each site its own nats-server, all in one process; median of ${ROUNDS}`,
+        },
+      ];
+    } finally {
+      for (const s of systems.reverse()) await s.shutdown({ timeoutMs: 3000 });
+      await stopAllNatsServers();
+      await rm(dirA, { recursive: true, force: true });
+      await rm(dirB, { recursive: true, force: true });
+    }
+  },
+};
+
+export default bench;

@@ -1,0 +1,103 @@
+import { type RoomDelivery, type RoomInfo, RoomOperationError } from '../../actors/bridge/index.ts';
+import { type BridgeClientOptions, withBridge } from './mesh-client.ts';
+
+type Out = (line: string) => void;
+
+function roomLine(r: RoomInfo): string {
+  const admin = r.isAdmin ? 'admin: this site' : `admin: ${r.admin}`;
+  return `room ${r.room} (${admin}), epoch ${r.epoch}, members ${r.members.join(', ')}`;
+}
+
+/** `troupe room create <room>`: this site becomes the room's admin. */
+export async function roomCreate(
+  o: BridgeClientOptions & { room: string },
+  out: Out,
+): Promise<number> {
+  const r = await withBridge(o, (sys, b, opts) => sys.ask(b, 'roomCreate', { room: o.room }, opts));
+  out(roomLine(r));
+  return 0;
+}
+
+/** `troupe room add <room> <site>`: a new epoch key goes to every member. */
+export async function roomAdd(
+  o: BridgeClientOptions & { room: string; site: string },
+  out: Out,
+): Promise<number> {
+  const r = await withBridge(o, (sys, b, opts) =>
+    sys.ask(b, 'roomAdd', { room: o.room, site: o.site }, opts),
+  );
+  out(roomLine(r));
+  return 0;
+}
+
+/** `troupe room remove <room> <site>`: the removed site gets no later key. */
+export async function roomRemove(
+  o: BridgeClientOptions & { room: string; site: string },
+  out: Out,
+): Promise<number> {
+  const r = await withBridge(o, (sys, b, opts) =>
+    sys.ask(b, 'roomRemove', { room: o.room, site: o.site }, opts),
+  );
+  out(roomLine(r));
+  return 0;
+}
+
+/** `troupe room send <room> <json|text>`: JSON when it parses, else the text as a string. */
+export async function roomSend(
+  o: BridgeClientOptions & { room: string; message: string },
+  out: Out,
+): Promise<number> {
+  let body: unknown;
+  try {
+    body = JSON.parse(o.message);
+  } catch {
+    body = o.message;
+  }
+  const r = await withBridge(o, (sys, b, opts) =>
+    sys.ask(b, 'roomSend', { room: o.room, body }, opts),
+  );
+  out(`sent to room ${r.room} (epoch ${r.epoch}, ${r.recipients} other site(s))`);
+  return 0;
+}
+
+/** `troupe room list`: the rooms this site is in. */
+export async function roomList(o: BridgeClientOptions, out: Out): Promise<number> {
+  const rooms = await withBridge(o, (sys, b, opts) => sys.ask(b, 'rooms', {}, opts));
+  if (rooms.length === 0) out('no rooms');
+  for (const r of rooms) out(roomLine(r));
+  return 0;
+}
+
+/**
+ * `troupe room watch <room>`: prints this site's room messages as they arrive (the bridge
+ * publishes each opened message as JSON on `troupe.<site>.room.<room>`), until a signal or,
+ * with `count`, after that many.
+ */
+export async function roomWatch(
+  o: BridgeClientOptions & { room: string; count?: number },
+  out: Out,
+): Promise<number> {
+  await withBridge({ ...o, timeoutMs: o.timeoutMs ?? 5000 }, async (sys, b, opts) => {
+    const rooms = await sys.ask(b, 'rooms', {}, opts);
+    if (!rooms.some((r) => r.room === o.room)) {
+      throw new RoomOperationError(`this site is not a member of room ${o.room}`);
+    }
+    const sub = sys.nats!.subscribe(`troupe.${sys.name}.room.${o.room}`, {
+      ...(o.count ? { max: o.count } : {}),
+    });
+    await sys.nats!.flush();
+    out(`watching room ${o.room}; Ctrl-C to stop`);
+    const stop = () => sub.unsubscribe();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    for await (const m of sub) {
+      const d = JSON.parse(new TextDecoder().decode(m.data)) as RoomDelivery;
+      out(
+        `[${new Date(d.at).toISOString()}] ${d.from} (epoch ${d.epoch}): ${JSON.stringify(d.body)}`,
+      );
+    }
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  });
+  return 0;
+}
