@@ -11,6 +11,7 @@ import {
   NoReply,
   Rejected,
   Stopped,
+  Timeout,
   type TroupeError,
 } from './errors.ts';
 import type { RuntimeEvent } from './events.ts';
@@ -559,7 +560,13 @@ export class Cell implements Runnable {
     if (letter.type === SYS_START) this.settleStart(err instanceof Error ? err : new Error(reason));
     if (hctx instanceof AskCtx && !hctx.answered) {
       hctx.answered = true;
-      letter.reply!.reject(new ActorFailed(this.path, reason, { cause: err }));
+      // A deadline is end to end: a nested ask that ran out of the time it inherited means
+      // this ask ran out of time too, whichever answer reaches the asker first.
+      const answer =
+        err instanceof Timeout
+          ? new Timeout(this.path, letter.type, err.afterMs)
+          : new ActorFailed(this.path, reason, { cause: err });
+      letter.reply!.reject(answer);
     }
     if (this.status !== RUNNING) return;
     this.host.onFailure(this, reason, err, letter.type === SYS_START ? 'start' : 'message');

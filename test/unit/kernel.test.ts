@@ -391,6 +391,33 @@ describe('deadlines', () => {
     expect(seen.c).toBe(seen.a);
   });
 
+  it('a nested Timeout reaches the asker as Timeout, not as a handler failure', async () => {
+    const Slow = defineActor({
+      type: 'slow',
+      state: () => null,
+      asks: { wait: { request: z.object({}), reply: z.null() } },
+      handle: { wait: () => new Promise<void>(() => {}) },
+    });
+    const Caller = defineActor({
+      type: 'caller',
+      state: (slow: ActorRef<NonNullable<(typeof Slow)['__protocol']>>) => ({ slow }),
+      asks: { go: { request: z.object({}), reply: z.null() } },
+      handle: {
+        async go(s, _m, ctx) {
+          ctx.reply(await ctx.ask(s.slow, 'wait', {}, { timeout: 40 }));
+        },
+      },
+    });
+    const sys = await ActorSystem.start({ name: 'test', logLevel: 'silent', stopTimeoutMs: 50 });
+    systems.push(sys);
+    const caller = sys.spawn(Caller, { args: sys.spawn(Slow, { name: 'slow' }) });
+    const t0 = Date.now();
+    const err = await sys.ask(caller, 'go', {}, { timeout: 5000 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Timeout);
+    expect((err as Timeout).afterMs).toBe(40);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
   it('an ask whose deadline passed while queued is not handled', async () => {
     let handled = 0;
     const A = defineActor({

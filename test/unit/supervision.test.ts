@@ -244,7 +244,9 @@ describe('supervisors', () => {
     const base = [40, 80, 160, 160, 160];
     delays.forEach((d, i) => {
       expect(d).toBeGreaterThanOrEqual(base[i]! * (1 - b.jitter) - 2);
-      expect(d).toBeLessThanOrEqual(Math.min(b.maxMs, base[i]! * (1 + b.jitter)) + 150);
+      // The lower bound is the property; the upper one only catches a missing cap (slack for
+      // timers on a loaded machine).
+      expect(d).toBeLessThanOrEqual(Math.min(b.maxMs, base[i]! * (1 + b.jitter)) + 400);
     });
     expect(kinds(events, 'restarted')).toHaveLength(5);
   });
