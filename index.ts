@@ -2,6 +2,13 @@
 import { Watchdog } from './actors/watchdog/index.ts';
 import { ActorSystem } from './runtime/index.ts';
 
+export {
+  type BridgeHandle,
+  type BridgeOptions,
+  type BridgeProtocol,
+  initIdentity as initMeshIdentity,
+  startBridge,
+} from './actors/bridge/index.ts';
 export { Watchdog } from './actors/watchdog/index.ts';
 export { renderTree } from './deploy/tree-render.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';
