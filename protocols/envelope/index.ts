@@ -7,6 +7,7 @@ export {
   encodeEnvelope,
   readEnvelope,
   writeEnvelope,
+  writeEnvelopeWithBody,
 } from './codec.ts';
 export { ENVELOPE_VERSION, type Envelope, Kind, type WireError } from './envelope.ts';
 export { EnvelopeError } from './errors.ts';

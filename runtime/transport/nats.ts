@@ -12,10 +12,9 @@ import {
   type Envelope,
   type EnvelopeError,
   encodeBody,
-  encodeBodyShared,
   Kind,
   MsgpackWriter,
-  writeEnvelope,
+  writeEnvelopeWithBody,
 } from '../../protocols/envelope/index.ts';
 import { actorSubject, isShardRef, type Ref, routeSubject, shardSubject } from '../address.ts';
 import {
@@ -224,12 +223,6 @@ export class NatsTransport implements Transport {
     expectsReply: boolean,
   ): void {
     if (this.closing && this.nc.isClosed()) throw new TransportError('NATS connection is closed');
-    let bodyBytes: Uint8Array;
-    try {
-      bodyBytes = encodeBodyShared(body);
-    } catch (err) {
-      throw new InvalidArgument(`cannot send ${type} to ${to}: ${(err as Error).message}`);
-    }
     let b = this.batches.get(subject);
     if (b === undefined) {
       // Start at the size this subject's last batch reached: growing by copies is costly.
@@ -238,18 +231,27 @@ export class NatsTransport implements Transport {
       this.scheduleFlush();
     }
     const start = b.w.pos;
-    writeEnvelope(b.w, {
-      id: ++this.idCounter,
-      kind: kind as Envelope['kind'],
-      to,
-      from,
-      type,
-      corr,
-      deadline,
-      trace,
-      hops,
-      body: bodyBytes,
-    });
+    try {
+      writeEnvelopeWithBody(
+        b.w,
+        {
+          id: ++this.idCounter,
+          kind: kind as Envelope['kind'],
+          to,
+          from,
+          type,
+          corr,
+          deadline,
+          trace,
+          hops,
+        },
+        body,
+      );
+    } catch (err) {
+      b.w.pos = start;
+      if (b.count === 0) this.batches.delete(subject);
+      throw new InvalidArgument(`cannot send ${type} to ${to}: ${(err as Error).message}`);
+    }
     const size = b.w.pos - start;
     if (size > this.maxPayload) {
       b.w.pos = start;
