@@ -32,6 +32,7 @@ export {
   proveConsistency,
   proveInclusion,
 } from './prove.ts';
+export { readCheckpointNotes, readLedgerEntry } from './read-entry.ts';
 export {
   APPEND_STEPS,
   type AppendResult,
