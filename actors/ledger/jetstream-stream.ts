@@ -86,6 +86,8 @@ function atLeast(v: [number, number, number], want: [number, number, number]): b
 }
 
 const NS_PER_MS = 1_000_000;
+/** A reader quiet this long while the stream has more is presumed lost (see checkStall). */
+const STALL_MS = 2_000;
 
 export interface AuditStreamInfo {
   name: string;
@@ -195,6 +197,8 @@ function fromJsMsg(m: JsMsg): StreamRecord {
 
 interface Reader {
   next: bigint;
+  /** When the reader last received a message (or started). */
+  lastProgress: number;
   queue: StreamRecord[];
   messages: ConsumerMessages;
   done: boolean;
@@ -316,6 +320,7 @@ class JetStreamAuditStream implements AuditStream {
     }
     const r: Reader = {
       next: from,
+      lastProgress: Date.now(),
       queue: [],
       messages,
       done: false,
@@ -329,6 +334,7 @@ class JetStreamAuditStream implements AuditStream {
         for await (const m of messages) {
           if (r.done) break;
           r.queue.push(fromJsMsg(m));
+          r.lastProgress = Date.now();
           r.notify?.();
           // Hold the consumer back while the ledger catches up: nothing piles up in memory.
           while (r.queue.length >= this.buffer && !r.done) {
@@ -370,6 +376,7 @@ class JetStreamAuditStream implements AuditStream {
       });
       r.notify = undefined;
     }
+    if (r.queue.length === 0 && !r.done) await this.checkStall(r);
     if (r.queue.length === 0) {
       if (r.done && r.error) {
         const err = r.error;
@@ -385,6 +392,27 @@ class JetStreamAuditStream implements AuditStream {
     r.space?.();
     r.space = undefined;
     return out;
+  }
+
+  private lastStallCheck = 0;
+
+  /**
+   * An ordered consumer lives on one server, in memory: a server restart takes it away and the
+   * client only notices after missed heartbeats (tens of seconds). When the reader has been
+   * quiet for a while, ask the stream whether it holds more than the reader has seen; if so,
+   * start a fresh reader at the cursor.
+   */
+  private async checkStall(r: Reader): Promise<void> {
+    const now = Date.now();
+    if (now - r.lastProgress < STALL_MS || now - this.lastStallCheck < STALL_MS / 2) return;
+    this.lastStallCheck = now;
+    let last: bigint;
+    try {
+      last = await this.lastSeq();
+    } catch {
+      return; // The broker is away; the next fetch tries again.
+    }
+    if (last >= r.next && this.reader === r) await this.startReader(r.next);
   }
 
   async close(): Promise<void> {
