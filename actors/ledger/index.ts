@@ -93,6 +93,7 @@ export {
   checkWitnessArgs,
   WitnessActor,
   type WitnessActorArgs,
+  type WitnessProtocol,
   type WitnessReply,
 } from './witness-actor.ts';
 export {

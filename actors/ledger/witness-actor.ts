@@ -186,3 +186,5 @@ export const WitnessActor = defineActor({
     },
   },
 });
+
+export type WitnessProtocol = NonNullable<(typeof WitnessActor)['__protocol']>;
