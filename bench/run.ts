@@ -13,6 +13,8 @@ const MODULES: { file: string; names: string[] }[] = [
     names: ['local.tell', 'local.ask', 'local.spawn', 'local.bytesPerActor'],
   },
   { file: 'bench/kernel-nats.ts', names: ['nats.tell', 'nats.ask.seq', 'nats.ask.1000'] },
+  { file: 'bench/ledger-offline.ts', names: ['ledger.verify', 'ledger.prove'] },
+  { file: 'bench/ledger-ingest.ts', names: ['ledger.ingest'] },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {
