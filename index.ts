@@ -2,6 +2,17 @@
 import { Watchdog } from './actors/watchdog/index.ts';
 import { ActorSystem } from './runtime/index.ts';
 
+export {
+  type AuditLedger,
+  type AuditLedgerOptions,
+  attachAuditSink,
+  decodeAuditBatch,
+  LedgerActor,
+  type LedgerAlert,
+  startAuditLedger,
+  verifyLedger,
+  WitnessActor,
+} from './actors/ledger/index.ts';
 export { Watchdog } from './actors/watchdog/index.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';
 export * from './runtime/index.ts';

@@ -252,9 +252,23 @@ describe('audit ledger, embedded', () => {
     await expect(
       startAuditLedger(sys, { dir: d, sink: { maxBatchEvents: 0 } }),
     ).rejects.toBeInstanceOf(InvalidArgument);
-    expect(() => sys.spawn(LedgerActor, { args: { dir: d, origin: ORIGIN } as never })).toThrow(
-      InvalidArgument,
-    );
+    const stream = await openLocalStream(join(d, 'stream'), { name: 'TROUPE_AUDIT_emb' });
+    const badArgs = [
+      { dir: d, origin: ORIGIN }, // no stream
+      { dir: d, origin: ORIGIN, stream, witnesses: ['a b'] },
+      { dir: d, origin: ORIGIN, stream, fetchWaitMs: -1 },
+      { dir: d, origin: ORIGIN, stream, checkpointIntervalMs: 999 },
+      { dir: d, origin: ORIGIN, stream, onAlert: 'log' },
+      { dir: '', origin: ORIGIN, stream },
+      { dir: d, origin: ORIGIN, stream, surprise: true },
+    ];
+    for (const args of badArgs) {
+      expect(
+        () => sys.spawn(LedgerActor, { args: args as never }),
+        JSON.stringify(Object.keys(args)),
+      ).toThrow(InvalidArgument);
+    }
+    await stream.close();
     expect(() =>
       sys.spawn(WitnessActor, {
         args: { dir: d, name: 'w', logs: [{ origin: ORIGIN, vkeys: ['nope'] }] },
