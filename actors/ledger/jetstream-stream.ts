@@ -256,7 +256,7 @@ class JetStreamAuditStream implements AuditStream {
     readonly name: string,
     o: z.output<typeof JetStreamReadOptionsSchema>,
   ) {
-    this.buffer = o.bufferMessages ?? 512;
+    this.buffer = o.bufferMessages ?? 128;
     this.timeoutMs = o.timeoutMs ?? 5_000;
     this.js = jetstream(nc, { timeout: this.timeoutMs });
   }

@@ -24,6 +24,7 @@ const HEAD = 8 + 8 + 2 + 2;
 /** One group write is at most this; a damaged record further from the end is not a torn tail. */
 const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+const RECOVER_BLOCK_BYTES = 8 * 1024 * 1024;
 
 const OptionsSchema = z
   .object({
@@ -38,7 +39,7 @@ const OptionsSchema = z
       .number()
       .int()
       .min(1024)
-      .max(64 * 1024 * 1024)
+      .max(8 * 1024 * 1024)
       .optional(),
     now: z.custom<() => number>((v) => typeof v === 'function', 'a clock function').optional(),
   })
@@ -241,20 +242,43 @@ export class LocalAuditStream implements AuditStream {
   /** Rebuild the index and the dedupe window; cut a torn tail (a crash mid-append). */
   async recover(): Promise<void> {
     const size = (await this.fh.stat()).size;
-    const buf = new Uint8Array(size);
-    if (size > 0) await this.fh.read(buf, 0, size, 0);
-    let at = 0;
+    // Walk the log in blocks: a record is decoded once its bytes are all in the block.
+    let buf = new Uint8Array(0);
+    let bufAt = 0; // file offset of buf[0]
+    let at = 0; // file offset of the next record
     let seq = 0n;
     const horizon = this.o.now() - this.o.duplicateWindowMs;
+    const refill = async (need: number): Promise<boolean> => {
+      const end = bufAt + buf.length;
+      if (end >= size) return false;
+      const keep = buf.subarray(at - bufAt);
+      const add = Math.min(size - end, Math.max(RECOVER_BLOCK_BYTES, need - keep.length));
+      const next = new Uint8Array(keep.length + add);
+      next.set(keep);
+      await this.fh.read(next, keep.length, add, end);
+      buf = next;
+      bufAt = at;
+      return true;
+    };
     while (at < size) {
-      const r = decodeRecord(buf, at);
+      const rel = at - bufAt;
+      if (rel + 4 > buf.length) {
+        if (await refill(4)) continue;
+        break;
+      }
+      const len = new DataView(buf.buffer, buf.byteOffset, buf.length).getUint32(rel);
+      if (rel + 8 + len > buf.length && len <= MAX_GROUP_BYTES) {
+        if (await refill(8 + len)) continue;
+        break;
+      }
+      const r = decodeRecord(buf, rel);
       if (!r || r.record.seq !== seq + 1n) break;
       seq = r.record.seq;
-      this.offsets.push(r.end);
+      at = bufAt + r.end;
+      this.offsets.push(at);
       this.lastTs = r.record.timestampNs;
       const atMs = Number(r.record.timestampNs / 1_000_000n);
       if (r.record.msgId !== '' && atMs >= horizon) this.remember(r.record.msgId, seq, atMs);
-      at = r.end;
     }
     if (at < size) {
       if (size - at > MAX_GROUP_BYTES) {
@@ -333,8 +357,19 @@ export class LocalAuditStream implements AuditStream {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.closed) {
-      const group = this.queue;
-      this.queue = [];
+      // One group write stays under MAX_GROUP_BYTES, so a torn write is always within that
+      // distance of the end (recover() tells it from damage that way).
+      let bytes = 0;
+      let n = 0;
+      while (n < this.queue.length) {
+        const p = this.queue[n]!;
+        const size =
+          p.data.length + HEAD + 8 + Buffer.byteLength(p.subject) + Buffer.byteLength(p.msgId);
+        if (n > 0 && bytes + size > MAX_GROUP_BYTES) break;
+        bytes += size;
+        n++;
+      }
+      const group = this.queue.splice(0, n);
       await this.commit(group);
     }
     this.writing = false;

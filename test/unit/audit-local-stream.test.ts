@@ -129,6 +129,11 @@ describe('local audit stream', () => {
     const big = new Uint8Array(1024 * 1024);
     for (let i = 0; i < 18; i++) await s.append('troupe.test.audit.n.a', big, `b-${i}`);
     await s.close();
+    // Reopened, it reads the log in blocks across the 8 MiB boundary.
+    const whole = await openLocalStream(dir, { name: NAME });
+    expect(await whole.lastSeq()).toBe(18n);
+    expect((await whole.get(18n))?.payload.length).toBe(1024 * 1024);
+    await whole.close();
     await expect(openLocalStream(dir, { name: 'TROUPE_AUDIT_other' })).rejects.toBeInstanceOf(
       LocalStreamCorruptError,
     );
