@@ -189,19 +189,42 @@ export async function startAuditLedger(
     stream,
     ...(nc ? { nats: nc } : {}),
   };
-  let ref: ActorRef<LedgerProtocol>;
+  // A ledger that cannot open (locked by another process, damaged, wrong keys) fails here, with
+  // its reason, instead of restarting in a loop behind the caller's back.
+  const path = o.name ?? 'ledger';
+  let failed: ((reason: string) => void) | undefined;
+  let firstFailure: string | undefined;
+  const off = system.on((e) => {
+    if (e.kind === 'crashed' && e.path === path) {
+      firstFailure ??= e.reason;
+      failed?.(e.reason);
+    }
+  });
+  let ref: ActorRef<LedgerProtocol> | undefined;
   try {
-    ref = system.spawn(LedgerActor, { name: o.name ?? 'ledger', args });
+    ref = system.spawn(LedgerActor, { name: path, args });
+    const spawned = ref;
+    await new Promise<void>((resolve, reject) => {
+      failed = (reason) =>
+        reject(new AuditLedgerStartError(`the ledger at ${o.dir} could not start: ${reason}`));
+      if (firstFailure !== undefined) failed(firstFailure);
+      system.ask(spawned, 'status', {}, { timeout: 600_000 }).then(() => resolve(), reject);
+    });
   } catch (err) {
+    off();
+    if (ref) await system.stop(ref).catch(() => {});
     if (previous) system.setAuditSink(previous);
     await stream.close();
+    await sink?.close().catch(() => {});
     throw err;
   }
+  off();
+  const started: ActorRef<LedgerProtocol> = ref;
 
-  const status = (timeoutMs = 10_000) => system.ask(ref, 'status', {}, { timeout: timeoutMs });
+  const status = (timeoutMs = 10_000) => system.ask(started, 'status', {}, { timeout: timeoutMs });
   let closed = false;
   return {
-    ref,
+    ref: started,
     stream,
     sink,
     streamInfo: info,
@@ -216,7 +239,7 @@ export async function startAuditLedger(
         if (caughtUp && !opts.checkpoint) return st;
         if (caughtUp && st.checkpoint && st.checkpoint.size === st.size) return st;
         if (caughtUp && opts.checkpoint) {
-          await system.ask(ref, 'checkpoint', {}, { timeout: 10_000 });
+          await system.ask(started, 'checkpoint', {}, { timeout: 10_000 });
           continue;
         }
         if (Date.now() > deadline) {
@@ -237,7 +260,7 @@ export async function startAuditLedger(
         flushError = err;
       }
       try {
-        await system.stop(ref);
+        await system.stop(started);
       } catch {
         // Already stopped (system shutdown).
       }
@@ -252,6 +275,11 @@ export async function startAuditLedger(
 }
 
 export type { AuditSinkStats };
+
+/** The ledger actor failed to start (its directory is locked, damaged, or has other keys). */
+export class AuditLedgerStartError extends Error {
+  override readonly name = 'AuditLedgerStartError';
+}
 
 /**
  * For a process that emits audit events but runs no ledger (an agent node on NATS): make sure the

@@ -13,6 +13,7 @@ export {
 export {
   type AuditLedger,
   type AuditLedgerOptions,
+  AuditLedgerStartError,
   attachAuditSink,
   type LedgerStatus,
   startAuditLedger,

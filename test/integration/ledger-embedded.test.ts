@@ -274,8 +274,28 @@ describe('audit ledger, embedded', () => {
         args: { dir: d, name: 'w', logs: [{ origin: ORIGIN, vkeys: ['nope'] }] },
       }),
     ).toThrow(InvalidArgument);
-    const { attachAuditSink } = await import('../../actors/ledger/index.ts');
+    const { attachAuditSink, AuditLedgerStartError } = await import('../../actors/ledger/index.ts');
     await expect(attachAuditSink(sys)).rejects.toBeInstanceOf(InvalidArgument);
+    // A ledger that cannot open says why, and leaves the system as it was.
+    const sinkBefore = sys.auditLog;
+    const one = await startAuditLedger(sys, {
+      dir: join(base, 'twice'),
+      origin: ORIGIN,
+      keys,
+      streamDir: join(base, 's1'),
+    });
+    const two = await startAuditLedger(sys, {
+      dir: join(base, 'twice'),
+      origin: ORIGIN,
+      keys,
+      name: 'second',
+      streamDir: join(base, 's2'),
+    }).catch((e: unknown) => e);
+    expect(two).toBeInstanceOf(AuditLedgerStartError);
+    expect((two as Error).message).toMatch(/already open for writing/);
+    expect(sys.lookup('second')).toBeUndefined();
+    await one.close();
+    expect(sys.auditLog).toBe(sinkBefore);
     await sys.shutdown();
   });
 
