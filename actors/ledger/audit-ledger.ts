@@ -6,6 +6,7 @@ import {
   type ActorSystem,
   type AuditSink,
   InvalidArgument,
+  Timeout,
 } from '../../runtime/index.ts';
 import type { AuditSinkStats, LedgerAuditSink } from './audit-sink.ts';
 import type { AuditStream } from './audit-stream.ts';
@@ -174,11 +175,16 @@ export async function startAuditLedger(
     });
     stream = local;
     if (o.sink !== false) {
-      sink = createLocalAuditSink(local, {
-        system: system.name,
-        log: system.log,
-        ...(o.sink ?? {}),
-      });
+      try {
+        sink = createLocalAuditSink(local, {
+          system: system.name,
+          log: system.log,
+          ...(o.sink ?? {}),
+        });
+      } catch (err) {
+        await local.close();
+        throw err;
+      }
     }
   }
   const previous: AuditSink | undefined = sink ? system.setAuditSink(sink) : undefined;
@@ -243,8 +249,10 @@ export async function startAuditLedger(
           continue;
         }
         if (Date.now() > deadline) {
-          throw new InvalidArgument(
-            `ledger did not catch up with stream sequence ${target} (at ${st.cursor}) in time`,
+          throw new Timeout(
+            `${started.path} (caught up to ${st.cursor} of ${target})`,
+            'settle',
+            opts.timeoutMs ?? 60_000,
           );
         }
         await new Promise((r) => setTimeout(r, 20));

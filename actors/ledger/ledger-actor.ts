@@ -250,15 +250,20 @@ function witnessRound(s: LedgerState, ctx: ActorContext): void {
         { timeout: s.args.witnessTimeoutMs ?? 5_000 },
       )
       .then(
-        (reply) => ctx.tell(ctx.self, 'witnessed', { gen, witness: key, size, reply }),
-        (err: unknown) =>
-          ctx.tell(ctx.self, 'witnessed', {
-            gen,
-            witness: key,
-            size,
-            error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-          }),
-      );
+        (reply: unknown) => {
+          // Checked here: an answer that is not a witness reply must not leave the slot busy.
+          const r = WitnessReplySchema.safeParse(reply);
+          return r.success
+            ? { reply: r.data }
+            : { error: `not a witness reply: ${r.error.issues[0]?.message ?? 'malformed'}` };
+        },
+        (err: unknown) => ({
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        }),
+      )
+      .then((answer) => {
+        if (s.gen === gen) ctx.tell(ctx.self, 'witnessed', { gen, witness: key, size, ...answer });
+      });
   }
 }
 
