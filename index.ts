@@ -9,6 +9,18 @@ export {
   initIdentity as initMeshIdentity,
   startBridge,
 } from './actors/bridge/index.ts';
+export {
+  type AuditLedger,
+  type AuditLedgerOptions,
+  attachAuditSink,
+  decodeAuditBatch,
+  LedgerActor,
+  type LedgerAlert,
+  startAuditLedger,
+  verifyLedger,
+  WitnessActor,
+} from './actors/ledger/index.ts';
+
 export { Watchdog } from './actors/watchdog/index.ts';
 export { renderTree } from './deploy/tree-render.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';

@@ -19,6 +19,8 @@ const MODULES: { file: string; names: string[] }[] = [
     file: 'bench/supervision.ts',
     names: ['supervision.restart.p50', 'supervision.restart.p99', 'supervision.crashStorm'],
   },
+  { file: 'bench/ledger-offline.ts', names: ['ledger.verify', 'ledger.prove'] },
+  { file: 'bench/ledger-ingest.ts', names: ['ledger.ingest'] },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {

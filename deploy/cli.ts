@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { RemoteError, TroupeError } from '../runtime/index.ts';
+import * as ledger from './commands/ledger.ts';
 import {
   meshForget,
   meshInit,
@@ -23,6 +24,14 @@ const USAGE = `usage: troupe <command> [options]
                          send to a running system over NATS (path: team/coder, or @type)
   tree [--watch] [--all] [--json] [--nats <url>] [--system <name>]
                          the live supervision tree: status, restarts, last failure, uptime
+  ledger verify <dir> [--vkey <vkey>]... [--witness-vkey <vkey>]... [--json]
+                         recompute a ledger's chain, tree and signatures; exit 1 at the first fault
+  ledger prove <dir> <index> [--json]           inclusion proof of one entry
+  ledger consistency <dir> <old-size> [--json]  consistency proof from an earlier size
+  ledger tail [--nats <url>] [--system <name>] [--count <n>] [--json]
+                         follow the checkpoints and alerts of a running system's ledger
+  ledger demo <dir> [--events <n>] [--nats <url>] [--system <name>] [--json]
+                         write a ledger of n synthetic audit events through the real path
   bench [name-filter]    run the benchmarks and write bench/results/latest.json
 
   mesh init [--dir <dir>] [--force]
@@ -48,6 +57,12 @@ environment: TROUPE_SYSTEM TROUPE_NATS_URL TROUPE_NATS_USER TROUPE_NATS_PASS TRO
              TROUPE_NATS_CREDS TROUPE_LOG_LEVEL TROUPE_CONFIG TROUPE_MESH_DIR`;
 
 class UsageError extends Error {}
+
+// `troupe ledger prove … | head` closes the pipe early: that is not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -76,6 +91,10 @@ async function main(argv: string[]): Promise<number> {
       watch: { type: 'boolean' },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
+      vkey: { type: 'string', multiple: true },
+      'witness-vkey': { type: 'string', multiple: true },
+      events: { type: 'string' },
+      count: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -182,6 +201,46 @@ async function main(argv: string[]): Promise<number> {
       need(0, 'no positional arguments');
       return tree({ ...common, watch: values.watch, all: values.all, json: values.json }, out);
     }
+    case 'ledger': {
+      const [sub, ...args] = rest;
+      const lo = {
+        ...common,
+        json: values.json,
+        vkeys: values.vkey,
+        witnessVkeys: values['witness-vkey'],
+        count: values.count,
+      };
+      const needArgs = (n: number, what: string): string[] => {
+        if (args.length !== n) throw new UsageError(`ledger ${sub} needs ${what}`);
+        return args;
+      };
+      switch (sub) {
+        case 'verify': {
+          const [dir] = needArgs(1, '<dir>');
+          return ledger.verify(dir!, lo, out);
+        }
+        case 'prove': {
+          const [dir, index] = needArgs(2, '<dir> <index>');
+          return ledger.prove(dir!, index!, lo, out);
+        }
+        case 'consistency': {
+          const [dir, oldSize] = needArgs(2, '<dir> <old-size>');
+          return ledger.consistency(dir!, oldSize!, lo, out);
+        }
+        case 'tail':
+          needArgs(0, 'no arguments (options only)');
+          return ledger.tail(lo, out);
+        case 'demo': {
+          const [dir] = needArgs(1, '<dir>');
+          const { demo } = await import('./commands/ledger-demo.ts');
+          return demo({ ...common, dir: dir!, events: values.events, json: values.json }, out);
+        }
+        default:
+          throw new UsageError(
+            sub === undefined ? 'ledger needs a subcommand' : `unknown ledger subcommand ${sub}`,
+          );
+      }
+    }
     case 'bench': {
       const { runBenchmarks } = await import('../bench/run.ts');
       return runBenchmarks(rest[0], out);
@@ -199,14 +258,15 @@ try {
     process.exitCode = 2;
   } else {
     const e = err as Error;
-    // An error from another process keeps its code (e.g. UnknownPeer); ours keep their class name.
-    const label =
-      err instanceof RemoteError
-        ? `${err.code}: `
-        : err instanceof TroupeError
-          ? `${e.name}: `
-          : '';
-    process.stderr.write(`troupe: ${label}${e.message}\n`);
+    // An error from another process keeps its code (e.g. UnknownPeer); typed errors keep their
+    // name (it says what kind of fault); a failed check is its message alone.
+    const typed =
+      err instanceof TroupeError ||
+      (!(err instanceof ledger.LedgerCheckFailed) &&
+        /^[A-Z]\w*Error$/.test(e.name ?? '') &&
+        e.name !== 'Error');
+    const label = err instanceof RemoteError ? `${err.code}: ` : typed ? `${e.name}: ` : '';
+    process.stderr.write(`troupe: ${label}${String(e.message).replace(/\s*\n\s*/g, ' ')}\n`);
     process.exitCode = 1;
   }
 }

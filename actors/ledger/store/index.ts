@@ -11,7 +11,8 @@ export {
   LedgerProofError,
   SignedRootMismatchError,
 } from './errors.ts';
-export { writeFileAtomic } from './fs-util.ts';
+export { crc32 } from './frame.ts';
+export { fsyncDir, writeFileAtomic } from './fs-util.ts';
 export {
   ED25519_SKEY_FILE,
   type LedgerKeys,
@@ -23,6 +24,7 @@ export {
 } from './keys.ts';
 export { type LedgerPaths, ledgerPaths } from './layout.ts';
 export type { Ledger } from './ledger.ts';
+export { liveLockHolder, lockLedger } from './lock.ts';
 export { type OpenLedgerOptions, openLedger } from './open-ledger.ts';
 export {
   type LedgerReader,
@@ -30,6 +32,7 @@ export {
   proveConsistency,
   proveInclusion,
 } from './prove.ts';
+export { readCheckpointNotes, readLedgerEntry } from './read-entry.ts';
 export {
   APPEND_STEPS,
   type AppendResult,
