@@ -25,8 +25,8 @@ export interface DemoOptions extends Overrides {
 
 const KINDS = ['model.call', 'tool.call', 'decision', 'message.sent'] as const;
 const TOOLS = ['grep', 'shell', 'http.get', 'fs.write'] as const;
-/** Events one handler call emits before it hands the rest to its next message. */
-const CHUNK = 500;
+/** The demo spreads its events over about this many ticks, so the ledger gets as many entries. */
+const TICKS = 200;
 
 const SyntheticAgent = defineActor({
   type: 'synthetic-agent',
@@ -34,7 +34,10 @@ const SyntheticAgent = defineActor({
   tells: { run: z.object({ total: z.number().int().nonnegative() }).strict() },
   handle: {
     run(s, m, ctx) {
-      const end = Math.min(m.total, s.emitted + CHUNK);
+      // Events of one tick share a stream message (one ledger entry): emit a slice per tick,
+      // like an agent acting over time, so the demo ledger has entries to prove.
+      const chunk = Math.max(10, Math.ceil(m.total / TICKS));
+      const end = Math.min(m.total, s.emitted + chunk);
       for (let i = s.emitted; i < end; i++) {
         const kind = KINDS[i % KINDS.length]!;
         ctx.audit(kind, {
@@ -47,7 +50,7 @@ const SyntheticAgent = defineActor({
           ...(kind === 'message.sent' ? { to: 'team/reviewer', bytes: 200 + (i % 100) } : {}),
         });
       }
-      if (end < m.total) ctx.tell(ctx.self, 'run', m);
+      if (end < m.total) ctx.timers.once('next', 0, 'run', m);
       return { emitted: end };
     },
   },
