@@ -8,8 +8,8 @@ import { MsgpackWriter } from './writer.ts';
 const FIELDS = 11;
 const MAX_KIND = 4;
 
-/** Append one envelope to `w`. Field order is the wire format; see docs/architecture.md. */
-export function writeEnvelope(w: MsgpackWriter, e: Envelope): void {
+/** The header fields, in wire order; the body comes last. See docs/architecture.md. */
+function writeHeader(w: MsgpackWriter, e: Omit<Envelope, 'body'>): void {
   w.arrayHeader(FIELDS);
   w.uint(ENVELOPE_VERSION);
   w.uint(e.id);
@@ -24,6 +24,11 @@ export function writeEnvelope(w: MsgpackWriter, e: Envelope): void {
   if (e.trace === null) w.nil();
   else w.str(e.trace);
   w.uint(e.hops);
+}
+
+/** Append one envelope whose body is already encoded. */
+export function writeEnvelope(w: MsgpackWriter, e: Envelope): void {
+  writeHeader(w, e);
   w.bin(e.body);
 }
 
@@ -36,20 +41,7 @@ export function writeEnvelopeWithBody(
   e: Omit<Envelope, 'body'>,
   body: unknown,
 ): void {
-  w.arrayHeader(FIELDS);
-  w.uint(ENVELOPE_VERSION);
-  w.uint(e.id);
-  w.uint(e.kind);
-  w.str(e.to);
-  if (e.from === null) w.nil();
-  else w.str(e.from);
-  w.str(e.type);
-  if (e.corr === null) w.nil();
-  else w.uint(e.corr);
-  w.uint(e.deadline);
-  if (e.trace === null) w.nil();
-  else w.str(e.trace);
-  w.uint(e.hops);
+  writeHeader(w, e);
   writeBodyBin(w, body);
 }
 

@@ -1,43 +1,9 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { spawnTs, stopChild } from '../support/processes.ts';
+import { runTroupe } from '../support/troupe-cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = resolve(ROOT, 'bin/troupe.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function troupe(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Run> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, TROUPE_LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += String(d);
-    });
-    p.stderr.on('data', (d) => {
-      stderr += String(d);
-    });
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      rej(new Error(`troupe ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      res({ code, stdout, stderr });
-    });
-  });
-}
+const troupe = (args: string[], env: NodeJS.ProcessEnv = {}) => runTroupe(args, env, 30_000);
 
 let server: NatsServer;
 let natsEnv: NodeJS.ProcessEnv;

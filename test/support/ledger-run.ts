@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   decodeAuditBatch,
@@ -9,45 +7,7 @@ import {
 } from '../../actors/ledger/index.ts';
 import { defineActor } from '../../runtime/index.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = resolve(ROOT, 'bin/troupe.js');
-
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the troupe CLI in its own process. */
-export function runTroupe(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  timeoutMs = 60_000,
-): Promise<Run> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, TROUPE_LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += String(d);
-    });
-    p.stderr.on('data', (d) => {
-      stderr += String(d);
-    });
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      rej(new Error(`troupe ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      res({ code, stdout, stderr });
-    });
-  });
-}
+export { type Run, runTroupe } from './troupe-cli.ts';
 
 /** Every committed entry of a ledger directory (read beside a live writer too). */
 export function entriesOf(dir: string): StoredEntry[] {
