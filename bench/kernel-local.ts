@@ -2,7 +2,7 @@
 import nact from 'nact';
 import { z } from 'zod';
 import { type ActorRef, ActorSystem, defineActor } from '../index.ts';
-import { type Bench, type BenchResult, higherIsBetter, lowerIsBetter, median } from './types.ts';
+import { Arrivals, type Bench, type BenchResult, compared, tick } from './types.ts';
 
 const TELLS = 2_000_000;
 const ASKS = 200_000;
@@ -10,12 +10,9 @@ const SPAWNS = 100_000;
 const ROUNDS = 5;
 const CHUNK = 1000;
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
-let done: (() => void) | null = null;
-let target = 0;
-let seen = 0;
+const arrivals = new Arrivals();
 
 const Sink = defineActor({
   type: 'sink',
@@ -25,7 +22,7 @@ const Sink = defineActor({
   handle: {
     add(s, m) {
       s.sum += m.n;
-      if (++seen === target) done?.();
+      arrivals.hit();
     },
     get: (s, _m, ctx) => ctx.reply(s.sum),
   },
@@ -40,11 +37,7 @@ const Idle = defineActor({
 
 /** The same sender loop drives both: CHUNK messages, then a turn of the event loop. */
 async function pump(n: number, send: () => void): Promise<number> {
-  seen = 0;
-  target = n;
-  const finished = new Promise<void>((r) => {
-    done = r;
-  });
+  const finished = arrivals.expect(n);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     send();
@@ -118,7 +111,7 @@ const bench: Bench = {
     const nsink = nact.spawn(
       nsys,
       (state: number = 0, msg: { n: number }) => {
-        if (++seen === target) done?.();
+        arrivals.hit();
         return state + msg.n;
       },
       'sink',
@@ -160,64 +153,20 @@ const bench: Bench = {
       nbytes.push(d);
     }
 
-    const out = (
-      name: string,
-      unit: string,
-      mine: number[],
-      peer: string,
-      theirs: number[],
-      lower = false,
-      notes?: string,
-    ): BenchResult => {
-      const value = median(mine);
-      const peerValue = median(theirs);
-      return {
-        name,
-        unit,
-        value,
-        peer,
-        peerValue,
-        ratio: lower ? lowerIsBetter(value, peerValue) : higherIsBetter(value, peerValue),
-        notes,
-      };
-    };
     return [
-      out(
-        'local.tell',
-        'msg/s',
-        tell,
-        'nact dispatch',
-        ntell,
-        false,
-        `${TELLS} messages into one actor, sender yields every ${CHUNK}; median of ${ROUNDS}`,
-      ),
-      out(
-        'local.ask',
-        'asks/s',
-        ask,
-        'nact query',
-        nask,
-        false,
-        `${ASKS} sequential asks; median of ${ROUNDS}`,
-      ),
-      out(
-        'local.spawn',
-        'actors/s',
-        spawn,
-        'nact spawn',
-        nspawn,
-        false,
-        `${SPAWNS} top-level actors; median of 3`,
-      ),
-      out(
-        'local.bytesPerActor',
-        'bytes',
-        bytes,
-        'nact',
-        nbytes,
-        true,
-        `heap delta after gc / ${SPAWNS} idle actors; median of 3`,
-      ),
+      compared('local.tell', 'msg/s', tell, 'nact dispatch', ntell, {
+        notes: `${TELLS} messages into one actor, sender yields every ${CHUNK}; median of ${ROUNDS}`,
+      }),
+      compared('local.ask', 'asks/s', ask, 'nact query', nask, {
+        notes: `${ASKS} sequential asks; median of ${ROUNDS}`,
+      }),
+      compared('local.spawn', 'actors/s', spawn, 'nact spawn', nspawn, {
+        notes: `${SPAWNS} top-level actors; median of 3`,
+      }),
+      compared('local.bytesPerActor', 'bytes', bytes, 'nact', nbytes, {
+        lowerIsBetter: true,
+        notes: `heap delta after gc / ${SPAWNS} idle actors; median of 3`,
+      }),
     ];
   },
 };

@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { type ActorRef, ActorSystem, defineActor } from '../index.ts';
 import { startNatsServer, stopAllNatsServers } from '../test/support/nats-server.ts';
-import { type Bench, type BenchResult, higherIsBetter, median } from './types.ts';
+import { Arrivals, type Bench, type BenchResult, compared, tick } from './types.ts';
 
 const TELLS = 300_000;
 const SEQ_ASKS = 5_000;
@@ -15,17 +15,9 @@ const CHUNK = 1000;
 const PAYLOAD = new Uint8Array(123).fill(7);
 const RAW = new Uint8Array(128).fill(7);
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-let done: (() => void) | null = null;
-let target = 0;
-let seen = 0;
+const arrivals = new Arrivals();
 function expect(n: number): Promise<void> {
-  seen = 0;
-  target = n;
-  return new Promise((r) => {
-    done = r;
-  });
+  return arrivals.expect(n);
 }
 
 const Sink = defineActor({
@@ -37,7 +29,7 @@ const Sink = defineActor({
   },
   handle: {
     data() {
-      if (++seen === target) done?.();
+      arrivals.hit();
     },
     echo: (_s, m, ctx) => ctx.reply(m.p),
   },
@@ -121,7 +113,7 @@ const bench: Bench = {
       const sub = await connect(opts);
       sub.subscribe('raw.sink', {
         callback: () => {
-          if (++seen === target) done?.();
+          arrivals.hit();
         },
       });
       sub.subscribe('raw.echo', {
@@ -151,51 +143,16 @@ const bench: Bench = {
       await host.shutdown();
       await pub.close();
       await sub.close();
-      const row = (
-        name: string,
-        unit: string,
-        mine: number[],
-        peer: string,
-        theirs: number[],
-        notes: string,
-      ): BenchResult => {
-        const value = median(mine);
-        const peerValue = median(theirs);
-        return {
-          name,
-          unit,
-          value,
-          peer,
-          peerValue,
-          ratio: higherIsBetter(value, peerValue),
-          notes,
-        };
-      };
       return [
-        row(
-          'nats.tell',
-          'msg/s',
-          tell,
-          'raw nats.js publish→subscribe',
-          rtell,
-          `${TELLS} tells, 128 B bodies, sender and actor on separate connections; troupe batches envelopes per subject per tick; median of ${ROUNDS}`,
-        ),
-        row(
-          'nats.ask.seq',
-          'asks/s',
-          seq,
-          'raw nats.js request/reply',
-          rseq,
-          `${SEQ_ASKS} sequential asks, 128 B; median of ${ROUNDS}`,
-        ),
-        row(
-          'nats.ask.1000',
-          'asks/s',
-          pipe,
-          'raw nats.js request, 1000 in flight',
-          rpipe,
-          `${PIPE_ASKS} asks with ${IN_FLIGHT} in flight, 128 B; median of ${ROUNDS}`,
-        ),
+        compared('nats.tell', 'msg/s', tell, 'raw nats.js publish→subscribe', rtell, {
+          notes: `${TELLS} tells, 128 B bodies, sender and actor on separate connections; troupe batches envelopes per subject per tick; median of ${ROUNDS}`,
+        }),
+        compared('nats.ask.seq', 'asks/s', seq, 'raw nats.js request/reply', rseq, {
+          notes: `${SEQ_ASKS} sequential asks, 128 B; median of ${ROUNDS}`,
+        }),
+        compared('nats.ask.1000', 'asks/s', pipe, 'raw nats.js request, 1000 in flight', rpipe, {
+          notes: `${PIPE_ASKS} asks with ${IN_FLIGHT} in flight, 128 B; median of ${ROUNDS}`,
+        }),
       ];
     } finally {
       await stopAllNatsServers();

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { type BridgeHandle, initIdentity, startBridge } from '../actors/bridge/index.ts';
 import { type ActorRef, ActorSystem, defineActor } from '../index.ts';
 import { startNatsServer, stopAllNatsServers } from '../test/support/nats-server.ts';
-import { type Bench, type BenchResult, higherIsBetter, median } from './types.ts';
+import { Arrivals, type Bench, type BenchResult, compared, tick } from './types.ts';
 
 const TELLS = 200_000;
 const ROUNDS = 3;
@@ -16,17 +16,9 @@ const CHUNK = 1000;
 const PAYLOAD = new Uint8Array(123).fill(7);
 const RAW = new Uint8Array(128).fill(7);
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-let done: (() => void) | null = null;
-let target = 0;
-let seen = 0;
+const arrivals = new Arrivals();
 function expect(n: number): Promise<void> {
-  seen = 0;
-  target = n;
-  return new Promise((r) => {
-    done = r;
-  });
+  return arrivals.expect(n);
 }
 
 const Sink = defineActor({
@@ -36,7 +28,7 @@ const Sink = defineActor({
   asks: { ping: { request: z.object({}), reply: z.literal('pong') } },
   handle: {
     data() {
-      if (++seen === target) done?.();
+      arrivals.hit();
     },
     ping: (_s, _m, ctx) => ctx.reply('pong'),
   },
@@ -113,7 +105,7 @@ const bench: Bench = {
       const sub = await connect(opts);
       sub.subscribe('raw.sink', {
         callback: () => {
-          if (++seen === target) done?.();
+          arrivals.hit();
         },
       });
       await sub.flush();
@@ -126,21 +118,13 @@ const bench: Bench = {
       }
       await pub.close();
       await sub.close();
-      const value = median(mesh);
-      const peerValue = median(raw);
       return [
-        {
-          name: 'mesh.tell',
-          unit: 'msg/s',
-          value,
-          peer: 'raw nats.js publish→subscribe, one site',
-          peerValue,
-          ratio: higherIsBetter(value, peerValue),
+        compared('mesh.tell', 'msg/s', mesh, 'raw nats.js publish→subscribe, one site', raw, {
           notes:
             `${TELLS} tells of 128 B bodies from a node of site A to an actor on site B: ` +
             'sender → NATS A → bridge A → encrypted link (127.0.0.1 → 127.0.0.2) → bridge B → ' +
             `NATS B → actor; each site its own nats-server, all in one process; median of ${ROUNDS}`,
-        },
+        }),
       ];
     } finally {
       for (const s of systems.reverse()) await s.shutdown({ timeoutMs: 3000 });

@@ -34,3 +34,50 @@ export function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/** One turn of the event loop: senders yield with it so receivers run while they send. */
+export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Counts messages as a receiver handles them; `expect(n)` resolves at the n-th. */
+export class Arrivals {
+  seen = 0;
+  private target = 0;
+  private done: (() => void) | null = null;
+
+  expect(n: number): Promise<void> {
+    this.seen = 0;
+    this.target = n;
+    return new Promise((r) => {
+      this.done = r;
+    });
+  }
+
+  hit(): void {
+    if (++this.seen === this.target) this.done?.();
+  }
+}
+
+/** A figure from several runs on each side: medians, and the ratio the right way round. */
+export function compared(
+  name: string,
+  unit: string,
+  mine: number[],
+  peer: string,
+  theirs: number[],
+  opts: { lowerIsBetter?: boolean; notes?: string } = {},
+): BenchResult {
+  const value = median(mine);
+  const peerValue = median(theirs);
+  const ratio = opts.lowerIsBetter
+    ? lowerIsBetter(value, peerValue)
+    : higherIsBetter(value, peerValue);
+  return {
+    name,
+    unit,
+    value,
+    peer,
+    peerValue,
+    ratio,
+    ...(opts.notes ? { notes: opts.notes } : {}),
+  };
+}

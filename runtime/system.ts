@@ -383,7 +383,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       return Promise.reject(err);
     }
     const now = Date.now();
-    let deadline = 'timeout' in opts ? now + opts.timeout : opts.deadline;
+    const timeout = (opts as { timeout?: number }).timeout;
+    let deadline = timeout !== undefined ? now + timeout : (opts as { deadline: number }).deadline;
     // A nested ask only gets what is left of the ask it serves.
     if (parent !== null && parent.deadline !== 0 && parent.deadline < deadline)
       deadline = parent.deadline;
@@ -394,10 +395,10 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     const fromPath = from === null ? null : from.path;
     const cell = this.localTarget(to);
     if (cell !== undefined) {
-      cell.deliver(
-        new Letter(LetterKind.ask, type, body, fromPath, pending, deadline, trace, 0),
-        false,
-      );
+      const letter = new Letter(LetterKind.ask, type, body, fromPath, pending, deadline, trace, 0);
+      // From outside any actor the caller can only await: an idle target may run right away.
+      if (from === null) cell.deliverInline(letter);
+      else cell.deliver(letter, false);
     } else if (this.transport.remote) {
       this.wheel.trackRemote(pending);
       const f =
