@@ -1,63 +1,15 @@
 // NATS-routed figures beside raw nats.js on the same server, in the same run.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
-import { type ActorRef, ActorSystem, defineActor } from '../index.ts';
+import { type ActorRef, ActorSystem } from '../index.ts';
 import { startNatsServer, stopAllNatsServers } from '../test/support/nats-server.ts';
-import { Arrivals, type Bench, type BenchResult, compared, tick } from './types.ts';
+import { arrivals, PAYLOAD, RAW, rawTell, Sink, type SinkP, troupeTell } from './tell-sink.ts';
+import { type Bench, type BenchResult, compared } from './types.ts';
 
 const TELLS = 300_000;
 const SEQ_ASKS = 5_000;
 const PIPE_ASKS = 40_000;
 const IN_FLIGHT = 1000;
 const ROUNDS = 3;
-const CHUNK = 1000;
-// A body whose MessagePack encoding is 128 bytes: { p: <123 bytes> }.
-const PAYLOAD = new Uint8Array(123).fill(7);
-const RAW = new Uint8Array(128).fill(7);
-
-const arrivals = new Arrivals();
-function expect(n: number): Promise<void> {
-  return arrivals.expect(n);
-}
-
-const Sink = defineActor({
-  type: 'sink',
-  state: () => null,
-  tells: { data: z.object({ p: z.instanceof(Uint8Array) }) },
-  asks: {
-    echo: { request: z.object({ p: z.instanceof(Uint8Array) }), reply: z.instanceof(Uint8Array) },
-  },
-  handle: {
-    data() {
-      arrivals.hit();
-    },
-    echo: (_s, m, ctx) => ctx.reply(m.p),
-  },
-});
-type SinkP = NonNullable<(typeof Sink)['__protocol']>;
-
-async function troupeTell(sender: ActorSystem, ref: ActorRef<SinkP>): Promise<number> {
-  const finished = expect(TELLS);
-  const body = { p: PAYLOAD };
-  const t0 = performance.now();
-  for (let i = 0; i < TELLS; i++) {
-    sender.tell(ref, 'data', body);
-    if (i % CHUNK === CHUNK - 1) await tick();
-  }
-  await finished;
-  return TELLS / ((performance.now() - t0) / 1000);
-}
-
-async function rawTell(pub: NatsConnection, subject: string): Promise<number> {
-  const finished = expect(TELLS);
-  const t0 = performance.now();
-  for (let i = 0; i < TELLS; i++) {
-    pub.publish(subject, RAW);
-    if (i % CHUNK === CHUNK - 1) await tick();
-  }
-  await finished;
-  return TELLS / ((performance.now() - t0) / 1000);
-}
 
 async function troupeAskSeq(sender: ActorSystem, ref: ActorRef<SinkP>): Promise<number> {
   const body = { p: PAYLOAD };
@@ -132,8 +84,8 @@ const bench: Bench = {
       const rpipe: number[] = [];
       const body = { p: PAYLOAD };
       for (let r = 0; r < ROUNDS; r++) {
-        tell.push(await troupeTell(sender, ref));
-        rtell.push(await rawTell(pub, 'raw.sink'));
+        tell.push(await troupeTell(sender, ref, TELLS));
+        rtell.push(await rawTell(pub, 'raw.sink', TELLS));
         seq.push(await troupeAskSeq(sender, ref));
         rseq.push(await rawAskSeq(pub, 'raw.echo'));
         pipe.push(await pipelined(() => sender.ask(ref, 'echo', body, { timeout: 10_000 })));

@@ -2,61 +2,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
+import { connect } from '@nats-io/transport-node';
 import { type BridgeHandle, initIdentity, startBridge } from '../actors/bridge/index.ts';
-import { type ActorRef, ActorSystem, defineActor } from '../index.ts';
+import { type ActorRef, ActorSystem } from '../index.ts';
 import { startNatsServer, stopAllNatsServers } from '../test/support/nats-server.ts';
-import { Arrivals, type Bench, type BenchResult, compared, tick } from './types.ts';
+import { arrivals, rawTell, Sink, type SinkP, troupeTell } from './tell-sink.ts';
+import { type Bench, type BenchResult, compared } from './types.ts';
 
 const TELLS = 200_000;
 const ROUNDS = 3;
-const CHUNK = 1000;
-// A body whose MessagePack encoding is 128 bytes: { p: <123 bytes> }.
-const PAYLOAD = new Uint8Array(123).fill(7);
-const RAW = new Uint8Array(128).fill(7);
-
-const arrivals = new Arrivals();
-function expect(n: number): Promise<void> {
-  return arrivals.expect(n);
-}
-
-const Sink = defineActor({
-  type: 'sink',
-  state: () => null,
-  tells: { data: z.object({ p: z.instanceof(Uint8Array) }) },
-  asks: { ping: { request: z.object({}), reply: z.literal('pong') } },
-  handle: {
-    data() {
-      arrivals.hit();
-    },
-    ping: (_s, _m, ctx) => ctx.reply('pong'),
-  },
-});
-type SinkP = NonNullable<(typeof Sink)['__protocol']>;
-
-async function troupeTell(sender: ActorSystem, ref: ActorRef<SinkP>): Promise<number> {
-  const finished = expect(TELLS);
-  const body = { p: PAYLOAD };
-  const t0 = performance.now();
-  for (let i = 0; i < TELLS; i++) {
-    sender.tell(ref, 'data', body);
-    if (i % CHUNK === CHUNK - 1) await tick();
-  }
-  await finished;
-  return TELLS / ((performance.now() - t0) / 1000);
-}
-
-async function rawTell(pub: NatsConnection, subject: string): Promise<number> {
-  const finished = expect(TELLS);
-  const t0 = performance.now();
-  for (let i = 0; i < TELLS; i++) {
-    pub.publish(subject, RAW);
-    if (i % CHUNK === CHUNK - 1) await tick();
-  }
-  await finished;
-  return TELLS / ((performance.now() - t0) / 1000);
-}
 
 const bench: Bench = {
   names: ['mesh.tell'],
@@ -113,8 +67,8 @@ const bench: Bench = {
       const mesh: number[] = [];
       const raw: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
-        mesh.push(await troupeTell(sender, ref));
-        raw.push(await rawTell(pub, 'raw.sink'));
+        mesh.push(await troupeTell(sender, ref, TELLS));
+        raw.push(await rawTell(pub, 'raw.sink', TELLS));
       }
       await pub.close();
       await sub.close();
