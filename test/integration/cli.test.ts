@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { spawnTs, stopChild } from '../support/processes.ts';
@@ -16,6 +19,22 @@ afterAll(async () => {
 });
 
 describe('troupe CLI', () => {
+  it('`npm start` (the README command) runs the tour embedded and exits 0', async () => {
+    const pkg = JSON.parse(
+      readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8'),
+    ) as {
+      scripts: { start: string };
+    };
+    const r = spawnSync('sh', ['-c', pkg.scripts.start], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      env: { ...process.env, TROUPE_LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('counter = 42');
+  });
+
   it('runs the counter tour embedded (what `npm start` runs)', async () => {
     const r = await troupe(['up', 'examples/counter/counter.ts', '--once']);
     expect(r.code).toBe(0);
