@@ -1,14 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { BRIDGE_PATH, type BridgeProtocol } from '../../actors/bridge/index.ts';
 import {
   type ActorRef,
-  ActorSystem,
+  type ActorSystem,
   actorRef,
   InvalidArgument,
   NoSuchActor,
   TroupeError,
 } from '../../runtime/index.ts';
-import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { startCliClient } from '../cli-client.ts';
+import type { Overrides } from '../config.ts';
 
 /** Options every command that talks to a running bridge takes. */
 export interface BridgeClientOptions extends Overrides {
@@ -39,15 +39,7 @@ export async function withBridge<R>(
   if (!Number.isFinite(timeout) || timeout <= 0) {
     throw new InvalidArgument('--timeout must be a positive number of ms');
   }
-  const cfg = await loadConfig({
-    ...o,
-    nats: o.nats ?? process.env.TROUPE_NATS_URL ?? 'nats://127.0.0.1:4222',
-  });
-  const sys = await ActorSystem.start({
-    ...systemOptions(cfg),
-    node: `cli-${randomBytes(4).toString('hex')}`,
-    logLevel: 'silent',
-  });
+  const sys = await startCliClient(o);
   try {
     const ref: ActorRef<BridgeProtocol> = actorRef(sys.name, o.bridge ?? BRIDGE_PATH);
     try {

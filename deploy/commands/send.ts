@@ -1,13 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import {
-  ActorSystem,
-  actorRef,
-  InvalidArgument,
-  NoSuchActor,
-  type Ref,
-  shardRef,
-} from '../../runtime/index.ts';
-import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { actorRef, InvalidArgument, NoSuchActor, type Ref, shardRef } from '../../runtime/index.ts';
+import { startCliClient } from '../cli-client.ts';
+import type { Overrides } from '../config.ts';
 
 export interface SendOptions extends Overrides {
   target: string;
@@ -31,23 +24,10 @@ function parseTarget(system: string, target: string): Ref {
     : actorRef(system, target.replaceAll('.', '/'));
 }
 
-/** A short-lived client node on the running system's broker. */
-async function client(o: Overrides): Promise<ActorSystem> {
-  const cfg = await loadConfig({
-    ...o,
-    nats: o.nats ?? process.env.TROUPE_NATS_URL ?? 'nats://127.0.0.1:4222',
-  });
-  return ActorSystem.start({
-    ...systemOptions(cfg),
-    node: `cli-${randomBytes(4).toString('hex')}`,
-    logLevel: 'silent',
-  });
-}
-
 /** `troupe tell`: fire and forget, but say so when nobody lives at the path. */
 export async function tell(o: SendOptions, out: (line: string) => void): Promise<number> {
   const body = parseBody(o.json);
-  const sys = await client(o);
+  const sys = await startCliClient(o);
   try {
     const ref = parseTarget(sys.name, o.target);
     if ('path' in ref && !(await sys.exists(ref))) throw new NoSuchActor(ref.path);
@@ -65,7 +45,7 @@ export async function ask(o: SendOptions, out: (line: string) => void): Promise<
   const timeout = o.timeoutMs ?? 5000;
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new InvalidArgument('--timeout must be a positive number of ms');
-  const sys = await client(o);
+  const sys = await startCliClient(o);
   try {
     const reply = await sys.ask(parseTarget(sys.name, o.target), o.type, body, { timeout });
     out(JSON.stringify(reply));

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { decodeBody } from '../../protocols/envelope/index.ts';
-import { ActorSystem, InvalidArgument, TransportError } from '../../runtime/index.ts';
+import { type ActorSystem, InvalidArgument, TransportError } from '../../runtime/index.ts';
 import { TreeRow as TreeRowSchema } from '../../runtime/remote/control-protocol.ts';
 import { type TreeRow, treeSubject } from '../../runtime/remote/index.ts';
-import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { startCliClient } from '../cli-client.ts';
+import type { Overrides } from '../config.ts';
 import { renderTree } from '../tree-render.ts';
 
 export interface TreeOptions extends Overrides {
@@ -38,16 +38,7 @@ export async function collectTree(sys: ActorSystem, waitMs: number): Promise<Tre
 
 /** `troupe tree [--watch]`: the live supervision tree of a running system. */
 export async function tree(o: TreeOptions, out: (line: string) => void): Promise<number> {
-  const cfg = await loadConfig({
-    ...o,
-    nats: o.nats ?? process.env.TROUPE_NATS_URL ?? 'nats://127.0.0.1:4222',
-  });
-  const sys = await ActorSystem.start({
-    ...systemOptions(cfg),
-    node: `cli-${randomBytes(4).toString('hex')}`,
-    logLevel: 'silent',
-    heartbeatMs: 0,
-  });
+  const sys = await startCliClient(o);
   const waitMs = o.waitMs ?? 1500;
   const once = async (): Promise<string> => {
     const rows = await collectTree(sys, waitMs);
