@@ -352,10 +352,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       return;
     }
     if (this.transport.remote) {
-      const f =
-        fromPath !== null && to.system !== this.name
-          ? qualifiedFrom(this.name, fromPath)
-          : fromPath;
+      const f = this.wireFrom(fromPath, to);
       this.transport.send(to, Kind.tell, type, body, f, null, 0, trace, 0);
       return;
     }
@@ -364,6 +361,13 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       new Letter(LetterKind.tell, type, body, fromPath, null, 0, trace, 0),
       'no such actor',
     );
+  }
+
+  /** The sender as the wire names it: qualified with our system when the target is elsewhere. */
+  private wireFrom(fromPath: string | null, to: Ref): string | null {
+    return fromPath !== null && to.system !== this.name
+      ? qualifiedFrom(this.name, fromPath)
+      : fromPath;
   }
 
   private request(
@@ -401,10 +405,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       else cell.deliver(letter, false);
     } else if (this.transport.remote) {
       this.wheel.trackRemote(pending);
-      const f =
-        fromPath !== null && to.system !== this.name
-          ? qualifiedFrom(this.name, fromPath)
-          : fromPath;
+      const f = this.wireFrom(fromPath, to);
       try {
         this.transport.send(to, Kind.ask, type, body, f, corr, deadline, trace, 0);
       } catch (err) {
