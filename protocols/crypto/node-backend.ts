@@ -6,7 +6,6 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   type KeyObject,
   randomBytes,
@@ -44,6 +43,12 @@ function privateKeyObject(privateKey: Uint8Array): KeyObject {
   });
   privateKeys.set(privateKey, { bytes: Buffer.from(privateKey), key });
   return key;
+}
+
+/** The raw 32 bytes of an X25519 public key: the tail of its SPKI DER. */
+function rawPublicKey(privateKey: KeyObject): Uint8Array {
+  const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(der.subarray(der.length - X25519_LENGTH));
 }
 
 /** Public keys go in as JWK: ~10 µs against ~80 µs for SPKI DER. */
@@ -137,15 +142,15 @@ export const nodeBackend: CryptoBackend = {
   },
   hkdf: (ikm, salt, info, length) => new Uint8Array(hkdfSync('sha256', ikm, salt, info, length)),
   x25519PublicKey(privateKey) {
-    const jwk = createPublicKey(privateKeyObject(privateKey)).export({ format: 'jwk' });
-    return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+    return rawPublicKey(privateKeyObject(privateKey));
   },
   x25519Generate() {
-    const { privateKey: key } = generateKeyPairSync('x25519');
-    const jwk = key.export({ format: 'jwk' });
-    const privateKey = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
-    privateKeys.set(privateKey, { bytes: Buffer.from(privateKey), key });
-    return { privateKey, publicKey: new Uint8Array(Buffer.from(jwk.x!, 'base64url')) };
+    // Any 32 random bytes are an X25519 private key (the scalar is clamped when used).
+    // Not generateKeyPairSync: on Node 20, exporting a key whose KeyGenJob the GC collects
+    // during the export deadlocks the process (the job's destructor takes the key's mutex,
+    // which the JWK export holds while it allocates) — seen as a test worker frozen in a futex.
+    const privateKey = new Uint8Array(randomBytes(X25519_LENGTH));
+    return { privateKey, publicKey: rawPublicKey(privateKeyObject(privateKey)) };
   },
   x25519(privateKey, publicKey) {
     checkX25519PublicKeyLength(publicKey);
