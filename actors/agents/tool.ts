@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * The tool contract every tool source shares: hand-written tools, actors used as tools
