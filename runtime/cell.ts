@@ -387,6 +387,8 @@ export class Cell implements Runnable {
       if (letter === undefined) break;
       n++;
       const pending = this.invoke(letter);
+      // A synchronous handler is over: the watchdog must not count idle time as handler time.
+      if (pending === undefined && this.ext !== null) this.ext.handlerStartedAt = 0;
       if (pending !== undefined) {
         // Busy: deliveries queue up but do not wake the cell until the handler settles.
         this.flags = (this.flags & ~F_SCHEDULED) | F_BUSY;

@@ -1,11 +1,23 @@
 import type { Logger } from 'pino';
 import type { ActorRef, Ref } from './address.ts';
-import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
+import type {
+  AskBody,
+  AskReply,
+  AskType,
+  Protocol,
+  Schema,
+  TellBody,
+  TellType,
+} from './protocol.ts';
 
-/** An ask must say when to give up: a relative timeout or an absolute deadline (epoch ms). */
+/**
+ * An ask must say when to give up: a relative timeout or an absolute deadline (epoch ms),
+ * at most 2^31-1 ms away. `reply`: the ask's reply schema (e.g. `Def.asks.get.reply`); a
+ * reply that arrives over the broker and does not match it fails the ask with Rejected.
+ */
 export type AskOptions =
-  | { readonly timeout: number; readonly traceparent?: string }
-  | { readonly deadline: number; readonly traceparent?: string };
+  | { readonly timeout: number; readonly traceparent?: string; readonly reply?: Schema }
+  | { readonly deadline: number; readonly traceparent?: string; readonly reply?: Schema };
 
 export interface TellOptions {
   readonly traceparent?: string;

@@ -8,7 +8,11 @@ export const DeadLetterSchema = z.object({
   type: z.string(),
   reason: z.string(),
   at: z.number(),
+  /** The body when its encoding fits the budget, else its first bytes (`truncated`). */
   body: z.unknown(),
+  /** Encoded size of the whole body in bytes (null when it could not be encoded). */
+  size: z.number().nullable(),
+  truncated: z.boolean(),
 });
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 

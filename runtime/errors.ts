@@ -196,8 +196,19 @@ export function toWireError(err: unknown): WireError {
 }
 
 /** Rebuild the typed error an envelope carried; unknown codes become RemoteError. */
-export function fromWireError(w: WireError): TroupeError {
-  const d = (w.detail ?? {}) as Record<string, unknown>;
+export function fromWireError(wire: unknown): TroupeError {
+  // Whatever arrived (nil, a string, a number): a typed error, never an exception here.
+  const w: WireError =
+    typeof wire === 'object' &&
+    wire !== null &&
+    typeof (wire as WireError).code === 'string' &&
+    typeof (wire as WireError).message === 'string'
+      ? (wire as WireError)
+      : { code: 'MalformedError', message: `malformed error reply: ${describeWire(wire)}` };
+  const d = (typeof w.detail === 'object' && w.detail !== null ? w.detail : {}) as Record<
+    string,
+    unknown
+  >;
   const s = (k: string): string => String(d[k] ?? '');
   const n = (k: string): number => Number(d[k] ?? 0);
   let e: TroupeError;
@@ -209,7 +220,7 @@ export function fromWireError(w: WireError): TroupeError {
       e = new NoSuchActor(s('target'));
       break;
     case 'Rejected':
-      e = new Rejected(s('target'), s('type'), (d.issues as { message: string }[]) ?? []);
+      e = new Rejected(s('target'), s('type'), wireIssues(d.issues));
       break;
     case 'MailboxFull':
       e = new MailboxFull(s('target'), n('capacity'));
@@ -238,4 +249,20 @@ export function fromWireError(w: WireError): TroupeError {
   // Keep the remote wording: it names the remote path and reason exactly.
   e.message = w.message;
   return e;
+}
+
+function describeWire(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  const t = typeof v;
+  return t === 'object' ? (Array.isArray(v) ? 'an array' : 'an object without code/message') : t;
+}
+
+function wireIssues(v: unknown): { message: string }[] {
+  if (!Array.isArray(v)) return [];
+  // Issues as they came (zod's path and code kept), each at least with a string message.
+  return v.map((i) =>
+    typeof i === 'object' && i !== null && typeof i.message === 'string'
+      ? (i as { message: string })
+      : { message: String(i) },
+  );
 }

@@ -6,6 +6,7 @@ export type RuntimeEvent =
   | { kind: 'hung'; path: string; reason: string; at: number }
   | { kind: 'restarted'; path: string; restarts: number; at: number }
   | { kind: 'gaveUp'; path: string; reason: string; at: number }
+  | { kind: 'transport'; status: string; detail: string; at: number }
   | {
       kind: 'deadLetter';
       to: string;

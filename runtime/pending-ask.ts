@@ -1,4 +1,5 @@
 import { Timeout, type TroupeError } from './errors.ts';
+import type { Schema } from './protocol.ts';
 
 /** Where a reply goes: a local promise, or a remote asker reached through the transport. */
 export interface ReplyTarget {
@@ -15,6 +16,8 @@ export class PendingAsk implements ReplyTarget {
   /** Registered in the wheel's by-correlation table (remote asks only). */
   remote = false;
   bucket: Bucket | null = null;
+  /** The ask's reply schema, when the asker gave one: a reply from the wire must match it. */
+  replySchema: Schema | null = null;
   private res!: (v: unknown) => void;
   private rej!: (e: Error) => void;
   private readonly wheel: DeadlineWheel;
@@ -137,7 +140,11 @@ export class DeadlineWheel {
     this.timerAt = key;
     // Kept armed (and referenced) after its asks settle: re-arming per ask costs more than a
     // spare wake-up. shutdown() clears it.
-    this.timer = setTimeout(() => this.fire(), Math.max(0, key - Date.now()));
+    // Capped: a longer delay would fire after 1 ms, again and again (deadlines off the wire).
+    this.timer = setTimeout(
+      () => this.fire(),
+      Math.min(Math.max(0, key - Date.now()), 2 ** 31 - 1),
+    );
   }
 
   private fire(): void {

@@ -29,6 +29,8 @@ export const SystemOptionsSchema = z
     /** Node heartbeat interval on NATS (ms; 0 = none): supervisors elsewhere detect a lost host by it. */
     heartbeatMs: z.number().int().nonnegative().max(600_000).optional(),
     shutdownTimeoutMs: z.number().int().positive().max(600_000).optional(),
+    /** Bytes of a dead letter's body kept in its record (the rest is cut; default 1024). */
+    deadLetterBodyBytes: z.number().int().nonnegative().max(1_048_576).optional(),
   })
   .strict();
 
@@ -51,6 +53,9 @@ export function nodeId(): string {
   return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Node's timers hold 2^31-1 ms (about 24.8 days); a longer delay fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** `{ timeout }` or `{ deadline }`, checked; the common case on a fast path. */
 export function checkAskOptions(opts: unknown): AskOptions {
   // Fast path: the common `{ timeout }`.
@@ -60,7 +65,7 @@ export function checkAskOptions(opts: unknown): AskOptions {
     typeof fast === 'object' &&
     typeof fast.timeout === 'number' &&
     fast.timeout > 0 &&
-    fast.timeout < Number.POSITIVE_INFINITY &&
+    fast.timeout <= MAX_TIMER_MS &&
     fast.traceparent === undefined
   ) {
     return opts as AskOptions;
@@ -74,10 +79,18 @@ export function checkAskOptions(opts: unknown): AskOptions {
     if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
       throw new InvalidArgument(`ask timeout must be a positive number of ms (got ${String(t)})`);
     }
+    if (t > MAX_TIMER_MS) {
+      throw new InvalidArgument(`ask timeout must be at most ${MAX_TIMER_MS} ms (got ${t})`);
+    }
   } else if ('deadline' in o) {
     const d = o.deadline;
     if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) {
       throw new InvalidArgument(`ask deadline must be epoch ms (got ${String(d)})`);
+    }
+    if (d - Date.now() > MAX_TIMER_MS) {
+      throw new InvalidArgument(
+        `ask deadline must be at most ${MAX_TIMER_MS} ms from now (got ${d - Date.now()} ms)`,
+      );
     }
   } else throw new InvalidArgument('ask needs { timeout: ms } or { deadline: epochMs }');
   if (o.traceparent !== undefined && !isTraceparent(o.traceparent)) {

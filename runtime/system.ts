@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pino, { type Logger } from 'pino';
 import type { z } from 'zod';
-import { decodeBody, type Envelope, Kind } from '../protocols/envelope/index.ts';
+import { decodeBody, type Envelope, encodeBody, Kind } from '../protocols/envelope/index.ts';
 import {
   type ActorRef,
   assertToken,
   checkRemoteRef,
   isShardRef,
+  isToken,
   parseRef,
   pathSegments,
   qualifiedFrom,
@@ -28,9 +29,18 @@ import type {
 } from './context.ts';
 import { DEAD_LETTERS_PATH, type DeadLetter, DeadLetters } from './dead-letters.ts';
 import { type ActorDef, defineActor } from './define-actor.ts';
-import { fromWireError, Hung, InvalidArgument, NoSuchActor, Stopped, Timeout } from './errors.ts';
+import {
+  fromWireError,
+  Hung,
+  InvalidArgument,
+  NoSuchActor,
+  Rejected,
+  Stopped,
+  Timeout,
+} from './errors.ts';
 import type { EventListener, RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
+import { type NodeStats, newNodeStats } from './node-stats.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
 import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
 import type { SpawnRequest, TreeRow } from './remote/control-protocol.ts';
@@ -90,6 +100,9 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   private quiescentWaiters: (() => void)[] = [];
   private state: 'running' | 'shutting-down' | 'down' = 'running';
   private deadLetterLogBudget = { windowStart: 0, used: 0, suppressed: 0 };
+  /** Live loss and refusal counters (`counters()` copies them); transport and control plane add to them. */
+  readonly stats: NodeStats = newNodeStats();
+  private deadLetterBodyBytes = 1024;
 
   private constructor(opts: z.output<typeof SystemOptionsSchema>, logger: Logger | undefined) {
     this.name = opts.name;
@@ -117,6 +130,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       );
     }
     const sys = new ActorSystem(parsed.data, logger);
+    if (parsed.data.deadLetterBodyBytes !== undefined)
+      sys.deadLetterBodyBytes = parsed.data.deadLetterBodyBytes;
     if (audit !== undefined) sys.auditSink = audit;
     if (watchdog !== undefined) sys.watchdogDef = watchdog;
     const t = parsed.data.transport;
@@ -124,7 +139,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     await sys.transport.start(sys);
     const nc = sys.transport.connection;
     if (nc !== undefined) {
-      sys.remote = new RemoteControl(nc, sys, sys.heartbeatMs);
+      const who = t?.kind === 'nats' && t.user !== undefined ? `${t.user}@${sys.node}` : sys.node;
+      sys.remote = new RemoteControl(nc, sys, sys.heartbeatMs, who);
       sys.remote.start();
     }
     sys.spawnAt(sys.root, DeadLetters as ActorDef, 'dead-letters', undefined, null, true);
@@ -179,9 +195,20 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     return { system: this.name, path: DEAD_LETTERS_PATH };
   }
 
-  /** The most recent dead letters and the total count. */
+  /**
+   * The most recent dead letters and the exact total count (the recorder keeps a bounded
+   * number of records, each with a body cut to `deadLetterBodyBytes`).
+   */
   async deadLetters(limit?: number): Promise<{ count: number; letters: DeadLetter[] }> {
-    return this.ask(this.deadLettersRef, 'recent', limit ? { limit } : {}, { timeout: 5_000 });
+    const r = await this.ask(this.deadLettersRef, 'recent', limit ? { limit } : {}, {
+      timeout: 5_000,
+    });
+    return { count: this.stats.deadLetters, letters: r.letters };
+  }
+
+  /** A copy of this node's loss and refusal counters (docs/operations.md lists each). */
+  counters(): NodeStats {
+    return { ...this.stats };
   }
 
   // ---- spawning -------------------------------------------------------------------------
@@ -405,6 +432,14 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       else cell.deliver(letter, false);
     } else if (this.transport.remote) {
       this.wheel.trackRemote(pending);
+      const rs = (opts as { reply?: unknown }).reply;
+      if (rs !== undefined) {
+        if (typeof (rs as { safeParse?: unknown } | null)?.safeParse !== 'function') {
+          pending.reject(new InvalidArgument('ask option reply must be a zod schema'));
+          return pending.promise;
+        }
+        pending.replySchema = rs as PendingAsk['replySchema'];
+      }
       const f = this.wireFrom(fromPath, to);
       try {
         this.transport.send(to, Kind.ask, type, body, f, corr, deadline, trace, 0);
@@ -421,11 +456,13 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   private localTarget(to: Ref): Cell | undefined {
     if (to.system !== this.name) return undefined;
     if (isShardRef(to)) {
+      // Refs become subjects: a `*`, `>` or `.` would be a wildcard or an extra token.
+      if (!isToken(to.shard)) parseRef(to);
       if (this.transport.remote) return undefined;
       return this.pickShard(to.shard);
     }
     const c = this.cells.get(to.path);
-    if (c === undefined && typeof to.path !== 'string') parseRef(to);
+    if (c === undefined) checkRemoteRef(to);
     return c;
   }
 
@@ -441,7 +478,15 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   receive(env: Envelope, body: unknown, reply: ReplyTarget | null): void {
     if (env.hops > MAX_HOPS) {
-      reply?.reject(new InvalidArgument(`message to ${env.to} exceeded ${MAX_HOPS} hops`));
+      this.stats.hopLimitDrops++;
+      if (reply)
+        reply.reject(new InvalidArgument(`message to ${env.to} exceeded ${MAX_HOPS} hops`));
+      else
+        this.deadLetter(
+          env.to,
+          new Letter(LetterKind.tell, env.type, body, env.from, null, 0, env.trace, env.hops),
+          `exceeded ${MAX_HOPS} hops`,
+        );
       return;
     }
     if (env.kind === Kind.system) {
@@ -508,8 +553,22 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       p.reject(err as Error);
       return;
     }
-    if (env.kind === Kind.reply) p.resolve(value);
-    else p.reject(fromWireError(value as { code: string; message: string; detail?: unknown }));
+    if (env.kind === Kind.reply) {
+      const schema = p.replySchema;
+      if (schema !== null) {
+        // Anyone who can publish to this node's inbox could answer: trust only the schema.
+        const r = schema.safeParse(value);
+        if (!r.success) {
+          this.stats.rejectedReplies++;
+          p.reject(
+            new Rejected(p.target, p.type, r.error.issues, 'reply does not match the reply schema'),
+          );
+          return;
+        }
+        value = r.data;
+      }
+      p.resolve(value);
+    } else if (env.kind === Kind.error) p.reject(fromWireError(value));
   }
 
   noResponders(corrs: readonly number[]): void {
@@ -974,6 +1033,12 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   }
 
   deadLetter(to: string, letter: Letter, reason: string): void {
+    if (to === DEAD_LETTERS_PATH && letter.type === 'record') {
+      // The recorder's mailbox dropped a record: the letter was counted when it died.
+      this.stats.deadLettersUnrecorded++;
+      return;
+    }
+    this.stats.deadLetters++;
     const at = Date.now();
     if (this.listeners.size > 0 || this.transport.remote) {
       this.emit({ kind: 'deadLetter', to, from: letter.from, type: letter.type, reason, at });
@@ -983,17 +1048,58 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     const dl = this.cells.get(DEAD_LETTERS_PATH);
     if (dl === undefined || dl.stopped) return;
     const record: DeadLetter = {
-      to,
-      from: letter.from,
-      type: letter.type,
+      to: to.length > 256 ? to.slice(0, 256) : to,
+      from:
+        letter.from !== null && letter.from.length > 256 ? letter.from.slice(0, 256) : letter.from,
+      type: letter.type.length > 256 ? letter.type.slice(0, 256) : letter.type,
       reason,
       at,
-      body: letter.body,
+      ...this.boundedBody(letter.body),
     };
     dl.deliver(
       new Letter(LetterKind.tell, 'record', record, null, null, 0, letter.trace, 0),
       false,
     );
+  }
+
+  /**
+   * A dead letter's body as kept: the value itself when its encoding fits the byte budget,
+   * else its first bytes. A flood of large bodies must not hold the node's memory.
+   */
+  private boundedBody(body: unknown): { body: unknown; size: number | null; truncated: boolean } {
+    let bytes: Uint8Array | null = null;
+    const raw = body instanceof Uint8Array;
+    if (raw) bytes = body;
+    else {
+      try {
+        bytes = encodeBody(body);
+      } catch {
+        return { body: null, size: null, truncated: true };
+      }
+    }
+    const size = bytes.length;
+    const budget = this.deadLetterBodyBytes;
+    if (size <= budget) {
+      if (!raw) return { body, size, truncated: false };
+      try {
+        return { body: decodeBody(bytes), size, truncated: false };
+      } catch {
+        return { body: bytes.slice(), size, truncated: false };
+      }
+    }
+    // A copy: a view would keep the whole inbound batch alive.
+    return { body: budget > 0 ? bytes.slice(0, budget) : null, size, truncated: true };
+  }
+
+  /** Bytes from the broker that cannot be delivered: a dead letter like any other. */
+  deadLetterWire(
+    to: string,
+    from: string | null,
+    type: string,
+    body: Uint8Array,
+    reason: string,
+  ): void {
+    this.deadLetter(to, new Letter(LetterKind.tell, type, body, from, null, 0, null, 0), reason);
   }
 
   /** Dead letters are logged, but at most 10 lines a second, then a count of the rest. */

@@ -5,29 +5,40 @@ import { z } from 'zod';
  * supervisor starts, stops and restarts a child hosted by another process, and hosts report
  * their children's exits back. Bodies are MessagePack, validated on receipt.
  */
+/** Milliseconds a Node timer can hold: a longer delay would fire after 1 ms, in a loop. */
+const TimerMs = z.number().int().nonnegative().max(2_147_483_647);
+/** An actor path as the wire may name it: `/`-separated subject tokens, nothing else. */
+const WirePath = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}(\/[A-Za-z0-9_-]{1,128})*$/, 'an actor path of subject tokens');
+/** Who asked, as the requester states it: only trustworthy with per-node credentials. */
+const Requester = z.string().max(256).optional();
+
 export const ChildSettingsSchema = z.object({
   restart: z.enum(['permanent', 'transient', 'temporary']),
-  shutdownMs: z.number().nullable(), // null = infinity
-  maxHandlerMs: z.number().nullable(),
-  heartbeatMs: z.number().nullable(),
+  shutdownMs: TimerMs.nullable(), // null = infinity
+  maxHandlerMs: TimerMs.nullable(),
+  heartbeatMs: TimerMs.nullable(),
 });
 
 export const SpawnRequest = z.object({
   type: z.string(),
-  path: z.string(),
+  path: WirePath,
   args: z.unknown().optional(),
-  supervisor: z.object({ node: z.string(), path: z.string() }),
+  supervisor: z.object({ node: z.string(), path: WirePath }),
   settings: ChildSettingsSchema,
   restarts: z.number().int().nonnegative(),
+  by: Requester,
 });
 export type SpawnRequest = z.infer<typeof SpawnRequest>;
 
 export const StopRequest = z.object({
-  path: z.string(),
-  reason: z.string(),
-  timeoutMs: z.number().nullable(),
+  path: WirePath,
+  reason: z.string().max(1024),
+  timeoutMs: TimerMs.nullable(),
+  by: Requester,
 });
-export const RestartRequest = z.object({ path: z.string() });
+export const RestartRequest = z.object({ path: WirePath, by: Requester });
 
 /** A hosted child exited (crashed, hung, or stopped itself): the host tells its supervisor. */
 export const ExitReport = z.object({
@@ -39,7 +50,10 @@ export const ExitReport = z.object({
 });
 export type ExitReport = z.infer<typeof ExitReport>;
 
-export const Heartbeat = z.object({ node: z.string(), intervalMs: z.number().positive() });
+export const Heartbeat = z.object({
+  node: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  intervalMs: z.number().int().positive().max(600_000),
+});
 
 /** Every reply: ok with the node that acted, or a wire error. */
 export const ControlReply = z.union([

@@ -8,6 +8,8 @@ import { ControlReply, ctlSubject } from './control-protocol.ts';
 export interface RemoteChildOwner {
   readonly nc: NatsConnection;
   readonly system: string;
+  /** Who this node's control requests say asked (audited by the host). */
+  readonly requester?: string;
   /** The proxy learned it is gone (host lost, failed start): report it to its supervisor. */
   lost(child: RemoteChild, reason: string, phase: 'start' | 'message'): void;
   forget(child: RemoteChild): void;
@@ -37,7 +39,13 @@ export async function control(
       cause: err,
     });
   }
-  const r = ControlReply.safeParse(decodeBody(msg.data));
+  let v: unknown;
+  try {
+    v = decodeBody(msg.data);
+  } catch {
+    v = undefined;
+  }
+  const r = ControlReply.safeParse(v);
   if (!r.success) throw new TransportError(`malformed control reply on ${subject}`);
   if (!r.data.ok) throw fromWireError(r.data);
   return r.data.node;
@@ -112,6 +120,7 @@ export class RemoteChild implements Child {
     this.started = this.begin(
       control(this.owner.nc, ctlSubject(this.owner.system, this.node, 'restart'), {
         path: this.path,
+        by: this.owner.requester,
       }).then(() => {}),
     );
     await this.started.catch(() => {});
@@ -129,7 +138,7 @@ export class RemoteChild implements Child {
       await control(
         this.owner.nc,
         ctlSubject(this.owner.system, node, 'stop'),
-        { path: this.path, reason, timeoutMs: t },
+        { path: this.path, reason, timeoutMs: t, by: this.owner.requester },
         (t ?? 30_000) + 5_000,
       );
     } catch {

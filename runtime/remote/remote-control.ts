@@ -5,6 +5,7 @@ import type { Cell, ChildSettings } from '../cell.ts';
 import type { ActorDef } from '../define-actor.ts';
 import { InvalidArgument, NoSuchActor, toWireError } from '../errors.ts';
 import type { RuntimeEvent } from '../events.ts';
+import { LogBudget, type NodeStats } from '../node-stats.ts';
 import type { NormalizedChildSpec } from '../supervision/child-spec.ts';
 import type { Child } from '../supervision/supervision-host.ts';
 import {
@@ -30,6 +31,9 @@ export interface ControlHost {
   spawnHosted(def: ActorDef, req: SpawnRequest): Cell;
   treeRows(): TreeRow[];
   emit(e: RuntimeEvent): void;
+  readonly stats: NodeStats;
+  /** Record an audit event (control actions and refusals). */
+  audit(kind: string, data?: Record<string, unknown>, actor?: string): void;
   /** A remote child exited: hand it to its supervisor like a local child's exit. */
   childExited(
     supervisor: Cell,
@@ -63,13 +67,93 @@ export class RemoteControl implements RemoteChildOwner {
   private hbTimer: NodeJS.Timeout | null = null;
   private checkTimer: NodeJS.Timeout | null = null;
   private hbSub: Subscription | null = null;
+  private readonly faultLog = new LogBudget(10);
 
   constructor(
     readonly nc: NatsConnection,
     private readonly sys: ControlHost,
     private readonly heartbeatMs: number,
+    /** Who this node's own control requests say asked: `user@node`, or the node. */
+    readonly requester: string = sys.node,
   ) {
     this.system = sys.name;
+  }
+
+  /**
+   * A broker callback that can never throw into nats.js (which would end the connection's
+   * read loop): an exception is counted and logged within a budget.
+   */
+  private guard(where: string, fn: (m: Msg) => void): (err: Error | null, m: Msg) => void {
+    return (err, m) => {
+      if (err) {
+        this.fault(where, m, err);
+        return;
+      }
+      try {
+        fn(m);
+      } catch (e) {
+        this.fault(where, m, e);
+      }
+    };
+  }
+
+  private fault(where: string, m: Msg | undefined, err: unknown): void {
+    this.sys.stats.callbackErrors++;
+    if (
+      this.faultLog.take((n) =>
+        this.sys.log.warn({ suppressed: n }, 'more control errors not logged'),
+      )
+    )
+      this.sys.log.error({ where, subject: m?.subject, err }, 'control callback failed');
+  }
+
+  /** Decode and validate a control body; anything else is refused with a typed error. */
+  private parse<T>(
+    schema: {
+      safeParse(
+        v: unknown,
+      ): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
+    },
+    m: Msg,
+    what: string,
+  ): T {
+    let v: unknown;
+    try {
+      v = decodeBody(m.data);
+    } catch {
+      this.sys.stats.malformedInbound++;
+      throw new InvalidArgument(`bad ${what} request: not MessagePack`);
+    }
+    const r = schema.safeParse(v);
+    if (!r.success) {
+      this.sys.stats.malformedInbound++;
+      throw new InvalidArgument(`bad ${what} request: ${r.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    return r.data;
+  }
+
+  /** Every control action is logged and audited with who asked (as the request states it). */
+  private record(
+    verb: string,
+    path: string,
+    by: string | undefined,
+    extra?: Record<string, unknown>,
+  ): void {
+    this.sys.stats.controlActions++;
+    const who = by ?? 'unstated';
+    this.sys.log.info({ verb, actor: path, by: who, ...extra }, 'control request');
+    this.sys.audit(`control.${verb}`, { path, by: who, ...extra });
+  }
+
+  /** System actors belong to the runtime: nothing outside the process stops or replaces them. */
+  private refuseSystem(verb: string, path: string, by: string | undefined): void {
+    if (path !== 'sys' && !path.startsWith('sys/')) return;
+    this.sys.stats.controlRefused++;
+    const who = by ?? 'unstated';
+    if (this.faultLog.take())
+      this.sys.log.warn({ verb, actor: path, by: who }, 'control request refused: system actor');
+    this.sys.audit('control.refused', { verb, path, by: who, why: 'system actor' });
+    throw new InvalidArgument(`${path} belongs to the runtime: ${verb} refused`);
   }
 
   start(): void {
@@ -78,20 +162,26 @@ export class RemoteControl implements RemoteChildOwner {
     this.serve(ctlSubject(name, node, 'stop'), (m) => this.onStop(m));
     this.serve(ctlSubject(name, node, 'restart'), (m) => this.onRestart(m));
     this.subs.push(
-      this.nc.subscribe(ctlSubject(name, node, 'exit'), { callback: (_e, m) => this.onExit(m) }),
+      this.nc.subscribe(ctlSubject(name, node, 'exit'), {
+        callback: this.guard('exit', (m) => this.onExit(m)),
+      }),
     );
     this.subs.push(
       this.nc.subscribe(treeSubject(name), {
-        callback: (_e, m) => {
+        callback: this.guard('tree', (m) => {
           m.respond(encodeBody(this.sys.treeRows()));
-        },
+        }),
       }),
     );
     if (this.heartbeatMs > 0) {
       const beat = encodeBody({ node, intervalMs: this.heartbeatMs });
       const subject = heartbeatSubject(name, node);
       this.hbTimer = setInterval(() => {
-        if (!this.nc.isClosed()) this.nc.publish(subject, beat);
+        try {
+          if (!this.nc.isClosed()) this.nc.publish(subject, beat);
+        } catch (err) {
+          this.fault('heartbeat', undefined, err);
+        }
       }, this.heartbeatMs);
       this.hbTimer.unref();
       this.nc.publish(subject, beat);
@@ -115,21 +205,32 @@ export class RemoteControl implements RemoteChildOwner {
     this.subs.push(
       this.nc.subscribe(subject, {
         queue,
-        callback: (_e, m) => {
+        callback: this.guard(subject, (m) => {
+          const answer = (body: unknown): void => {
+            try {
+              m.respond(encodeBody(body));
+            } catch (err) {
+              this.fault(subject, m, err);
+            }
+          };
           handle(m).then(
-            (node) => m.respond(encodeBody({ ok: true, node })),
-            (err: unknown) => m.respond(encodeBody({ ok: false, ...toWireError(err) })),
+            (node) => answer({ ok: true, node }),
+            (err: unknown) => answer({ ok: false, ...toWireError(err) }),
           );
-        },
+        }),
       }),
     );
   }
 
   private async onSpawn(m: Msg): Promise<string> {
-    const r = SpawnRequest.safeParse(decodeBody(m.data));
-    if (!r.success) throw new InvalidArgument(`bad spawn request: ${r.error.issues[0]!.message}`);
+    const r = { data: this.parse(SpawnRequest, m, 'spawn') };
+    this.refuseSystem('spawn', r.data.path, r.data.by);
     const def = this.hosted.get(r.data.type);
     if (!def) throw new NoSuchActor(`type ${r.data.type} is not hosted on node ${this.sys.node}`);
+    this.record('spawn', r.data.path, r.data.by, {
+      type: r.data.type,
+      supervisor: `${r.data.supervisor.node}:${r.data.supervisor.path}`,
+    });
     const existing = this.sys.cellAt(r.data.path);
     if (existing !== undefined && !existing.stopped)
       await existing.stop('replaced by a new incarnation');
@@ -139,8 +240,9 @@ export class RemoteControl implements RemoteChildOwner {
   }
 
   private async onStop(m: Msg): Promise<string> {
-    const r = StopRequest.safeParse(decodeBody(m.data));
-    if (!r.success) throw new InvalidArgument(`bad stop request: ${r.error.issues[0]!.message}`);
+    const r = { data: this.parse(StopRequest, m, 'stop') };
+    this.refuseSystem('stop', r.data.path, r.data.by);
+    this.record('stop', r.data.path, r.data.by, { reason: r.data.reason });
     const cell = this.sys.cellAt(r.data.path);
     if (cell !== undefined)
       await cell.stop(r.data.reason, r.data.timeoutMs ?? Number.POSITIVE_INFINITY);
@@ -148,8 +250,9 @@ export class RemoteControl implements RemoteChildOwner {
   }
 
   private async onRestart(m: Msg): Promise<string> {
-    const r = RestartRequest.safeParse(decodeBody(m.data));
-    if (!r.success) throw new InvalidArgument(`bad restart request: ${r.error.issues[0]!.message}`);
+    const r = { data: this.parse(RestartRequest, m, 'restart') };
+    this.refuseSystem('restart', r.data.path, r.data.by);
+    this.record('restart', r.data.path, r.data.by);
     const cell = this.sys.cellAt(r.data.path);
     if (cell === undefined || cell.stopped) throw new NoSuchActor(r.data.path);
     await cell.restartInPlace();
@@ -171,9 +274,17 @@ export class RemoteControl implements RemoteChildOwner {
   }
 
   private onExit(m: Msg): void {
-    const r = ExitReport.safeParse(decodeBody(m.data));
+    let v: unknown;
+    try {
+      v = decodeBody(m.data);
+    } catch {
+      v = undefined;
+    }
+    const r = ExitReport.safeParse(v);
     if (!r.success) {
-      this.sys.log.warn({ issue: r.error.issues[0]?.message }, 'malformed exit report dropped');
+      this.sys.stats.malformedInbound++;
+      if (this.faultLog.take())
+        this.sys.log.warn({ issue: r.error.issues[0]?.message }, 'malformed exit report dropped');
       return;
     }
     const t = this.tracked.get(r.data.path);
@@ -197,6 +308,7 @@ export class RemoteControl implements RemoteChildOwner {
       path,
       args: spec.start.args,
       supervisor: { node: this.sys.node, path: supervisor.path },
+      by: this.requester,
       settings: {
         ...settings,
         shutdownMs: Number.isFinite(settings.shutdownMs) ? settings.shutdownMs : null,
@@ -236,11 +348,25 @@ export class RemoteControl implements RemoteChildOwner {
   private watchBeats(): void {
     if (this.hbSub !== null) return;
     this.hbSub = this.nc.subscribe(heartbeatSubject(this.system, '*'), {
-      callback: (_e, m) => {
-        const r = Heartbeat.safeParse(decodeBody(m.data));
-        if (r.success)
-          this.beats.set(r.data.node, { last: Date.now(), intervalMs: r.data.intervalMs });
-      },
+      callback: this.guard('heartbeat', (m) => {
+        let v: unknown;
+        try {
+          v = decodeBody(m.data);
+        } catch {
+          v = undefined;
+        }
+        const r = Heartbeat.safeParse(v);
+        if (!r.success) {
+          this.sys.stats.malformedInbound++;
+          return;
+        }
+        // A heartbeat speaks only for the node its subject names.
+        if (m.subject !== heartbeatSubject(this.system, r.data.node)) {
+          this.sys.stats.misrouted++;
+          return;
+        }
+        this.beats.set(r.data.node, { last: Date.now(), intervalMs: r.data.intervalMs });
+      }),
     });
     this.checkTimer = setInterval(() => this.checkHosts(), 100);
     this.checkTimer.unref();

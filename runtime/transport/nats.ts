@@ -26,6 +26,7 @@ import {
   toWireError,
 } from '../errors.ts';
 import type { RuntimeEvent } from '../events.ts';
+import { LogBudget } from '../node-stats.ts';
 import type { ReplyTarget } from '../pending-ask.ts';
 import { newTraceparent } from '../trace.ts';
 import type { NatsOptions } from './nats-options.ts';
@@ -77,7 +78,18 @@ export class NatsTransport implements Transport {
   private droppedWhileDown = 0;
   private sweeper: NodeJS.Timeout | null = null;
   private closing = false;
-  private readonly onMsg = (err: Error | null, msg: Msg): void => this.receive(err, msg);
+  private actorPrefix = '';
+  private shardPrefix = '';
+  private readonly faultLog = new LogBudget(10);
+  // nats.js ends the connection's read loop when a callback throws: nothing may escape here.
+  // A try around the whole callback costs nothing in V8 on the path that does not throw.
+  private readonly onMsg = (err: Error | null, msg: Msg): void => {
+    try {
+      this.receive(err, msg);
+    } catch (e) {
+      this.callbackFailed('actor subscription', msg, e);
+    }
+  };
 
   constructor(private readonly opts: NatsOptions) {}
 
@@ -123,15 +135,55 @@ export class NatsTransport implements Transport {
     this.maxPayload = this.nc.info?.max_payload ?? this.maxPayload;
     this.batchLimit = Math.min(o.batchBytes ?? DEFAULT_BATCH, this.maxPayload);
     this.inbox = `${o.inboxPrefix ?? '_INBOX'}.${host.node}`;
-    this.nc.subscribe(`${this.inbox}.>`, { callback: (err, msg) => this.receiveInbox(err, msg) });
+    this.actorPrefix = `troupe.${host.name}.a.`;
+    this.shardPrefix = `troupe.${host.name}.t.`;
+    this.nc.subscribe(`${this.inbox}.>`, {
+      callback: (err, msg) => {
+        try {
+          this.receiveInbox(err, msg);
+        } catch (e) {
+          this.callbackFailed('inbox subscription', msg, e);
+        }
+      },
+    });
     void this.watchStatus();
     this.sweeper = setInterval(() => this.sweepAskBatches(), ASK_BATCH_TTL_MS);
     this.sweeper.unref();
     await this.nc.flush();
   }
 
+  /** An exception from a broker callback: counted, logged within a budget, never rethrown. */
+  callbackFailed(where: string, msg: Msg | undefined, err: unknown): void {
+    this.host.stats.callbackErrors++;
+    if (
+      this.faultLog.take((n) =>
+        this.host.log.warn({ suppressed: n }, 'more callback errors not logged'),
+      )
+    )
+      this.host.log.error(
+        { where, subject: msg?.subject, err },
+        'broker callback failed; message dropped',
+      );
+  }
+
+  /** Bad input from the broker: counted, logged within a budget. */
+  private malformed(what: string, subject: string, err: unknown): void {
+    this.host.stats.malformedInbound++;
+    if (
+      this.faultLog.take((n) =>
+        this.host.log.warn({ suppressed: n }, 'more malformed input not logged'),
+      )
+    )
+      this.host.log.warn({ subject, err: err instanceof Error ? err.message : String(err) }, what);
+  }
+
   private async watchStatus(): Promise<void> {
     for await (const s of this.nc.status()) {
+      try {
+        this.onStatus(s.type, 'server' in s ? String(s.server) : '');
+      } catch (err) {
+        this.callbackFailed('status', undefined, err);
+      }
       if (s.type === 'disconnect') {
         this.connected = false;
         this.host.log.warn(
@@ -146,6 +198,16 @@ export class NatsTransport implements Transport {
         this.host.log.warn({ status: s.type }, 'nats status');
       }
     }
+  }
+
+  /** Count and surface what the broker reports: traffic may have been lost around these. */
+  private onStatus(type: string, detail: string): void {
+    const st = this.host.stats;
+    if (type === 'slowConsumer') st.slowConsumer++;
+    else if (type === 'error') st.natsErrors++;
+    else if (type === 'disconnect' || type === 'staleConnection') st.disconnects++;
+    else return;
+    this.host.emit({ kind: 'transport', status: type, detail, at: Date.now() });
   }
 
   /** The client discards its outbound buffer on each dial: only publish while connected. */
@@ -333,6 +395,7 @@ export class NatsTransport implements Transport {
       const old = this.held.shift()!;
       this.heldBytes -= old.data.length;
       this.droppedWhileDown++;
+      this.host.stats.heldDropped++;
     }
     if (this.droppedWhileDown > 0 && this.droppedWhileDown % 100 === 1) {
       this.host.log.error(
@@ -367,13 +430,25 @@ export class NatsTransport implements Transport {
     try {
       envs = decodeBatch(msg.data);
     } catch (e) {
-      this.host.log.warn({ subject: msg.subject, err: e }, 'malformed envelope batch dropped');
+      this.malformed('malformed envelope batch dropped', msg.subject, e);
+      this.host.deadLetterWire(msg.subject, null, '?', msg.data, 'malformed envelope batch');
       return;
     }
     const replySubject = msg.reply
       ? msg.reply.slice(0, msg.reply.lastIndexOf('.')) + this.replySubjectSuffix
       : null;
     for (const env of envs) {
+      if (
+        env.kind === Kind.reply ||
+        env.kind === Kind.error ||
+        !this.isSubjectOf(msg.subject, env.to)
+      ) {
+        // Routed by kind and by subject: a reply here is forged or lost, and a target other
+        // than the subject's would reach an actor its sender could not address.
+        this.host.stats.misrouted++;
+        this.host.deadLetterWire(env.to, env.from, env.type, env.body, 'misrouted envelope');
+        continue;
+      }
       const wantsReply = env.corr !== null && (env.kind === Kind.ask || env.kind === Kind.system);
       const reply =
         wantsReply && replySubject !== null
@@ -385,16 +460,32 @@ export class NatsTransport implements Transport {
       } catch (e) {
         const why = (e as EnvelopeError).message;
         const rej = new Rejected(env.to, env.type, [{ message: why }], why);
+        this.host.stats.undecodable++;
         if (reply) reply.reject(rej);
-        else
-          this.host.log.warn(
-            { to: env.to, type: env.type, reason: why },
-            'undecodable message dropped',
-          );
+        else this.host.deadLetterWire(env.to, env.from, env.type, env.body, `undecodable: ${why}`);
         continue;
       }
       this.host.receive(env, body, reply);
     }
+  }
+
+  /** Whether `to` is the target the subject names (no allocation: compared in place). */
+  private isSubjectOf(subject: string, to: string): boolean {
+    let prefix = this.actorPrefix;
+    let i = 0;
+    if (to.charCodeAt(0) === 64 /* @ */) {
+      prefix = this.shardPrefix;
+      i = 1;
+    }
+    if (subject.length !== prefix.length + to.length - i || !subject.startsWith(prefix))
+      return false;
+    for (let j = prefix.length; i < to.length; i++, j++) {
+      const c = to.charCodeAt(i);
+      const d = subject.charCodeAt(j);
+      if (c !== d && !(c === 47 /* / */ && d === 46) /* . */) return false;
+      if (c === 46) return false; // a `.` in a path would be an extra subject token
+    }
+    return true;
   }
 
   /** Replies and broker statuses for asks this node sent. */
@@ -406,10 +497,16 @@ export class NatsTransport implements Transport {
       try {
         envs = decodeBatch(msg.data);
       } catch (e) {
-        this.host.log.warn({ err: e }, 'malformed reply batch dropped');
+        this.malformed('malformed reply batch dropped', msg.subject, e);
         return;
       }
-      for (const env of envs) this.host.settle(env);
+      for (const env of envs) {
+        if (env.kind === Kind.reply || env.kind === Kind.error) this.host.settle(env);
+        else {
+          this.host.stats.misrouted++;
+          this.host.deadLetterWire(env.to, env.from, env.type, env.body, 'misrouted envelope');
+        }
+      }
       return;
     }
     if (token.startsWith('b') && msg.headers?.code === 503) {
@@ -436,7 +533,30 @@ export class NatsTransport implements Transport {
     } catch (err) {
       // The reply itself cannot travel (too large, unencodable): tell the asker why instead.
       const w = toWireError(err);
-      this.write(subject, Kind.error, to, null, type, corr, 0, null, 0, w, false);
+      try {
+        this.write(subject, Kind.error, to, null, type, corr, 0, null, 0, w, false);
+      } catch {
+        // Even the error is too large (a type name near max_payload is echoed back): send it
+        // cut short. The asker matches replies by correlation id, not by these fields.
+        const short = { code: w.code, message: w.message.slice(0, 512) };
+        try {
+          this.write(
+            subject,
+            Kind.error,
+            to.slice(0, 256),
+            null,
+            type.slice(0, 128),
+            corr,
+            0,
+            null,
+            0,
+            short,
+            false,
+          );
+        } catch (e) {
+          this.callbackFailed('reply', undefined, e);
+        }
+      }
     }
   }
 

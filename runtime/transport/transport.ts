@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Envelope } from '../../protocols/envelope/index.ts';
 import type { Ref } from '../address.ts';
 import type { RuntimeEvent } from '../events.ts';
+import type { NodeStats } from '../node-stats.ts';
 import type { ReplyTarget } from '../pending-ask.ts';
 
 /** What the system hands a transport: where inbound traffic goes. */
@@ -16,6 +17,18 @@ export interface TransportHost {
   settle(env: Envelope): void;
   /** The broker said nobody serves the subject these asks went to. */
   noResponders(corrs: readonly number[]): void;
+  /** Counters of losses and refusals, read through `system.stats()`. */
+  readonly stats: NodeStats;
+  /** Inbound bytes that cannot be delivered (malformed, misrouted, undecodable): a dead letter. */
+  deadLetterWire(
+    to: string,
+    from: string | null,
+    type: string,
+    body: Uint8Array,
+    reason: string,
+  ): void;
+  /** Surface a broker status (slow consumer, disconnect) as a runtime event. */
+  emit(e: RuntimeEvent): void;
 }
 
 /** How messages leave the process. `memory` keeps everything local; `nats` routes by subject. */
