@@ -87,6 +87,8 @@ export class Forwarder {
     expired: 0,
     dropped: 0,
     refused: 0,
+    /** Exceptions caught in a NATS callback (each message dropped, the connection kept). */
+    callbackErrors: 0,
   };
 
   readonly #private: string[];
@@ -108,8 +110,25 @@ export class Forwarder {
   start(): void {
     if (this.#subs.length > 0) return;
     this.#subs = [
-      this.#nc.subscribe(`${this.#meshPrefix}>`, { callback: (e, m) => this.#outbound(e, m) }),
-      this.#nc.subscribe(`${this.#o.inbox}.>`, { callback: (e, m) => this.#inbox(e, m) }),
+      // nats.js ends the connection's read loop when a callback throws: nothing escapes.
+      this.#nc.subscribe(`${this.#meshPrefix}>`, {
+        callback: (e, m) => {
+          try {
+            this.#outbound(e, m);
+          } catch (err) {
+            this.#callbackFailed(m, err);
+          }
+        },
+      }),
+      this.#nc.subscribe(`${this.#o.inbox}.>`, {
+        callback: (e, m) => {
+          try {
+            this.#inbox(e, m);
+          } catch (err) {
+            this.#callbackFailed(m, err);
+          }
+        },
+      }),
     ];
     this.#sweeper = setInterval(() => this.#sweep(), ASK_BATCH_TTL_MS);
     this.#sweeper.unref();
@@ -391,6 +410,11 @@ export class Forwarder {
     } catch (err) {
       this.#warn('publish', { subject, err }, 'could not publish on the local broker');
     }
+  }
+
+  #callbackFailed(msg: Msg, err: unknown): void {
+    this.stats.callbackErrors++;
+    this.#warn('callback', { subject: msg?.subject, err }, 'mesh callback failed; message dropped');
   }
 
   /** Warnings about remote or local input, at most one line a second per kind. */

@@ -222,7 +222,26 @@ export class MeshBridge {
       maxHalfOpen: this.#o.maxHalfOpen,
       handshakesPerSecond: this.#o.handshakesPerSecond,
       handshakeBurst: this.#o.handshakeBurst,
+      maxHalfOpenPerSource: this.#o.maxHalfOpenPerSource,
+      isRosterSource: (address) => this.#rosterHosts().has(address),
     });
+  }
+
+  /** The hosts paired peers listen on: a connection from one of them gets the reserved room. */
+  #rosterHosts(): Set<string> {
+    const hosts = new Set<string>();
+    for (const p of this.roster.list()) {
+      for (const e of p.endpoints) {
+        try {
+          const { host } = parseEndpoint(e);
+          hosts.add(host);
+          if (host === 'localhost') hosts.add('127.0.0.1').add('::1');
+        } catch {
+          // A malformed endpoint names no host.
+        }
+      }
+    }
+    return hosts;
   }
 
   #accept(socket: Socket): void {

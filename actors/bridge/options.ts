@@ -27,6 +27,8 @@ export const BridgeOptionsSchema = z
       .default('_INBOX'),
     /** Handshakes in progress at once on the listener; more are refused. */
     maxHalfOpen: z.number().int().min(1).max(100_000).default(64),
+    /** Handshakes in progress at once from one source address (paired peers keep reserved room). */
+    maxHalfOpenPerSource: z.number().int().min(1).max(100_000).default(8),
     /** New handshakes per second, sustained, and the burst allowed above it. */
     handshakesPerSecond: z.number().positive().max(100_000).default(50),
     handshakeBurst: z.number().int().min(1).max(100_000).default(100),

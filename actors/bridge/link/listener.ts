@@ -15,6 +15,23 @@ export interface ListenerOptions extends AcceptOptions {
   handshakeBurst?: number;
   /** Clock for the token bucket (ms). */
   clock?: () => number;
+  /** Handshakes in progress at once from one source address. Default 8. */
+  maxHalfOpenPerSource?: number;
+  /**
+   * Whether a source address belongs to a paired peer (its roster endpoints). Such sources
+   * may use the last `reservedForRoster` half-open slots and skip the rate bucket, so a flood
+   * of idle sockets from elsewhere cannot keep a paired site out.
+   */
+  isRosterSource?: (address: string) => boolean;
+  /** Half-open slots kept for roster sources. Default min(8, maxHalfOpen / 4). */
+  reservedForRoster?: number;
+}
+
+/** The peer address of a socket, IPv4-mapped IPv6 unwrapped; null for non-network streams. */
+function sourceOf(socket: Duplex): string | null {
+  const a = (socket as Partial<Socket>).remoteAddress;
+  if (typeof a !== 'string' || a.length === 0) return null;
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
 /**
@@ -25,12 +42,23 @@ export class LinkListener {
   readonly #options: ListenerOptions;
   readonly #bucket: TokenBucket;
   readonly #maxHalfOpen: number;
+  readonly #maxPerSource: number;
+  readonly #reserved: number;
+  readonly #perSource = new Map<string, number>();
   #halfOpen = 0;
   #refused = 0;
 
   constructor(options: ListenerOptions) {
     this.#options = options;
     this.#maxHalfOpen = options.maxHalfOpen ?? 64;
+    this.#maxPerSource = options.maxHalfOpenPerSource ?? 8;
+    this.#reserved =
+      options.isRosterSource === undefined
+        ? 0
+        : Math.min(
+            options.reservedForRoster ?? Math.min(8, Math.floor(this.#maxHalfOpen / 4)),
+            this.#maxHalfOpen - 1,
+          );
     this.#bucket = new TokenBucket(
       options.handshakesPerSecond ?? 50,
       options.handshakeBurst ?? 100,
@@ -50,24 +78,48 @@ export class LinkListener {
 
   /** Accepts one connection, or refuses it at once (socket destroyed) when over the limits. */
   accept(socket: Duplex): Promise<Link> {
-    if (this.#halfOpen >= this.#maxHalfOpen || !this.#bucket.take()) {
+    const source = sourceOf(socket);
+    let roster = false;
+    try {
+      roster = source !== null && this.#options.isRosterSource?.(source) === true;
+    } catch {
+      roster = false;
+    }
+    const why = this.#refusal(source, roster);
+    if (why !== null) {
       this.#refused++;
       socket.destroy();
-      return Promise.reject(
-        new HandshakeRateLimitedError(
-          this.#halfOpen >= this.#maxHalfOpen
-            ? `refused a connection: ${this.#halfOpen} handshakes already in progress (maxHalfOpen)`
-            : 'refused a connection: handshake rate over handshakesPerSecond',
-        ),
-      );
+      return Promise.reject(new HandshakeRateLimitedError(`refused a connection: ${why}`));
     }
     this.#halfOpen++;
+    if (source !== null) this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
     const done = () => {
       this.#halfOpen--;
+      if (source !== null) {
+        const n = (this.#perSource.get(source) ?? 1) - 1;
+        if (n <= 0) this.#perSource.delete(source);
+        else this.#perSource.set(source, n);
+      }
     };
     const p = acceptLink(socket, this.#options);
     p.then(done, done);
     return p;
+  }
+
+  /** Why a new connection is refused, or null to take it. */
+  #refusal(source: string | null, roster: boolean): string | null {
+    const slots = roster ? this.#maxHalfOpen : this.#maxHalfOpen - this.#reserved;
+    if (this.#halfOpen >= slots) {
+      return roster || this.#reserved === 0
+        ? `${this.#halfOpen} handshakes already in progress (maxHalfOpen)`
+        : `${this.#halfOpen} handshakes already in progress (maxHalfOpen, less ${this.#reserved} kept for paired peers)`;
+    }
+    if (source !== null && (this.#perSource.get(source) ?? 0) >= this.#maxPerSource) {
+      return `${this.#maxPerSource} handshakes already in progress from ${source} (maxHalfOpenPerSource)`;
+    }
+    // Paired peers' addresses skip the bucket: a flood must not spend their redials' tokens.
+    if (!roster && !this.#bucket.take()) return 'handshake rate over handshakesPerSecond';
+    return null;
   }
 }
 
