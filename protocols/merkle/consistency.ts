@@ -49,21 +49,23 @@ export function verifyConsistency(
 ): void {
   const m = proofU64(oldSize, 'old size');
   const n = proofU64(newSize, 'new size');
-  if (oldRoot.length !== HASH_SIZE || newRoot.length !== HASH_SIZE) {
-    throw new MerkleProofError('roots must be 32-byte hashes');
-  }
-  for (const p of proof) {
-    if (p.length !== HASH_SIZE) throw new MerkleProofError('proof hash is not 32 bytes');
-  }
   if (m > n) throw new MerkleProofError(`old size ${m} is beyond new size ${n}`);
   if (m === 0n)
     throw new MerkleProofError('a consistency proof from the empty tree is meaningless');
   if (m === n) {
+    // RFC 9162 §2.1.4.2: an empty path and equal roots, whatever their length (as in
+    // transparency-dev/merkle); no hashing happens, so no length is assumed.
     if (proof.length !== 0) throw new MerkleProofError('equal sizes need an empty proof');
     if (!equalHashes(oldRoot, newRoot)) {
       throw new MerkleProofError(`two different roots for the same size ${m}`);
     }
     return;
+  }
+  if (oldRoot.length !== HASH_SIZE || newRoot.length !== HASH_SIZE) {
+    throw new MerkleProofError('roots must be 32-byte hashes');
+  }
+  for (const p of proof) {
+    if (p.length !== HASH_SIZE) throw new MerkleProofError('proof hash is not 32 bytes');
   }
   if (proof.length === 0) throw new MerkleProofError('empty consistency proof');
   const path = isPowerOfTwo(m) ? [oldRoot, ...proof] : proof;

@@ -292,3 +292,21 @@ describe('trees beyond 2^32 and 2^53 leaves', () => {
     );
   });
 });
+
+describe('consistency between equal sizes (RFC 9162 §2.1.4.2)', () => {
+  it('checks an empty path and equal roots, whatever the roots length', () => {
+    for (const len of [0, 1, 20, 32, 48]) {
+      const root = new Uint8Array(len).fill(7);
+      expect(() => verifyConsistency(5, 5, [], root, root.slice())).not.toThrow();
+    }
+    const a = new Uint8Array(20).fill(1);
+    const b = new Uint8Array(20).fill(2);
+    expect(() => verifyConsistency(5, 5, [], a, b)).toThrow(MerkleProofError);
+    expect(() => verifyConsistency(5, 5, [], a, new Uint8Array(21).fill(1))).toThrow(
+      MerkleProofError,
+    );
+    expect(() => verifyConsistency(5, 5, [a], a, a)).toThrow(/empty proof/);
+    // Different sizes still need 32-byte hashes: they are hashed.
+    expect(() => verifyConsistency(4, 5, [a], a, a)).toThrow(/32-byte/);
+  });
+});
