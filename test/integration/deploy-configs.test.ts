@@ -19,7 +19,20 @@ describe('shipped NATS server configs', () => {
       expect(text).toMatch(/APP \{[\s\S]*users:/);
       expect(text).toMatch(/system_account: SYS/);
       const r = spawnSync(bin, ['-t', '-c', join(DIR, file)], {
-        env: { ...process.env, TROUPE_NATS_PASS: 'p1', TROUPE_NATS_SYS_PASS: 'p2' },
+        env: {
+          ...process.env,
+          TROUPE_NATS_PASS: 'p1',
+          TROUPE_NATS_SYS_PASS: 'p2',
+          // The cluster configs: per-node users and route authorization.
+          TROUPE_NATS_N1_PASS: 'p3',
+          TROUPE_NATS_N2_PASS: 'p4',
+          TROUPE_NATS_N3_PASS: 'p5',
+          TROUPE_NATS_ROUTE_USER: 'route',
+          TROUPE_NATS_ROUTE_PASS: 'p6',
+          TROUPE_NATS_ROUTE_N1: 'nats-route://route:p6@troupe-n1:6222',
+          TROUPE_NATS_ROUTE_N2: 'nats-route://route:p6@troupe-n2:6222',
+          TROUPE_NATS_ROUTE_N3: 'nats-route://route:p6@troupe-n3:6222',
+        },
         encoding: 'utf8',
       });
       expect(r.status, r.stderr).toBe(0);
