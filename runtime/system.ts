@@ -421,10 +421,15 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       deadline = parent.deadline;
     const target = targetOf(to);
     if (deadline <= now) return Promise.reject(new Timeout(target, type, 0));
+    let cell: Cell | undefined;
+    try {
+      cell = this.localTarget(to);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const corr = ++this.corrCounter;
     const pending = new PendingAsk(this.wheel, corr, target, type, deadline, deadline - now);
     const fromPath = from === null ? null : from.path;
-    const cell = this.localTarget(to);
     if (cell !== undefined) {
       const letter = new Letter(LetterKind.ask, type, body, fromPath, pending, deadline, trace, 0);
       // From outside any actor the caller can only await: an idle target may run right away.
@@ -1033,7 +1038,12 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   }
 
   deadLetter(to: string, letter: Letter, reason: string): void {
-    if (to === DEAD_LETTERS_PATH && letter.type === 'record') {
+    if (
+      to === DEAD_LETTERS_PATH &&
+      letter.type === 'record' &&
+      letter.from === null &&
+      (reason.startsWith('mailboxFull') || reason.startsWith('stopped'))
+    ) {
       // The recorder's mailbox dropped a record: the letter was counted when it died.
       this.stats.deadLettersUnrecorded++;
       return;
