@@ -28,6 +28,7 @@ export type {
   Timers,
 } from './context.ts';
 export { DEAD_LETTERS_PATH, type DeadLetter } from './dead-letters.ts';
+export type { NodeStats } from './node-stats.ts';
 export {
   type ActorDef,
   type ActorSpec,
