@@ -28,7 +28,6 @@ export type {
   Timers,
 } from './context.ts';
 export { DEAD_LETTERS_PATH, type DeadLetter } from './dead-letters.ts';
-export type { NodeStats } from './node-stats.ts';
 export {
   type ActorDef,
   type ActorSpec,
@@ -53,6 +52,7 @@ export {
   TroupeError,
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
+export type { NodeStats } from './node-stats.ts';
 export type { AskMap, AskSpec, Protocol, TellMap } from './protocol.ts';
 export {
   type Backoff,

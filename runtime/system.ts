@@ -54,6 +54,7 @@ import { type SupervisorState, superviseIn } from './supervision/supervisor.ts';
 import {
   checkAskOptions,
   isActorDef,
+  MAX_TIMER_MS,
   nodeId,
   type SystemOptions,
   SystemOptionsSchema,
@@ -589,6 +590,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   async exists(ref: ActorRef, timeoutMs = 2_000): Promise<boolean> {
     const r = parseRef(ref);
     if (isShardRef(r)) throw new InvalidArgument('exists needs an actor ref, not a shard ref');
+    checkAskOptions({ timeout: timeoutMs });
     const local = this.cells.get(r.path);
     if (local !== undefined) return !local.stopped;
     if (!this.transport.remote) return false;
@@ -924,9 +926,11 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
    * deadline is refused with Stopped or sent to dead letters; then the transport closes.
    */
   async shutdown(opts?: { timeoutMs?: number }): Promise<void> {
+    const timeoutMs = opts?.timeoutMs ?? this.shutdownTimeoutMs;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > MAX_TIMER_MS)
+      throw new InvalidArgument(`shutdown timeoutMs must be in [0, ${MAX_TIMER_MS}] ms`);
     if (this.state !== 'running') return;
     this.state = 'shutting-down';
-    const timeoutMs = opts?.timeoutMs ?? this.shutdownTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     const remaining = (): number => Math.max(0, deadline - Date.now());
     await race(this.whenQuiescent(), remaining());

@@ -458,6 +458,9 @@ describe('8. timers and refs', () => {
     expect(await client.ask(counterRef, 'count', {}, { timeout: 2 ** 31 - 1 })).toBeTypeOf(
       'number',
     );
+    await expect(client.exists(counterRef, 2 ** 31)).rejects.toBeInstanceOf(InvalidArgument);
+    await expect(client.shutdown({ timeoutMs: 2 ** 40 })).rejects.toBeInstanceOf(InvalidArgument);
+    expect(await client.exists(counterRef)).toBe(true);
   });
 
   it('refuses refs that would become wildcards or extra subject tokens, wherever they enter', async () => {
