@@ -104,14 +104,16 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === undefined) {
     const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
     if (group.length > 0) {
-      const wantsHelp = second === undefined || second === '--help' || second === '-h';
-      if (wantsHelp) {
+      if (second === '--help' || second === '-h') {
         out(groupUsage(first, group));
-        return second === undefined ? 2 : 0;
+        return 0;
       }
+      const subs = group.map((c) => c.name.split(' ')[1]).join(', ');
       throw new UsageError(
-        `unknown ${first} subcommand ${second}`,
-        `one of: ${group.map((c) => c.name.split(' ')[1]).join(', ')}`,
+        second === undefined
+          ? `${first} needs a subcommand`
+          : `unknown ${first} subcommand ${second}`,
+        `one of: ${subs}; troupe ${first} --help`,
       );
     }
     throw new UsageError(`unknown command ${first}`, 'troupe --help lists the commands');

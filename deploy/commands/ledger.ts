@@ -245,8 +245,8 @@ export async function prove(
   o: LedgerCliOptions,
   out: Out,
 ): Promise<number> {
-  needDir(dir);
   const index = parseIndex(indexText, 'index', 0);
+  needDir(dir);
   const p = proveInclusion(dir, index);
   if (!p.checkpoint) throw new LedgerCheckFailed(`ledger prove ${dir}: no checkpoint signed yet`);
   const keys = o.vkeys && o.vkeys.length > 0 ? o.vkeys : dirVkeys(dir);
