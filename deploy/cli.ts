@@ -112,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         second === undefined
           ? `${first} needs a subcommand`
-          : `unknown ${first} subcommand ${second}`,
+          : `unknown ${first} command ${second}`,
         `one of: ${subs}; troupe ${first} --help`,
       );
     }
