@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// The troupe CLI. tsx lets the CLI and the user's own modules be TypeScript without a build step.
-import { register } from 'tsx/esm/api';
+// The troupe CLI, compiled to dist/ by `npm run build` (which `npm ci`, `npm pack` and `npm test`
+// run). Users' own TypeScript modules are loaded by `troupe up` through tsx, lazily.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../deploy/cli.ts');
+const cli = new URL('../dist/deploy/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write('troupe: dist/ is missing: run `npm run build` in the troupe checkout\n');
+  process.exit(1);
+}
+await import(cli.href);

@@ -1,62 +1,18 @@
+// The `troupe` CLI: finds the command in the table, parses its flags, loads its module lazily.
+// Keep this file's static imports to node: built-ins and the table, so `--help` stays fast.
 import { parseArgs } from 'node:util';
-import { RemoteError, TroupeError } from '../runtime/index.ts';
-import * as ledger from './commands/ledger.ts';
-import {
-  meshForget,
-  meshInit,
-  meshInvite,
-  meshJoin,
-  meshPeers,
-  meshStatus,
-  meshUp,
-} from './commands/mesh.ts';
-import { roomAdd, roomCreate, roomList, roomRemove, roomSend, roomWatch } from './commands/room.ts';
-import { ask, tell } from './commands/send.ts';
-import { tree } from './commands/tree.ts';
-import { up } from './commands/up.ts';
+import { COMMANDS, type Command, type FlagSpec, GLOBAL_FLAGS, type Out } from './command-table.ts';
 
-const USAGE = `usage: troupe <command> [options]
-
-  up <module.ts> [--nats <url>] [--system <name>] [--once]
-                         run the actors a module defines (embedded without --nats)
-  tell <path> <type> <json> [--nats <url>] [--system <name>]
-  ask <path> <type> <json> [--timeout <ms>] [--nats <url>] [--system <name>]
-                         send to a running system over NATS (path: team/coder, or @type)
-  tree [--watch] [--all] [--json] [--nats <url>] [--system <name>]
-                         the live supervision tree: status, restarts, last failure, uptime
-  ledger verify <dir> [--vkey <vkey>]... [--witness-vkey <vkey>]... [--json]
-                         recompute a ledger's chain, tree and signatures; exit 1 at the first fault
-  ledger prove <dir> <index> [--json]           inclusion proof of one entry
-  ledger consistency <dir> <old-size> [--json]  consistency proof from an earlier size
-  ledger tail [--nats <url>] [--system <name>] [--count <n>] [--json]
-                         follow the checkpoints and alerts of a running system's ledger
-  ledger demo <dir> [--events <n>] [--nats <url>] [--system <name>] [--json]
-                         write a ledger of n synthetic audit events through the real path
-  bench [name-filter]    run the benchmarks and write bench/results/latest.json
-
-  mesh init [--dir <dir>] [--force]
-                         create this site's identity (static key, mesh id); works offline
-  mesh up [--listen <host:port>] [--advertise <host:port,...>] [--dir <dir>] --nats <url> --system <site>
-                         run this site's mesh bridge (default listen 0.0.0.0:7422)
-  mesh invite [--expires 24h] [--label <text>]
-                         print a single-use invite token for another site
-  mesh join <token>      pair with the site that issued the token
-  mesh peers             paired sites and their links
-  mesh status            this site's key, listener and peers
-  mesh forget <site>     unpair a site
-  room create <room>     create a room; this site is its admin
-  room add <room> <site> / room remove <room> <site>
-                         change members (a fresh room key each time)
-  room send <room> <json|text>
-  room list / room watch <room>
-                         mesh and room commands talk to the site's running bridge over NATS
-                         (--nats, --system; --bridge <path> if it is not at mesh-bridge)
-
-common options: --config <file> --log-level <level>
-environment: TROUPE_SYSTEM TROUPE_NATS_URL TROUPE_NATS_USER TROUPE_NATS_PASS TROUPE_NATS_TOKEN
-             TROUPE_NATS_CREDS TROUPE_LOG_LEVEL TROUPE_CONFIG TROUPE_MESH_DIR`;
-
-class UsageError extends Error {}
+/** A command line that does not parse: printed in at most three lines, exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
 
 // `troupe ledger prove … | head` closes the pipe early: that is not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -64,209 +20,173 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const out = (line: string): void => {
+const out: Out = (line) => {
   process.stdout.write(`${line}\n`);
 };
 
+function flagLine(name: string, f: FlagSpec): string {
+  const head = `${f.short ? `-${f.short}, ` : ''}--${name}${f.type === 'string' ? ` <${f.value ?? 'value'}>` : ''}${f.multiple ? '...' : ''}`;
+  return `  ${head.padEnd(30)} ${f.help}`;
+}
+
+function globalUsage(version: string): string {
+  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length)) + 2;
+  const lines = COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}${c.summary}`);
+  return [
+    `troupe ${version}: run teams of agents as supervised actors`,
+    '',
+    'usage: troupe <command> [options]        troupe <command> --help for its options',
+    '',
+    ...lines,
+    '',
+    'options for every command:',
+    ...Object.entries(GLOBAL_FLAGS).map(([n, f]) => flagLine(n, f)),
+    '',
+    'Settings resolve in one order, each stronger than the one before: troupe.config.(ts|json),',
+    'then TROUPE_* environment variables, then flags. Benchmarks: `npm run bench` in a checkout.',
+  ].join('\n');
+}
+
+function commandUsage(c: Command): string {
+  const own = Object.entries(c.flags);
+  return [
+    `usage: troupe ${c.name}${c.args ? ` ${c.args}` : ''} [options]`,
+    '',
+    `${c.summary}.`,
+    ...(c.help ? ['', c.help] : []),
+    ...(own.length > 0 ? ['', 'options:', ...own.map(([n, f]) => flagLine(n, f))] : []),
+    '',
+    'options for every command:',
+    ...Object.entries(GLOBAL_FLAGS).map(([n, f]) => flagLine(n, f)),
+  ].join('\n');
+}
+
+function groupUsage(group: string, cmds: Command[]): string {
+  const width = Math.max(...cmds.map((c) => `${c.name} ${c.args}`.length)) + 2;
+  return [
+    `usage: troupe ${group} <subcommand> [options]        troupe ${group} <subcommand> --help`,
+    '',
+    ...cmds.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}${c.summary}`),
+  ].join('\n');
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  // dist/deploy/cli.js and deploy/cli.ts sit at different depths: the first package.json up.
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const p = JSON.parse(await readFile(new URL(up, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (p.name === 'troupe' && p.version) return p.version;
+    } catch {}
+  }
+  return 'unknown';
+}
+
+/** A numeric argument like `-1` is a (bad) positional, not an unknown flag: keep it as one. */
+const NEGATIVE = /^-\d/;
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      nats: { type: 'string' },
-      system: { type: 'string' },
-      node: { type: 'string' },
-      config: { type: 'string' },
-      'log-level': { type: 'string' },
-      timeout: { type: 'string' },
-      once: { type: 'boolean' },
-      dir: { type: 'string' },
-      force: { type: 'boolean' },
-      listen: { type: 'string' },
-      advertise: { type: 'string' },
-      expires: { type: 'string' },
-      label: { type: 'string' },
-      bridge: { type: 'string' },
-      watch: { type: 'boolean' },
-      all: { type: 'boolean' },
-      json: { type: 'boolean' },
-      vkey: { type: 'string', multiple: true },
-      'witness-vkey': { type: 'string', multiple: true },
-      events: { type: 'string' },
-      count: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const [first, second] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    out(await version());
+    return 0;
+  }
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    out(globalUsage(await version()));
+    return first === undefined ? 2 : 0;
+  }
+  const two = COMMANDS.find((c) => c.name === `${first} ${second}`);
+  const one = COMMANDS.find((c) => c.name === first);
+  const cmd = two ?? one;
+  if (cmd === undefined) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
+    if (group.length > 0) {
+      if (second === '--help' || second === '-h') {
+        out(groupUsage(first, group));
+        return 0;
+      }
+      const subs = group.map((c) => c.name.split(' ')[1]).join(', ');
+      throw new UsageError(
+        second === undefined
+          ? `${first} needs a subcommand`
+          : `unknown ${first} command ${second}`,
+        `one of: ${subs}; troupe ${first} --help`,
+      );
+    }
+    throw new UsageError(`unknown command ${first}`, 'troupe --help lists the commands');
+  }
+  const rest = argv.slice(cmd.name.split(' ').length);
+  const negatives = new Map<string, string>();
+  const masked = rest.map((a, i) => {
+    if (!NEGATIVE.test(a)) return a;
+    const key = `\u0000arg${i}`;
+    negatives.set(key, a);
+    return key;
   });
-  const [cmd, ...rest] = positionals;
-  if (values.help || cmd === undefined || cmd === 'help') {
-    out(USAGE);
-    return cmd === undefined && !values.help ? 2 : 0;
+  const options = { ...GLOBAL_FLAGS, ...cmd.flags } as Record<string, FlagSpec>;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: masked,
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries(
+        Object.entries(options).map(([n, f]) => [
+          n,
+          {
+            type: f.type,
+            ...(f.multiple ? { multiple: true } : {}),
+            ...(f.short ? { short: f.short } : {}),
+          },
+        ]),
+      ),
+    });
+  } catch (err) {
+    const m = (err as Error).message.split('\n')[0]!.replace(/\. To specify .*$/, '');
+    throw new UsageError(m, `troupe ${cmd.name} --help lists its options`);
   }
+  const flags = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  if (flags.help) {
+    out(commandUsage(cmd));
+    return 0;
+  }
+  const args = parsed.positionals.map((p) => negatives.get(p) ?? p);
+  const required = (cmd.args.match(/<[^>]+>/g) ?? []).length;
+  const optional = (cmd.args.match(/\[[^\]]+\]/g) ?? []).length;
+  const variadic = cmd.args.includes('...');
+  if (args.length < required || (!variadic && args.length > required + optional)) {
+    const want = cmd.args === '' ? 'no arguments' : cmd.args;
+    throw new UsageError(
+      `${cmd.name} takes ${want}, got ${args.length === 0 ? 'none' : args.map((a) => JSON.stringify(a)).join(' ')}`,
+      `usage: troupe ${cmd.name}${cmd.args ? ` ${cmd.args}` : ''} [options]; troupe ${cmd.name} --help`,
+    );
+  }
+  const str = (k: string): string | undefined =>
+    typeof flags[k] === 'string' ? (flags[k] as string) : undefined;
   const common = {
-    nats: values.nats,
-    system: values.system,
-    node: values.node,
-    config: values.config,
-    logLevel: values['log-level'],
+    nats: str('nats'),
+    system: str('system'),
+    node: str('node'),
+    config: str('config'),
+    logLevel: str('log-level'),
+    logFormat: str('log-format'),
   };
-  const need = (n: number, what: string): string[] => {
-    if (rest.length !== n) throw new UsageError(`${cmd} needs ${what}`);
-    return rest;
-  };
-  const [sub, ...args] = rest;
-  const needSub = (n: number, what: string): string[] => {
-    if (args.length !== n) throw new UsageError(`${cmd} ${sub} needs ${what}`);
-    return args;
-  };
-  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
-  const client = {
-    ...common,
-    ...(values.bridge === undefined ? {} : { bridge: values.bridge }),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-  };
-  switch (cmd) {
-    case 'up': {
-      const [module] = need(1, '<module.ts>');
-      return up({ ...common, module: module!, once: values.once }, out);
-    }
-    case 'tell': {
-      const [target, type, json] = need(3, '<path> <type> <json>');
-      return tell({ ...common, target: target!, type: type!, json: json! }, out);
-    }
-    case 'ask': {
-      const [target, type, json] = need(3, '<path> <type> <json>');
-      return ask({ ...common, target: target!, type: type!, json: json!, timeoutMs }, out);
-    }
-    case 'mesh':
-      switch (sub) {
-        case 'init':
-          needSub(0, 'no arguments');
-          return meshInit({ dir: values.dir, force: values.force }, out);
-        case 'up':
-          needSub(0, 'no arguments');
-          return meshUp(
-            { ...common, dir: values.dir, listen: values.listen, advertise: values.advertise },
-            out,
-          );
-        case 'invite':
-          needSub(0, 'no arguments');
-          return meshInvite({ ...client, expires: values.expires, label: values.label }, out);
-        case 'join': {
-          const [token] = needSub(1, '<token>');
-          return meshJoin({ ...client, token: token! }, out);
-        }
-        case 'peers':
-          needSub(0, 'no arguments');
-          return meshPeers(client, out);
-        case 'status':
-          needSub(0, 'no arguments');
-          return meshStatus(client, out);
-        case 'forget': {
-          const [site] = needSub(1, '<site>');
-          return meshForget({ ...client, site: site! }, out);
-        }
-        default:
-          throw new UsageError(`unknown mesh command ${sub ?? '(none)'}`);
-      }
-    case 'room':
-      switch (sub) {
-        case 'create': {
-          const [room] = needSub(1, '<room>');
-          return roomCreate({ ...client, room: room! }, out);
-        }
-        case 'add': {
-          const [room, site] = needSub(2, '<room> <site>');
-          return roomAdd({ ...client, room: room!, site: site! }, out);
-        }
-        case 'remove': {
-          const [room, site] = needSub(2, '<room> <site>');
-          return roomRemove({ ...client, room: room!, site: site! }, out);
-        }
-        case 'send': {
-          const [room, message] = needSub(2, '<room> <json|text>');
-          return roomSend({ ...client, room: room!, message: message! }, out);
-        }
-        case 'list':
-          needSub(0, 'no arguments');
-          return roomList(client, out);
-        case 'watch': {
-          const [room] = needSub(1, '<room>');
-          return roomWatch({ ...client, room: room! }, out);
-        }
-        default:
-          throw new UsageError(`unknown room command ${sub ?? '(none)'}`);
-      }
-    case 'tree': {
-      need(0, 'no positional arguments');
-      return tree({ ...common, watch: values.watch, all: values.all, json: values.json }, out);
-    }
-    case 'ledger': {
-      const [sub, ...args] = rest;
-      const lo = {
-        ...common,
-        json: values.json,
-        vkeys: values.vkey,
-        witnessVkeys: values['witness-vkey'],
-        count: values.count,
-      };
-      const needArgs = (n: number, what: string): string[] => {
-        if (args.length !== n) throw new UsageError(`ledger ${sub} needs ${what}`);
-        return args;
-      };
-      switch (sub) {
-        case 'verify': {
-          const [dir] = needArgs(1, '<dir>');
-          return ledger.verify(dir!, lo, out);
-        }
-        case 'prove': {
-          const [dir, index] = needArgs(2, '<dir> <index>');
-          return ledger.prove(dir!, index!, lo, out);
-        }
-        case 'consistency': {
-          const [dir, oldSize] = needArgs(2, '<dir> <old-size>');
-          return ledger.consistency(dir!, oldSize!, lo, out);
-        }
-        case 'tail':
-          needArgs(0, 'no arguments (options only)');
-          return ledger.tail(lo, out);
-        case 'demo': {
-          const [dir] = needArgs(1, '<dir>');
-          const { demo } = await import('./commands/ledger-demo.ts');
-          return demo({ ...common, dir: dir!, events: values.events, json: values.json }, out);
-        }
-        default:
-          throw new UsageError(
-            sub === undefined ? 'ledger needs a subcommand' : `unknown ledger subcommand ${sub}`,
-          );
-      }
-    }
-    case 'bench': {
-      const { runBenchmarks } = await import('../bench/run.ts');
-      return runBenchmarks(rest[0], out);
-    }
-    default:
-      throw new UsageError(`unknown command ${cmd}`);
-  }
+  const mod = await cmd.load();
+  return cmd.run(mod, { args, flags, common, out });
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`troupe: ${(err as Error).message}\n${USAGE}\n`);
+  if (err instanceof UsageError) {
+    process.stderr.write(`troupe: ${err.message}\n${err.hint}\n`);
     process.exitCode = 2;
   } else {
-    const e = err as Error;
-    // An error from another process keeps its code (e.g. UnknownPeer); typed errors keep their
-    // name (it says what kind of fault); a failed check is its message alone.
-    const typed =
-      err instanceof TroupeError ||
-      (!(err instanceof ledger.LedgerCheckFailed) &&
-        /^[A-Z]\w*Error$/.test(e.name ?? '') &&
-        e.name !== 'Error');
-    const label = err instanceof RemoteError ? `${err.code}: ` : typed ? `${e.name}: ` : '';
-    process.stderr.write(`troupe: ${label}${String(e.message).replace(/\s*\n\s*/g, ' ')}\n`);
+    const { formatError } = await import('./cli-errors.ts');
+    process.stderr.write(formatError(err));
     process.exitCode = 1;
   }
 }

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { InvalidArgument, type SystemOptions } from '../runtime/index.ts';
+import { makeLogger } from './logger.ts';
+import { registerTsx } from './tsx-loader.ts';
 
 const Token = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'a subject token: A-Z a-z 0-9 _ -');
 
@@ -14,6 +16,8 @@ export const ConfigSchema = z
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    /** pretty: human lines (the default on a terminal); json: pino JSON lines (the default when piped). */
+    logFormat: z.enum(['pretty', 'json']).optional(),
     nats: z
       .object({
         servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
@@ -37,7 +41,11 @@ export interface Overrides {
   node?: string;
   nats?: string;
   logLevel?: string;
+  logFormat?: string;
 }
+
+/** Where commands that talk to a running system connect when nothing else says. */
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
 function formatIssue(source: string, e: z.ZodError): string {
   const i = e.issues[0]!;
@@ -62,6 +70,7 @@ async function readFileConfig(
         throw new InvalidArgument(`${c} is not valid JSON: ${(cause as Error).message}`);
       }
     }
+    await registerTsx();
     const mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
     return { data: mod.default ?? {}, source: c };
   }
@@ -89,6 +98,7 @@ export async function loadConfig(
   set('system', env.TROUPE_SYSTEM);
   set('node', env.TROUPE_NODE);
   set('logLevel', env.TROUPE_LOG_LEVEL);
+  set('logFormat', env.TROUPE_LOG_FORMAT);
   setNats('servers', env.TROUPE_NATS_URL);
   setNats('user', env.TROUPE_NATS_USER);
   setNats('pass', env.TROUPE_NATS_PASS);
@@ -97,6 +107,7 @@ export async function loadConfig(
   set('system', flags.system);
   set('node', flags.node);
   set('logLevel', flags.logLevel);
+  set('logFormat', flags.logFormat);
   setNats('servers', flags.nats);
   if (Object.keys(nats).length > 0) merged.nats = nats;
   const parsed = ConfigSchema.safeParse(merged);
@@ -108,12 +119,26 @@ export async function loadConfig(
   return parsed.data;
 }
 
+/**
+ * The config of a command that talks to a running system (tell, ask, tree, mesh, room, ledger
+ * tail): like `loadConfig`, and when neither file, environment nor flag names a server, the
+ * local default — the weakest source, never an override.
+ */
+export async function clientConfig(
+  flags: Overrides,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Config> {
+  const cfg = await loadConfig(flags, env);
+  return cfg.nats ? cfg : { ...cfg, nats: { servers: DEFAULT_NATS_URL } };
+}
+
 /** System options from a config: NATS when a server is given, the embedded default otherwise. */
 export function systemOptions(c: Config, name?: string): SystemOptions {
   return {
     name: name ?? c.system,
     node: c.node,
     logLevel: c.logLevel,
+    logger: makeLogger(c),
     shutdownTimeoutMs: c.shutdownTimeoutMs,
     transport: c.nats ? { kind: 'nats', ...c.nats } : { kind: 'memory' },
   };

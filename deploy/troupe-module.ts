@@ -26,7 +26,10 @@ export function defineTroupe(m: TroupeModule): TroupeModule {
 
 /** The troupe a loaded module exports, or a clear error naming what is missing. */
 export function troupeOf(mod: unknown, file: string): TroupeModule {
-  const d = (mod as { default?: unknown })?.default;
+  let d = (mod as { default?: unknown })?.default;
+  // A CommonJS package's module, compiled by tsx, comes through import() as `{ default: exports }`.
+  const inner = (d as { default?: unknown } | undefined)?.default;
+  if (typeof (inner as TroupeModule | undefined)?.setup === 'function') d = inner;
   if (typeof d === 'object' && d !== null && typeof (d as TroupeModule).setup === 'function') {
     return d as TroupeModule;
   }

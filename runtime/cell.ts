@@ -117,6 +117,8 @@ export class Cell implements Runnable {
   next: Cell | null = null;
   ctx: CellContext | null = null;
   ext: CellExtras | null = null;
+  /** When the actor was spawned: uptime counts from here until a restart (extras are lazy). */
+  readonly bornAt = Date.now();
   private refCache: ActorRef | null = null;
 
   constructor(
@@ -174,7 +176,7 @@ export class Cell implements Runnable {
         current: null,
         restarts: 0,
         lastFailure: null,
-        startedAt: Date.now(),
+        startedAt: this.bornAt,
         snapshot: undefined,
         hasSnapshot: false,
         handlerStartedAt: 0,
@@ -272,10 +274,11 @@ export class Cell implements Runnable {
    * tell from this process (`throwOnFull`); every other rejection goes to the reply target or
    * to dead letters, with its reason. A suspended (restarting) actor keeps its mail.
    */
-  deliver(letter: Letter, throwOnFull: boolean): void {
+  deliver(letter: Letter, throwOnFull: boolean): TroupeError | null {
     if (this.status >= STOPPING) {
-      this.refuse(letter, new Stopped(this.path), 'stopped');
-      return;
+      const err = new Stopped(this.path);
+      this.refuse(letter, err, 'stopped');
+      return err;
     }
     const entry: MessageEntry | undefined = this.def.entries[letter.type];
     const isAsk = letter.kind === LetterKind.ask;
@@ -284,18 +287,15 @@ export class Cell implements Runnable {
         entry === undefined
           ? `no message type ${letter.type}`
           : `${letter.type} is ${entry.kind === 'ask' ? 'an ask' : 'a tell'}, sent as ${isAsk ? 'an ask' : 'a tell'}`;
-      this.refuse(
-        letter,
-        new Rejected(this.path, letter.type, [{ message: why }], why),
-        `rejected: ${why}`,
-      );
-      return;
+      const err = new Rejected(this.path, letter.type, [{ message: why }], why);
+      this.refuse(letter, err, `rejected: ${why}`);
+      return err;
     }
     const parsed = entry.schema.safeParse(letter.body);
     if (!parsed.success) {
       const err = new Rejected(this.path, letter.type, parsed.error.issues);
       this.refuse(letter, err, `rejected: ${err.message}`);
-      return;
+      return err;
     }
     letter.body = parsed.data;
     let mb = this.mailbox;
@@ -315,13 +315,14 @@ export class Cell implements Runnable {
           err,
           `mailboxFull: ${policy === 'dropNewest' ? 'dropped newest' : 'sender failed'}`,
         );
-        return;
+        return err;
       } else {
         throw err;
       }
     }
     mb.push(letter);
     if (this.flags === 0 && this.status === RUNNING) this.wake();
+    return null;
   }
 
   /**

@@ -535,6 +535,30 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
         if (cell && !cell.stopped) reply?.resolve(true);
         else reply?.reject(new NoSuchActor(env.to));
         return;
+      case '$tell': {
+        // A tell that answers whether the target took it (`troupe tell`): the same check and
+        // delivery as any tell; a refusal is a dead letter as usual, and also the answer.
+        const t = body as { type?: unknown; body?: unknown } | null;
+        if (!cell || cell.stopped) reply?.reject(new NoSuchActor(env.to));
+        else if (typeof t?.type !== 'string')
+          reply?.reject(new InvalidArgument('$tell needs { type, body }'));
+        else {
+          const letter = new Letter(
+            LetterKind.tell,
+            t.type,
+            t.body,
+            env.from,
+            null,
+            env.deadline,
+            env.trace,
+            env.hops,
+          );
+          const refused = cell.deliver(letter, false);
+          if (refused) reply?.reject(refused);
+          else reply?.resolve(true);
+        }
+        return;
+      }
       case '$unwatch':
         if (cell && env.from) cell.removeWatcher(env.from);
         return;
@@ -606,6 +630,30 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       if (err instanceof NoSuchActor) return false;
       throw err;
     }
+  }
+
+  /**
+   * A tell to an actor on another node that waits for the target's verdict: resolves once the
+   * message passed its schema and sits in the mailbox; rejects with the reason it became a
+   * dead letter (Rejected, Stopped, MailboxFull), NoSuchActor, or Timeout. Nodes from before
+   * this message answer InvalidArgument.
+   */
+  async tellConfirmed(
+    ref: ActorRef,
+    type: string,
+    body: unknown,
+    timeoutMs = 5_000,
+  ): Promise<void> {
+    const r = parseRef(ref);
+    if (isShardRef(r))
+      throw new InvalidArgument('tellConfirmed needs an actor ref, not a shard ref');
+    if (!this.transport.remote) throw new InvalidArgument('tellConfirmed needs a remote transport');
+    const corr = ++this.corrCounter;
+    const deadline = Date.now() + timeoutMs;
+    const pending = new PendingAsk(this.wheel, corr, r.path, '$tell', deadline, timeoutMs);
+    this.wheel.trackRemote(pending);
+    this.transport.send(r, Kind.system, '$tell', { type, body }, null, corr, deadline, null, 0);
+    await pending.promise;
   }
 
   /** Stop an actor of this process (and its children). */

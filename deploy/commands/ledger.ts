@@ -21,7 +21,7 @@ import {
 import { decodeBody } from '../../protocols/envelope/index.ts';
 import { verifyConsistency, verifyInclusion } from '../../protocols/merkle/index.ts';
 import { ActorSystem, type AuditEvent, InvalidArgument } from '../../runtime/index.ts';
-import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { clientConfig, type Overrides, systemOptions } from '../config.ts';
 
 /**
  * `troupe ledger …`: check and prove a ledger directory offline, follow a running ledger, and a
@@ -33,6 +33,8 @@ export interface LedgerCliOptions extends Overrides {
   json?: boolean;
   /** Trusted log vkeys (out of band); default: the directory's own vkeys file. */
   vkeys?: string[];
+  /** Print a checkpoint's signature lines too. */
+  full?: boolean;
   /** Witness vkeys whose cosignature must be present (out of band). */
   witnessVkeys?: string[];
   count?: string;
@@ -243,8 +245,8 @@ export async function prove(
   o: LedgerCliOptions,
   out: Out,
 ): Promise<number> {
-  needDir(dir);
   const index = parseIndex(indexText, 'index', 0);
+  needDir(dir);
   const p = proveInclusion(dir, index);
   if (!p.checkpoint) throw new LedgerCheckFailed(`ledger prove ${dir}: no checkpoint signed yet`);
   const keys = o.vkeys && o.vkeys.length > 0 ? o.vkeys : dirVkeys(dir);
@@ -280,7 +282,15 @@ export async function prove(
   out(`inclusion proof (${p.proof.length} hashes, RFC 9162):`);
   for (const h of p.proof) out(`  ${b64(h)}`);
   out('verified against the signed checkpoint:');
-  for (const line of p.checkpoint.trimEnd().split('\n')) out(`  ${line}`);
+  // The note's body, then who signed it: the signature lines (kilobytes with ML-DSA) only on
+  // --full; --json always carries the whole note.
+  const note = parseNote(p.checkpoint);
+  const shown = o.full ? p.checkpoint : note.text;
+  for (const line of shown.trimEnd().split('\n')) out(`  ${line}`);
+  if (!o.full) {
+    const names = [...new Set(note.signatures.map((sig) => sig.name))].join(', ');
+    out(`  signed by ${names} (--full prints the signature lines)`);
+  }
   return 0;
 }
 
@@ -365,12 +375,9 @@ function describeEvent(e: Record<string, unknown>): string {
 /** `troupe ledger tail`: follow every ledger of a running system (checkpoints, cosignatures, alerts). */
 export async function tail(o: LedgerCliOptions, out: Out): Promise<number> {
   const count = o.count === undefined ? undefined : parseIndex(o.count, '--count', 1);
-  const cfg = await loadConfig({
-    ...o,
-    nats: o.nats ?? process.env.TROUPE_NATS_URL ?? 'nats://127.0.0.1:4222',
-  });
+  const cfg = await clientConfig(o);
   const sys = await ActorSystem.start({
-    ...systemOptions(cfg),
+    ...systemOptions({ ...cfg, logLevel: 'silent' }),
     node: `cli-tail-${process.pid}`,
     logLevel: 'silent',
   });

@@ -24,14 +24,34 @@ function parseTarget(system: string, target: string): Ref {
     : actorRef(system, target.replaceAll('.', '/'));
 }
 
-/** `troupe tell`: fire and forget, but say so when nobody lives at the path. */
+/**
+ * `troupe tell`: the target checks the body against its schema and says whether it took the
+ * message; a refusal (bad body, unknown type, an ask sent as a tell) is the dead letter it
+ * caused, reported with exit 1. Tells to `@type` go to whichever instance takes them: those
+ * stay fire-and-forget, and the output says so.
+ */
 export async function tell(o: SendOptions, out: (line: string) => void): Promise<number> {
   const body = parseBody(o.json);
   const sys = await startCliClient(o);
   try {
     const ref = parseTarget(sys.name, o.target);
-    if ('path' in ref && !(await sys.exists(ref))) throw new NoSuchActor(ref.path);
-    sys.tell(ref, o.type, body);
+    if (!('path' in ref)) {
+      sys.tell(ref, o.type, body);
+      await sys.flush();
+      out(`sent to any ${o.target} (fire-and-forget: a tell to a type is not confirmed)`);
+      return 0;
+    }
+    try {
+      await sys.tellConfirmed(ref, o.type, body);
+    } catch (err) {
+      // A node from before confirmed tells: deliver the plain way, and say what that means.
+      if (!(err instanceof InvalidArgument && err.message.includes('$tell'))) throw err;
+      if (!(await sys.exists(ref))) throw new NoSuchActor(ref.path);
+      sys.tell(ref, o.type, body);
+      await sys.flush();
+      out('sent (fire-and-forget: this node does not confirm tells)');
+      return 0;
+    }
     out('sent');
     return 0;
   } finally {

@@ -46,7 +46,10 @@ export async function tree(o: TreeOptions, out: (line: string) => void): Promise
     const nodes = [...new Set(rows.map((r) => r.node))].sort();
     if (nodes.length === 0)
       throw new TransportError(`no node of system ${sys.name} answered on NATS`);
-    return `system ${sys.name}: ${nodes.length} node${nodes.length > 1 ? 's' : ''} (${nodes.join(', ')})\n${renderTree(rows, { all: o.all, width: process.stdout.columns })}`;
+    const head = `system ${sys.name}: ${nodes.length} node${nodes.length > 1 ? 's' : ''} (${nodes.join(', ')})`;
+    if (!o.all && rows.every((r) => r.path.startsWith('sys/')))
+      return `${head}\nno actors spawned yet (troupe tree --all shows the runtime's own)`;
+    return `${head}\n${renderTree(rows, { all: o.all, width: process.stdout.columns })}`;
   };
   try {
     if (!o.watch) {

@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
 import { troupeOf } from '../troupe-module.ts';
+import { registerTsx } from '../tsx-loader.ts';
+import { UserCodeError } from '../user-code-error.ts';
 
 export interface UpOptions extends Overrides {
   module: string;
@@ -15,14 +17,7 @@ export interface UpOptions extends Overrides {
 export async function up(o: UpOptions, out: (line: string) => void): Promise<number> {
   const file = resolve(o.module);
   if (!existsSync(file)) throw new InvalidArgument(`module ${o.module} not found`);
-  let mod: unknown;
-  try {
-    mod = await import(pathToFileURL(file).href);
-  } catch (cause) {
-    throw new InvalidArgument(
-      `cannot load ${o.module}: ${(cause as Error).message.split('\n')[0]}`,
-    );
-  }
+  const mod = await loadUserModule(file, o.module);
   const troupe = troupeOf(mod, o.module);
   const cfg = await loadConfig(o);
   const explicitName = o.system ?? process.env.TROUPE_SYSTEM;
@@ -35,12 +30,13 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
     return stopping;
   };
   try {
-    await troupe.setup(system);
+    await userCode(file, 'setup', () => troupe.setup(system));
     // Supervisors start their trees in order: serve (or run the job) once they have.
     await system.allStarted();
     await system.flush();
     out(`troupe up: system ${system.name} on ${where}, node ${system.node}`);
-    if (troupe.run) await troupe.run(system);
+    const run = troupe.run;
+    if (run) await userCode(file, 'run', () => run(system));
   } catch (err) {
     await stop();
     throw err;
@@ -74,6 +70,61 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   });
   if (gaveUp !== null) throw new GaveUp(`top-level actor ${gaveUp}`);
   return code;
+}
+
+/** Runs a hook of the user's module; what it throws is theirs, reported at their file:line. */
+async function userCode(file: string, hook: string, f: () => unknown): Promise<void> {
+  try {
+    await f();
+  } catch (cause) {
+    const e = cause as Error;
+    throw new UserCodeError(`${e?.message ?? String(cause)} (in ${hook})`, file, { cause });
+  }
+}
+
+/** The nearest package.json's "type" above a file, or undefined where none says. */
+function packageType(file: string): string | undefined {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      try {
+        return (JSON.parse(readFileSync(p, 'utf8')) as { type?: string }).type ?? 'commonjs';
+      } catch {
+        return undefined;
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Imports the user's module with tsx's loader, so TypeScript needs no build step, whether their
+ * package is ESM or CommonJS (the CommonJS hook covers `.ts` files of a `"type": "commonjs"`
+ * package). A failure keeps esbuild's located message and says when `"type"` is the cause.
+ */
+async function loadUserModule(file: string, shown: string): Promise<unknown> {
+  await registerTsx();
+  try {
+    return await import(pathToFileURL(file).href);
+  } catch (cause) {
+    const e = cause as NodeJS.ErrnoException;
+    const message = String(e?.message ?? cause);
+    const type = packageType(file);
+    const esmOnly =
+      /require\(\) (of )?ES Module|ERR_REQUIRE_(ESM|ASYNC_MODULE|CYCLE_MODULE)|Cannot use import statement outside a module|await is only valid|Top-level await/i.test(
+        `${e?.code ?? ''} ${message}`,
+      );
+    const hint =
+      esmOnly && type !== 'module'
+        ? `troupe modules are ES modules: add "type": "module" to your package.json (it says ${JSON.stringify(type ?? 'nothing')}), or name the file .mts`
+        : undefined;
+    // esbuild (a syntax error) names file:line:col and shows the line: keep all of it.
+    const text = /Transform failed/.test(message) ? message.trimEnd() : message.split('\n')[0];
+    throw new UserCodeError(`cannot load ${shown}: ${text}`, file, {
+      cause,
+      ...(hint ? { hint } : {}),
+    });
+  }
 }
 
 /** A top-level actor (or supervisor) gave up: the troupe cannot keep its promises. */

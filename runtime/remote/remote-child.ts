@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decodeBody, encodeBody } from '../../protocols/envelope/index.ts';
 import { fromWireError, NoSuchActor, TransportError } from '../errors.ts';
+import { backoffDelay } from '../supervision/backoff.ts';
 import type { Child } from '../supervision/supervision-host.ts';
 import { ControlReply, ctlSubject } from './control-protocol.ts';
 
@@ -13,7 +14,17 @@ export interface RemoteChildOwner {
   /** The proxy learned it is gone (host lost, failed start): report it to its supervisor. */
   lost(child: RemoteChild, reason: string, phase: 'start' | 'message'): void;
   forget(child: RemoteChild): void;
+  /** The child waits for a host of its type (logged once per wait). */
+  waiting(child: RemoteChild): void;
 }
+
+/** How a child on `node: '*'` waits for a host: retry with backoff until the deadline. */
+export interface HostWait {
+  readonly deadlineMs: number;
+}
+
+/** Between tries for a host: from 250 ms up to 5 s, with jitter so waiting children spread. */
+const HOST_RETRY = { initialMs: 250, maxMs: 5_000, multiplier: 2, jitter: 0.2, resetAfterMs: 0 };
 
 const CONTROL_TIMEOUT_MS = 10_000;
 
@@ -56,22 +67,95 @@ export async function control(
  * engine: stop, restart in place and start are control requests to its host.
  */
 export class RemoteChild implements Child {
-  private state: 'starting' | 'running' | 'suspended' | 'stopped' = 'starting';
+  private state: 'starting' | 'waiting' | 'running' | 'suspended' | 'stopped' = 'starting';
   private started: Promise<void>;
+  private retry: NodeJS.Timeout | null = null;
+  /** Since when it waits for a host (0: not waiting). */
+  waitingSince = 0;
+  /** When a host took it after a wait: its heartbeats count from here. */
+  hostFoundAt = 0;
   node = '';
 
   constructor(
     private readonly owner: RemoteChildOwner,
     readonly path: string,
     readonly type: string,
-    spawnSubject: string,
-    spawnBody: unknown,
+    private readonly spawnSubject: string,
+    private readonly spawnBody: unknown,
+    /** Set for `node: '*'`: no host yet is a wait, not a failed start. */
+    private readonly hostWait: HostWait | null = null,
   ) {
-    this.started = this.begin(
-      control(owner.nc, spawnSubject, spawnBody).then((node) => {
-        this.node = node;
-      }),
+    this.started = this.begin(this.spawn(true));
+  }
+
+  /**
+   * Ask a host to start the child. With a host wait, "nobody hosts the type" moves the child
+   * to `waiting` and resolves (the supervisor goes on); tries continue in the background.
+   */
+  private async spawn(first: boolean): Promise<void> {
+    try {
+      this.node = await control(this.owner.nc, this.spawnSubject, this.spawnBody);
+    } catch (err) {
+      if (!(err instanceof NoSuchActor) || this.hostWait === null || this.hostWait.deadlineMs === 0)
+        throw err;
+      if (first) {
+        this.waitingSince = Date.now();
+        this.state = 'waiting';
+        this.owner.waiting(this);
+        this.scheduleRetry(1);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private scheduleRetry(n: number): void {
+    this.retry = setTimeout(
+      () => {
+        this.retry = null;
+        if (this.state !== 'waiting') return;
+        control(this.owner.nc, this.spawnSubject, this.spawnBody).then(
+          (node) => {
+            this.node = node;
+            if (this.state === 'waiting') {
+              this.state = 'running';
+              this.waitingSince = 0;
+              return;
+            }
+            // Stopped while the start was under way: the new host must not keep an orphan.
+            void control(this.owner.nc, ctlSubject(this.owner.system, node, 'stop'), {
+              path: this.path,
+              reason: 'shutdown',
+              timeoutMs: null,
+            }).catch(() => {});
+          },
+          (err: unknown) => {
+            if (this.state !== 'waiting') return;
+            const waited = Date.now() - this.waitingSince;
+            if (err instanceof NoSuchActor && waited < this.hostWait!.deadlineMs) {
+              this.scheduleRetry(n + 1);
+              return;
+            }
+            // A host was found and the start failed, or the wait ran out: now it is a failed
+            // start, and it counts toward the supervisor's intensity.
+            this.state = 'stopped';
+            this.waitingSince = 0;
+            this.owner.forget(this);
+            const reason =
+              err instanceof NoSuchActor
+                ? `no node hosts type ${this.type} (waited ${waited} ms for one)`
+                : (err as Error).message;
+            this.owner.lost(this, `start failed: ${reason}`, 'start');
+          },
+        );
+      },
+      backoffDelay(HOST_RETRY, n),
     );
+    this.retry.unref?.();
+  }
+
+  get waiting(): boolean {
+    return this.state === 'waiting';
   }
 
   private begin(p: Promise<void>): Promise<void> {
@@ -128,7 +212,10 @@ export class RemoteChild implements Child {
 
   async stop(reason: string, timeoutMs?: number): Promise<void> {
     if (this.state === 'stopped') return;
-    const node = this.node;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    const wasWaiting = this.state === 'waiting';
+    const node = wasWaiting ? '' : this.node;
     this.state = 'stopped';
     this.owner.forget(this);
     if (node === '') return;

@@ -48,7 +48,11 @@ interface Tracked {
   child: RemoteChild;
   supervisor: Cell;
   since: number;
+  restarts: number;
 }
+
+/** How long a child on `node: '*'` waits for a host unless its spec says (waitForHostMs). */
+const DEFAULT_HOST_WAIT_MS = 300_000;
 
 /** Missed node heartbeats before the node counts as lost. */
 const LOST_AFTER_BEATS = 3;
@@ -169,7 +173,7 @@ export class RemoteControl implements RemoteChildOwner {
     this.subs.push(
       this.nc.subscribe(treeSubject(name), {
         callback: this.guard('tree', (m) => {
-          m.respond(encodeBody(this.sys.treeRows()));
+          m.respond(encodeBody([...this.sys.treeRows(), ...this.waitingRows()]));
         }),
       }),
     );
@@ -320,9 +324,39 @@ export class RemoteControl implements RemoteChildOwner {
         ? anySpawnSubject(this.system, type)
         : ctlSubject(this.system, spec.node!, 'spawn');
     this.watchBeats();
-    const child = new RemoteChild(this, path, type, subject, body);
-    this.tracked.set(path, { child, supervisor, since: Date.now() });
+    const wait =
+      spec.node === '*' ? { deadlineMs: spec.waitForHostMs ?? DEFAULT_HOST_WAIT_MS } : null;
+    const child = new RemoteChild(this, path, type, subject, body, wait);
+    this.tracked.set(path, { child, supervisor, since: Date.now(), restarts });
     return child;
+  }
+
+  waiting(child: RemoteChild): void {
+    this.sys.log.warn(
+      { actor: child.path, type: child.type },
+      `waiting for a node that hosts type ${child.type} (system.host)`,
+    );
+  }
+
+  /** Children that wait for a host, as `troupe tree` shows them (no host reports them yet). */
+  private waitingRows(): TreeRow[] {
+    const now = Date.now();
+    const rows: TreeRow[] = [];
+    for (const t of this.tracked.values()) {
+      if (!t.child.waiting) continue;
+      rows.push({
+        path: t.child.path,
+        type: t.child.type,
+        node: this.sys.node,
+        status: 'waiting',
+        restarts: t.restarts,
+        lastFailure: `waiting ${Math.round((now - t.child.waitingSince) / 1000)}s for a host of ${t.child.type}`,
+        uptimeMs: 0,
+        supervisor: false,
+        supervisedBy: `${t.supervisor.path}@${this.sys.node}`,
+      });
+    }
+    return rows;
   }
 
   lost(child: RemoteChild, reason: string, phase: 'start' | 'message'): void {
@@ -376,9 +410,9 @@ export class RemoteControl implements RemoteChildOwner {
     const now = Date.now();
     for (const t of [...this.tracked.values()]) {
       const c = t.child;
-      if (c.node === '' || c.stopped) continue;
+      if (c.node === '' || c.stopped || c.waiting) continue;
       const b = this.beats.get(c.node);
-      const last = Math.max(b?.last ?? 0, t.since);
+      const last = Math.max(b?.last ?? 0, t.since, c.hostFoundAt);
       const interval = b?.intervalMs ?? 1000;
       if (now - last > interval * LOST_AFTER_BEATS) {
         const reason = `host lost: node ${c.node} silent for ${now - last} ms`;

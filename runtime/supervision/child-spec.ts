@@ -30,6 +30,12 @@ export interface ChildSpec<A = unknown> {
    * `*` for any node hosting the type. Its host's heartbeat loss counts as a crash.
    */
   readonly node?: string;
+  /**
+   * With `node: '*'`: how long the child waits for a node hosting its type (state `waiting`)
+   * before its start counts as failed; default 5 minutes, 0 fails at once. Waiting does not
+   * count toward the supervisor's intensity, nor hold up its siblings.
+   */
+  readonly waitForHostMs?: number;
 }
 
 /** Exponential backoff between restarts, with jitter; reset after a stable run. */
@@ -85,6 +91,7 @@ const ChildSpecSchema = z
     maxHandlerMs: Ms.min(1).optional(),
     heartbeatMs: Ms.min(1).optional(),
     node: z.union([Id, z.literal('*')]).optional(),
+    waitForHostMs: Ms.optional(),
   })
   .strict();
 

@@ -29,7 +29,7 @@ export interface SupervisorSpec<A> extends SupervisorFlags {
 const ChildInfo = z.object({
   id: z.string(),
   path: z.string().nullable(),
-  status: z.enum(['running', 'restarting', 'terminated']),
+  status: z.enum(['running', 'restarting', 'terminated', 'waiting']),
   type: z.enum(['worker', 'supervisor']),
   restart: z.enum(['permanent', 'transient', 'temporary']),
   restarts: z.number(),
@@ -135,7 +135,7 @@ export function defineSupervisor<A = void>(spec: SupervisorSpec<A>) {
           st.children.map((r) => ({
             id: r.spec.id,
             path: r.cell?.path ?? null,
-            status: r.status,
+            status: r.cell?.waiting ? 'waiting' : r.status,
             type: r.spec.type,
             restart: r.spec.restart,
             restarts: r.restarts,

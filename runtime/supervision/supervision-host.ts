@@ -13,6 +13,8 @@ export interface Child {
   readonly stopped: boolean;
   /** Crashed and waiting for its supervisor's decision. */
   readonly suspended: boolean;
+  /** A remote child waiting for a node to host it (not started, not failed). */
+  readonly waiting?: boolean;
   stop(reason: string, timeoutMs?: number): Promise<void>;
   /** Bring a suspended child back with its mailbox. */
   restartInPlace(): Promise<void>;

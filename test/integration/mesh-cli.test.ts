@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initIdentity, RoomOperationError } from '../../actors/bridge/index.ts';
 import {
   meshForget,
@@ -28,6 +28,9 @@ import { eventually, spawnTs, stopChild } from '../support/processes.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const PASS = 'cli-test-pass';
 
+// CLI processes on a loaded 2-core machine: generous limits (speed lives in bench/).
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
+
 /** Runs the real CLI (`bin/troupe.js`) and returns its exit code and output. */
 function cli(
   args: string[],
@@ -37,7 +40,7 @@ function cli(
     execFile(
       process.execPath,
       [resolve(ROOT, 'bin/troupe.js'), ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 90_000 },
       (error, stdout, stderr) => {
         res({ code: error ? Number(error.code ?? 1) : 0, out: stdout, err: stderr });
       },
@@ -96,7 +99,7 @@ describe('pairing two sites by hand, with the CLI', () => {
     await initIdentity(dirA);
     // Site A's bridge is the real `troupe mesh up`, in its own process.
     bridgeA = await spawnTs(
-      'deploy/cli.ts',
+      'bin/troupe.js',
       [
         'mesh',
         'up',

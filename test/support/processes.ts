@@ -29,8 +29,8 @@ export async function spawnTs(
   });
   await new Promise<void>((res, rej) => {
     const t = setTimeout(
-      () => rej(new Error(`${file} not ready after ${opts.readyTimeoutMs ?? 20_000} ms:\n${out}`)),
-      opts.readyTimeoutMs ?? 20_000,
+      () => rej(new Error(`${file} not ready after ${opts.readyTimeoutMs ?? 60_000} ms:\n${out}`)),
+      opts.readyTimeoutMs ?? 60_000,
     );
     const check = (): void => {
       if ((opts.ready ?? /ready/).test(out)) {

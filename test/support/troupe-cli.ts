@@ -15,10 +15,11 @@ export function runTroupe(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 60_000,
+  cwd = ROOT,
 ): Promise<Run> {
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
+      cwd,
       env: { ...process.env, TROUPE_LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,0 +1,351 @@
+// The `troupe` commands, one entry each. Nothing here may import a command's code statically:
+// `troupe --help` reads this table alone, and each command's module is loaded only when it runs.
+//
+// To add a command, add ONE entry to COMMANDS with `command({ ... })`:
+//   name     'foo' or 'group sub' (a group gets a listing of its subcommands for free)
+//   summary  one line for `troupe --help`
+//   args     positionals as shown in usage: '<required> [optional] [rest...]' (the count is
+//            checked from this string; '' for none)
+//   flags    the command's own flags (FLAG.* has the shared ones: CONNECT for commands that talk
+//            to a running system over NATS; --config, --log-level, --log-format, --help always apply)
+//   help     optional extra lines for `troupe foo --help`
+//   load     () => import('./commands/foo.ts')   (relative `.ts`: the build rewrites it to `.js`)
+//   run      (module, { args, flags, common, out }) => the command's exit code
+// `common` is what the shared flags said (nats, system, node, config, logLevel, logFormat);
+// pass it to `loadConfig`/`startCliClient` so file, TROUPE_* env and flags resolve in one place.
+
+import type { Overrides } from './config.ts';
+
+export type Out = (line: string) => void;
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  /** The value's name in help, e.g. `url`. */
+  value?: string;
+  help: string;
+}
+
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
+
+export interface Invocation {
+  args: string[];
+  flags: FlagValues;
+  common: Overrides;
+  out: Out;
+}
+
+export interface Command<M = unknown> {
+  name: string;
+  summary: string;
+  args: string;
+  flags: Record<string, FlagSpec>;
+  help?: string;
+  load: () => Promise<M>;
+  run: (module: M, a: Invocation) => Promise<number>;
+}
+
+/** Typed entry: `run` sees the module `load` returns. */
+export function command<M>(c: Command<M>): Command {
+  return c as unknown as Command;
+}
+
+const str = (help: string, value: string): FlagSpec => ({ type: 'string', help, value });
+const bool = (help: string): FlagSpec => ({ type: 'boolean', help });
+
+/** Flags shared by many commands. */
+export const FLAG = {
+  nats: str('NATS server URL(s), comma-separated (config nats.servers, TROUPE_NATS_URL)', 'url'),
+  system: str('system name (config system, TROUPE_SYSTEM)', 'name'),
+  node: str('this node’s name (config node, TROUPE_NODE)', 'name'),
+  json: bool('print JSON instead of text'),
+  timeout: str('how long to wait for an answer, in ms', 'ms'),
+  bridge: str('the bridge actor’s path, if it is not at mesh-bridge', 'path'),
+} as const;
+
+export const CONNECT = { nats: FLAG.nats, system: FLAG.system };
+
+/** Flags every command takes. */
+export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
+  config: str('config file (default troupe.config.ts or .json; TROUPE_CONFIG)', 'file'),
+  'log-level': str('fatal|error|warn|info|debug|trace|silent (TROUPE_LOG_LEVEL)', 'level'),
+  'log-format': str('pretty|json; default pretty on a terminal (TROUPE_LOG_FORMAT)', 'format'),
+  help: { type: 'boolean', short: 'h', help: 'this help' },
+};
+
+const s = (v: string | boolean | string[] | undefined): string | undefined =>
+  typeof v === 'string' ? v : undefined;
+const b = (v: string | boolean | string[] | undefined): boolean | undefined =>
+  typeof v === 'boolean' ? v : undefined;
+const list = (v: string | boolean | string[] | undefined): string[] | undefined =>
+  Array.isArray(v) ? v : undefined;
+const ms = (v: string | boolean | string[] | undefined): number | undefined =>
+  typeof v === 'string' ? Number(v) : undefined;
+
+const bridgeClient = (a: Invocation) => ({
+  ...a.common,
+  ...(s(a.flags.bridge) === undefined ? {} : { bridge: s(a.flags.bridge) }),
+  ...(ms(a.flags.timeout) === undefined ? {} : { timeoutMs: ms(a.flags.timeout) }),
+});
+const BRIDGE_FLAGS = { ...CONNECT, bridge: FLAG.bridge, timeout: FLAG.timeout };
+
+const ledgerOpts = (a: Invocation) => ({
+  ...a.common,
+  json: b(a.flags.json),
+  vkeys: list(a.flags.vkey),
+  witnessVkeys: list(a.flags['witness-vkey']),
+  count: s(a.flags.count),
+  full: b(a.flags.full),
+});
+
+export const COMMANDS: readonly Command[] = [
+  command({
+    name: 'up',
+    summary: 'run the actors a module defines (embedded without --nats)',
+    args: '<module.ts>',
+    flags: {
+      ...CONNECT,
+      node: FLAG.node,
+      once: bool('exit after the module’s run() finishes'),
+    },
+    help: 'The module exports default defineTroupe({ setup(system) { … } }); TypeScript is loaded as is.',
+    load: () => import('./commands/up.ts'),
+    run: (m, a) => m.up({ ...a.common, module: a.args[0]!, once: b(a.flags.once) }, a.out),
+  }),
+  command({
+    name: 'tell',
+    summary: 'send a message to an actor of a running system (path: team/coder, or @type)',
+    args: '<path> <type> <json>',
+    flags: CONNECT,
+    help: 'The body is checked against the target’s schema when the target answers; a body it\nrejects, or an unknown type, exits 1 with the reason.',
+    load: () => import('./commands/send.ts'),
+    run: (m, a) =>
+      m.tell({ ...a.common, target: a.args[0]!, type: a.args[1]!, json: a.args[2]! }, a.out),
+  }),
+  command({
+    name: 'ask',
+    summary: 'ask an actor of a running system and print the reply as JSON',
+    args: '<path> <type> <json>',
+    flags: { ...CONNECT, timeout: FLAG.timeout },
+    load: () => import('./commands/send.ts'),
+    run: (m, a) =>
+      m.ask(
+        {
+          ...a.common,
+          target: a.args[0]!,
+          type: a.args[1]!,
+          json: a.args[2]!,
+          timeoutMs: ms(a.flags.timeout),
+        },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'tree',
+    summary: 'the live supervision tree: status, restarts, last failure, uptime',
+    args: '',
+    flags: {
+      ...CONNECT,
+      watch: bool('redraw every second'),
+      all: bool('include system actors (sys/…)'),
+      json: FLAG.json,
+    },
+    load: () => import('./commands/tree.ts'),
+    run: (m, a) =>
+      m.tree(
+        { ...a.common, watch: b(a.flags.watch), all: b(a.flags.all), json: b(a.flags.json) },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'ledger verify',
+    summary: 'recompute a ledger’s chain, tree and signatures; exit 1 at the first fault',
+    args: '<dir>',
+    flags: {
+      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+      'witness-vkey': {
+        type: 'string',
+        multiple: true,
+        value: 'vkey',
+        help: 'a witness whose cosignature must be present',
+      },
+      json: FLAG.json,
+    },
+    load: () => import('./commands/ledger.ts'),
+    run: (m, a) => m.verify(a.args[0]!, ledgerOpts(a), a.out),
+  }),
+  command({
+    name: 'ledger prove',
+    summary: 'inclusion proof of one entry, checked against the signed checkpoint',
+    args: '<dir> <index>',
+    flags: {
+      json: FLAG.json,
+      full: bool('also print the checkpoint’s signature lines'),
+      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+    },
+    load: () => import('./commands/ledger.ts'),
+    run: (m, a) => m.prove(a.args[0]!, a.args[1]!, ledgerOpts(a), a.out),
+  }),
+  command({
+    name: 'ledger consistency',
+    summary: 'consistency proof from an earlier tree size',
+    args: '<dir> <old-size>',
+    flags: {
+      json: FLAG.json,
+      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+    },
+    load: () => import('./commands/ledger.ts'),
+    run: (m, a) => m.consistency(a.args[0]!, a.args[1]!, ledgerOpts(a), a.out),
+  }),
+  command({
+    name: 'ledger tail',
+    summary: 'follow the checkpoints and alerts of a running system’s ledger',
+    args: '',
+    flags: { ...CONNECT, count: str('stop after n lines', 'n'), json: FLAG.json },
+    load: () => import('./commands/ledger.ts'),
+    run: (m, a) => m.tail(ledgerOpts(a), a.out),
+  }),
+  command({
+    name: 'ledger demo',
+    summary: 'write a ledger of n synthetic audit events through the real path',
+    args: '<dir>',
+    flags: { ...CONNECT, events: str('how many events (default 1000)', 'n'), json: FLAG.json },
+    load: () => import('./commands/ledger-demo.ts'),
+    run: (m, a) =>
+      m.demo(
+        { ...a.common, dir: a.args[0]!, events: s(a.flags.events), json: b(a.flags.json) },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'mesh init',
+    summary: 'create this site’s identity (static key, mesh id); works offline',
+    args: '',
+    flags: {
+      dir: str('identity directory (TROUPE_MESH_DIR)', 'dir'),
+      force: bool('replace an identity'),
+    },
+    load: () => import('./commands/mesh.ts'),
+    run: (m, a) => m.meshInit({ dir: s(a.flags.dir), force: b(a.flags.force) }, a.out),
+  }),
+  command({
+    name: 'mesh up',
+    summary: 'run this site’s mesh bridge (default listen 0.0.0.0:7422)',
+    args: '',
+    flags: {
+      ...CONNECT,
+      node: FLAG.node,
+      dir: str('identity directory (TROUPE_MESH_DIR)', 'dir'),
+      listen: str('where to listen', 'host:port'),
+      advertise: str('addresses other sites dial', 'host:port,...'),
+    },
+    load: () => import('./commands/mesh.ts'),
+    run: (m, a) =>
+      m.meshUp(
+        {
+          ...a.common,
+          dir: s(a.flags.dir),
+          listen: s(a.flags.listen),
+          advertise: s(a.flags.advertise),
+        },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'mesh invite',
+    summary: 'print a single-use invite token for another site',
+    args: '',
+    flags: {
+      ...BRIDGE_FLAGS,
+      expires: str('lifetime, e.g. 30m, 24h (default 24h)', 'duration'),
+      label: str('a note kept with the invite', 'text'),
+    },
+    load: () => import('./commands/mesh.ts'),
+    run: (m, a) =>
+      m.meshInvite(
+        { ...bridgeClient(a), expires: s(a.flags.expires), label: s(a.flags.label) },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'mesh join',
+    summary: 'pair with the site that issued the token',
+    args: '<token>',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/mesh.ts'),
+    run: (m, a) => m.meshJoin({ ...bridgeClient(a), token: a.args[0]! }, a.out),
+  }),
+  command({
+    name: 'mesh peers',
+    summary: 'paired sites and their links',
+    args: '',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/mesh.ts'),
+    run: (m, a) => m.meshPeers(bridgeClient(a), a.out),
+  }),
+  command({
+    name: 'mesh status',
+    summary: 'this site’s key, listener and peers',
+    args: '',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/mesh.ts'),
+    run: (m, a) => m.meshStatus(bridgeClient(a), a.out),
+  }),
+  command({
+    name: 'mesh forget',
+    summary: 'unpair a site',
+    args: '<site>',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/mesh.ts'),
+    run: (m, a) => m.meshForget({ ...bridgeClient(a), site: a.args[0]! }, a.out),
+  }),
+  command({
+    name: 'room create',
+    summary: 'create a room; this site is its admin',
+    args: '<room>',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/room.ts'),
+    run: (m, a) => m.roomCreate({ ...bridgeClient(a), room: a.args[0]! }, a.out),
+  }),
+  command({
+    name: 'room add',
+    summary: 'add a site to a room (a fresh room key)',
+    args: '<room> <site>',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/room.ts'),
+    run: (m, a) => m.roomAdd({ ...bridgeClient(a), room: a.args[0]!, site: a.args[1]! }, a.out),
+  }),
+  command({
+    name: 'room remove',
+    summary: 'remove a site from a room (a fresh room key)',
+    args: '<room> <site>',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/room.ts'),
+    run: (m, a) => m.roomRemove({ ...bridgeClient(a), room: a.args[0]!, site: a.args[1]! }, a.out),
+  }),
+  command({
+    name: 'room send',
+    summary: 'send a message to a room',
+    args: '<room> <message>',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/room.ts'),
+    run: (m, a) => m.roomSend({ ...bridgeClient(a), room: a.args[0]!, message: a.args[1]! }, a.out),
+  }),
+  command({
+    name: 'room list',
+    summary: 'the rooms this site is in',
+    args: '',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/room.ts'),
+    run: (m, a) => m.roomList(bridgeClient(a), a.out),
+  }),
+  command({
+    name: 'room watch',
+    summary: 'print a room’s messages as they arrive',
+    args: '<room>',
+    flags: BRIDGE_FLAGS,
+    load: () => import('./commands/room.ts'),
+    run: (m, a) => m.roomWatch({ ...bridgeClient(a), room: a.args[0]! }, a.out),
+  }),
+];
