@@ -84,7 +84,8 @@ export function scriptedModel(
       );
     }
     calls++;
-    if (record) requests.push(req);
+    // A copy: the caller may go on appending to the array it passed.
+    if (record) requests.push({ ...req, messages: [...req.messages] });
     const step = steps[n % steps.length]!;
     const got = typeof step === 'function' ? step(req, n) : step;
     const a: ScriptedAnswer = typeof got === 'string' ? { text: got } : got;
