@@ -17,6 +17,7 @@ export {
   type ChatMessage,
   DEFAULT_PRICES,
   defineAgent,
+  hashOf,
   type Memory,
   type MemoryOptions,
   type Model,
