@@ -48,8 +48,10 @@ export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerato
   }
   buf += decoder.decode();
   if (buf.length > 0) {
-    const e = line(buf);
-    if (e !== null) yield e;
+    for (const l of buf.split(/\r\n|\r|\n/)) {
+      const e = line(l);
+      if (e !== null) yield e;
+    }
   }
   const e = line('');
   if (e !== null) yield e;
