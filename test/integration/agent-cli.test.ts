@@ -1,7 +1,6 @@
 // `troupe run`: the example agent on its scripted model, the same file pointed at an
 // OpenAI-compatible endpoint with TROUPE_MODEL_URL (a real HTTP server on loopback), and the
 // errors a user can make.
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ModelServer, startModelServer } from '../support/model-server.ts';
 import { runTroupe } from '../support/troupe-cli.ts';
