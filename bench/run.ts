@@ -21,6 +21,10 @@ const MODULES: { file: string; names: string[] }[] = [
   },
   { file: 'bench/ledger-offline.ts', names: ['ledger.verify', 'ledger.prove'] },
   { file: 'bench/ledger-ingest.ts', names: ['ledger.ingest'] },
+  {
+    file: 'bench/agent.ts',
+    names: ['agent.step', 'agent.step.openaiAgents', 'agent.bytesPerIdleAgent'],
+  },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {
