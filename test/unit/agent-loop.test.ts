@@ -22,6 +22,7 @@ import {
   type ProtocolOf,
   type RuntimeEvent,
   scriptedModel,
+  shardRef,
   subtreeBudget,
   Timeout,
   tool,
@@ -676,6 +677,23 @@ describe('defineAgent', () => {
     // A model with no step left is a crash with a clear reason (an unsupervised actor stops).
     const e = await sys.ask(ref, 'run', { input: 'x' }, { timeout: T }).catch((x: unknown) => x);
     expect((e as ActorFailed).reason).toMatch(/scripted model scripted has no step 1/);
+  });
+
+  it('is shardable like any actor: runs sent to the type reach an instance', async () => {
+    const { sys } = await start();
+    const A = defineAgent({
+      type: 'pool',
+      model: scriptedModel([(_req, n) => JSON.stringify({ sum: n })], { loop: true }),
+      instructions: 'x',
+      output: Sum,
+    });
+    sys.spawn(A, { name: 'p1', shard: true });
+    sys.spawn(A, { name: 'p2', shard: true });
+    const any = shardRef<P<typeof A>>('agents', 'pool');
+    const outs = await Promise.all(
+      [1, 2, 3, 4].map((i) => sys.ask(any, 'run', { input: `job ${i}` }, { timeout: T })),
+    );
+    expect(outs.map((o) => typeof o.sum)).toEqual(['number', 'number', 'number', 'number']);
   });
 
   it('works beside plain actors: an actor tool reaching a non-agent actor', async () => {
