@@ -22,6 +22,10 @@ const MODULES: { file: string; names: string[] }[] = [
   { file: 'bench/ledger-offline.ts', names: ['ledger.verify', 'ledger.prove'] },
   { file: 'bench/ledger-ingest.ts', names: ['ledger.ingest'] },
   { file: 'bench/cli-startup.ts', names: ['cli.startup'] },
+  {
+    file: 'bench/agent.ts',
+    names: ['agent.step', 'agent.step.openaiAgents', 'agent.bytesPerIdleAgent'],
+  },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {

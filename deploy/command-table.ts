@@ -348,4 +348,21 @@ export const COMMANDS: readonly Command[] = [
     load: () => import('./commands/room.ts'),
     run: (m, a) => m.roomWatch({ ...bridgeClient(a), room: a.args[0]! }, a.out),
   }),
+  command({
+    name: 'run',
+    summary: 'run an agent module once: a line per step, the answer, the usage',
+    args: '<agent.ts>',
+    flags: {
+      ...CONNECT,
+      input: str('the run’s input: JSON, or text passed as a string', 'json|text'),
+      timeout: FLAG.timeout,
+    },
+    help: 'The module exports default defineAgent({ … }). Embedded without --nats.',
+    load: () => import('./commands/run.ts'),
+    run: (m, a) =>
+      m.run(
+        { ...a.common, module: a.args[0]!, input: s(a.flags.input), timeoutMs: ms(a.flags.timeout) },
+        a.out,
+      ),
+  }),
 ];

@@ -53,7 +53,7 @@ export {
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
 export type { NodeStats } from './node-stats.ts';
-export type { AskMap, AskSpec, Protocol, TellMap } from './protocol.ts';
+export type { AskBody, AskMap, AskReply, AskSpec, AskType, Protocol, TellMap } from './protocol.ts';
 export {
   type Backoff,
   backoffDelay,
