@@ -52,6 +52,11 @@ export {
   TroupeError,
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
+export type {
+  ProcessChildRequest,
+  ProcessInfo,
+  ProcessLauncher,
+} from './process-port.ts';
 export type { AskMap, AskSpec, Protocol, TellMap } from './protocol.ts';
 export {
   type Backoff,
@@ -65,6 +70,8 @@ export {
   type SupervisorFlags,
   type SupervisorSpec,
 } from './supervision/index.ts';
+export { type ProcessStart, ProcessStartSchema } from './supervision/process-spec.ts';
+export type { Child } from './supervision/supervision-host.ts';
 export { ActorSystem } from './system.ts';
 export type { SystemOptions, TransportOptions } from './system-options.ts';
 export { childTraceparent, isTraceparent, newTraceparent } from './trace.ts';
