@@ -23,7 +23,12 @@ export interface ProcessChildRequest {
   /** The supervising system's NATS connection, when it runs on NATS. */
   readonly nc: NatsConnection | undefined;
   /** The child exited: hand it to its supervisor like a local child's exit. */
-  exited(child: Child, reason: string, abnormal: boolean, phase: 'start' | 'message' | 'exit'): void;
+  exited(
+    child: Child,
+    reason: string,
+    abnormal: boolean,
+    phase: 'start' | 'message' | 'exit',
+  ): void;
 }
 
 /** Starts children whose spec says `start.process` (set with ActorSystem.defaultProcessLauncher). */

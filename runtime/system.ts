@@ -31,8 +31,8 @@ import { type ActorDef, defineActor } from './define-actor.ts';
 import { fromWireError, Hung, InvalidArgument, NoSuchActor, Stopped, Timeout } from './errors.ts';
 import type { EventListener, RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
-import type { ProcessInfo, ProcessLauncher } from './process-port.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
+import type { ProcessInfo, ProcessLauncher } from './process-port.ts';
 import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
 import type { SpawnRequest, TreeRow } from './remote/control-protocol.ts';
 import { RemoteControl } from './remote/remote-control.ts';
@@ -111,7 +111,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   /** Start a system. Without a transport it runs embedded, with no broker. */
   static async start(options: SystemOptions): Promise<ActorSystem> {
-    const { logger, audit, watchdog, processes: _processes, ...rest } = (options ?? {}) as SystemOptions;
+    const { logger, audit, watchdog, processes, ...rest } = (options ?? {}) as SystemOptions;
     const parsed = SystemOptionsSchema.safeParse(rest);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -122,7 +122,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     const sys = new ActorSystem(parsed.data, logger);
     if (audit !== undefined) sys.auditSink = audit;
     if (watchdog !== undefined) sys.watchdogDef = watchdog;
-    if (options?.processes !== undefined) sys.processLauncher = options.processes;
+    if (processes !== undefined) sys.processLauncher = processes;
     const t = parsed.data.transport;
     if (t && t.kind === 'nats') sys.transport = natsTransport(t);
     await sys.transport.start(sys);
