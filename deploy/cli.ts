@@ -33,6 +33,10 @@ const USAGE = `usage: troupe <command> [options]
   ledger demo <dir> [--events <n>] [--nats <url>] [--system <name>] [--json]
                          write a ledger of n synthetic audit events through the real path
   bench [name-filter]    run the benchmarks and write bench/results/latest.json
+  secrets set|list|rm|rotate|keygen <agent> [<NAME>]
+                         per-agent secrets, encrypted at rest (value of set on stdin)
+  nats-config <module.ts> [--system <name>]
+                         print the nats-server config with a least-privilege user per process agent
 
   mesh init [--dir <dir>] [--force]
                          create this site's identity (static key, mesh id); works offline
@@ -240,6 +244,10 @@ async function main(argv: string[]): Promise<number> {
             sub === undefined ? 'ledger needs a subcommand' : `unknown ledger subcommand ${sub}`,
           );
       }
+    }
+    case 'secrets': {
+      const { secrets } = await import('./commands/secrets.ts');
+      return secrets(rest, out);
     }
     case 'bench': {
       const { runBenchmarks } = await import('../bench/run.ts');
