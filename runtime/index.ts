@@ -44,6 +44,8 @@ export {
   NoReply,
   NoSuchActor,
   PayloadTooLarge,
+  PermissionDenied,
+  permissionDenied,
   Rejected,
   RemoteError,
   Stopped,

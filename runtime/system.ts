@@ -516,6 +516,10 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     else p.reject(fromWireError(value as { code: string; message: string; detail?: unknown }));
   }
 
+  refuse(corrs: readonly number[], err: Error): void {
+    for (const c of corrs) this.wheel.byCorr.get(c)?.reject(err);
+  }
+
   noResponders(corrs: readonly number[]): void {
     for (const c of corrs) {
       const p = this.wheel.byCorr.get(c);

@@ -32,6 +32,8 @@ export const ProcessStartSchema = z
       .object({
         memoryMb: z.number().int().min(16).max(1_048_576).optional(),
         cpuSeconds: z.number().int().min(1).max(31_536_000).optional(),
+        /** Share of one CPU (cgroup v2 cpu.max only). */
+        cpuPercent: z.number().int().min(1).max(100_000).optional(),
         openFiles: z.number().int().min(16).max(1_048_576).optional(),
         processes: z.number().int().min(1).max(1_048_576).optional(),
       })

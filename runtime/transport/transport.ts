@@ -16,6 +16,8 @@ export interface TransportHost {
   settle(env: Envelope): void;
   /** The broker said nobody serves the subject these asks went to. */
   noResponders(corrs: readonly number[]): void;
+  /** The broker refused to carry these asks (e.g. a permission violation): fail them with `err`. */
+  refuse?(corrs: readonly number[], err: Error): void;
 }
 
 /** How messages leave the process. `memory` keeps everything local; `nats` routes by subject. */
