@@ -22,6 +22,8 @@ export interface ProcessChildRequest {
   readonly log: Logger;
   /** The supervising system's NATS connection, when it runs on NATS. */
   readonly nc: NatsConnection | undefined;
+  /** Record an audit event for the child (started, exited: the ledger keeps them). */
+  audit(kind: string, data: Record<string, unknown>): void;
   /** The child exited: hand it to its supervisor like a local child's exit. */
   exited(
     child: Child,

@@ -846,6 +846,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
         restarts,
         log: this.log,
         nc: this.transport.connection,
+        audit: (kind, data) => this.audit(kind, data, `${parent.path}/${spec.id}`),
         exited: (child, reason, abnormal, phase) =>
           this.childExited(parent, child, reason, abnormal, phase),
       });

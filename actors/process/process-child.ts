@@ -206,6 +206,7 @@ export class ProcessChild implements Child {
         if (s.t === 'ready' && !inc.ready) {
           inc.ready = true;
           log.event(30, 'ready', { pid: proc.pid });
+          req.audit('process.started', { pid: proc.pid ?? null, workspace, limits: plan.via });
           resolveReady(inc);
         } else if (s.t === 'exit') {
           inc.reported = { ...s, reason: log.scrub(s.reason) };
@@ -306,6 +307,7 @@ export class ProcessChild implements Child {
       { actor: this.path, reason: r.reason },
       r.abnormal ? 'process agent crashed' : 'process agent exited',
     );
+    this.req.audit('process.exited', { reason: r.reason, abnormal: r.abnormal });
     this.state = r.abnormal ? 'suspended' : 'stopped';
     this.req.exited(this, r.reason, r.abnormal, r.phase);
   }
