@@ -17,8 +17,9 @@ import { up } from './commands/up.ts';
 
 const USAGE = `usage: troupe <command> [options]
 
-  up <module.ts> [--nats <url>] [--system <name>] [--once]
-                         run the actors a module defines (embedded without --nats)
+  up <module.ts> [--nats <url> | --serve-nats] [--system <name>] [--once]
+                         run the actors a module defines (embedded without --nats; --serve-nats
+                         starts a nats-server for this host with per-agent users)
   tell <path> <type> <json> [--nats <url>] [--system <name>]
   ask <path> <type> <json> [--timeout <ms>] [--nats <url>] [--system <name>]
                          send to a running system over NATS (path: team/coder, or @type)
@@ -35,7 +36,7 @@ const USAGE = `usage: troupe <command> [options]
   bench [name-filter]    run the benchmarks and write bench/results/latest.json
   secrets set|list|rm|rotate|keygen <agent> [<NAME>]
                          per-agent secrets, encrypted at rest (value of set on stdin)
-  nats-config <module.ts> [--system <name>]
+  nats-config <module.ts> [--system <name>] [--listen <host:port>]
                          print the nats-server config with a least-privilege user per process agent
 
   mesh init [--dir <dir>] [--force]
@@ -85,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
       'log-level': { type: 'string' },
       timeout: { type: 'string' },
       once: { type: 'boolean' },
+      'serve-nats': { type: 'boolean' },
       dir: { type: 'string' },
       force: { type: 'boolean' },
       listen: { type: 'string' },
@@ -132,7 +134,10 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'up': {
       const [module] = need(1, '<module.ts>');
-      return up({ ...common, module: module!, once: values.once }, out);
+      return up(
+        { ...common, module: module!, once: values.once, serveNats: values['serve-nats'] },
+        out,
+      );
     }
     case 'tell': {
       const [target, type, json] = need(3, '<path> <type> <json>');
@@ -244,6 +249,11 @@ async function main(argv: string[]): Promise<number> {
             sub === undefined ? 'ledger needs a subcommand' : `unknown ledger subcommand ${sub}`,
           );
       }
+    }
+    case 'nats-config': {
+      const [module] = need(1, '<module.ts>');
+      const { natsConfig } = await import('./commands/nats-config.ts');
+      return natsConfig({ ...common, module: module!, listen: values.listen }, out);
     }
     case 'secrets': {
       const { secrets } = await import('./commands/secrets.ts');
