@@ -1,3 +1,4 @@
+import { fstatSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { setAgentSecrets } from '../actors/process/agent-secrets.ts';
 import { Bootstrap, type WorkerStatus } from '../actors/process/worker-protocol.ts';
@@ -11,15 +12,21 @@ import { type ActorDef, ActorSystem, permissionDenied } from '../runtime/index.t
  * goes away (fd 3 closes): no orphan outlives its supervisor.
  */
 export async function runWorker(mod: Record<string, unknown>): Promise<void> {
-  const pipe = new Socket({ fd: 3, readable: true, writable: true });
+  // A supervisor hands a socket pair. A plain respawn loop (the benchmark's peer) may hand a
+  // bootstrap file instead: no status channel then, and never secrets in it.
+  const pipe = fstatSync(3).isSocket()
+    ? new Socket({ fd: 3, readable: true, writable: true })
+    : null;
+  pipe?.on('error', () => {});
   const say = (s: WorkerStatus): void => {
-    if (!pipe.destroyed) pipe.write(`${JSON.stringify(s)}\n`);
+    if (pipe !== null && !pipe.destroyed) pipe.write(`${JSON.stringify(s)}\n`);
   };
   try {
     await host(mod, pipe, say);
   } catch (err) {
     const reason = `start failed: ${err instanceof Error ? err.message : String(err)}`;
     say({ t: 'exit', reason, abnormal: true, phase: 'start' });
+    if (pipe === null) process.exit(1);
     pipe.end(() => process.exit(1));
     setTimeout(() => process.exit(1), 1_000).unref();
   }
@@ -27,10 +34,13 @@ export async function runWorker(mod: Record<string, unknown>): Promise<void> {
 
 async function host(
   mod: Record<string, unknown>,
-  pipe: Socket,
+  pipe: Socket | null,
   say: (s: WorkerStatus) => void,
 ): Promise<void> {
-  const boot = await readBootstrap(pipe);
+  const boot =
+    pipe === null
+      ? Bootstrap.parse(JSON.parse(readFileSync(3, 'utf8')))
+      : await readBootstrap(pipe);
   setAgentSecrets(boot.path, boot.secrets);
   const def = findDef(mod, boot.type, boot.export);
   const sys = await ActorSystem.start({
@@ -48,12 +58,12 @@ async function host(
     void sys
       .shutdown({ timeoutMs: boot.settings.shutdownMs ?? 5_000 })
       .catch(() => {})
-      .finally(() => pipe.end(() => process.exit(code)));
+      .finally(() => (pipe === null ? process.exit(code) : pipe.end(() => process.exit(code))));
     setTimeout(() => process.exit(code), (boot.settings.shutdownMs ?? 5_000) + 1_000).unref();
   };
   process.on('SIGTERM', () => exit(0));
   process.on('SIGINT', () => exit(0));
-  pipe.on('close', () => exit(0));
+  pipe?.on('close', () => exit(0));
   watchDenials(sys, say);
   sys.setProcessInfo((p) => {
     if (p !== boot.path && !p.startsWith(`${boot.path}/`)) return undefined;
