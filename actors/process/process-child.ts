@@ -135,7 +135,7 @@ export class ProcessChild implements Child {
               ...(spec.limits?.memoryMb !== undefined
                 ? [`--max-old-space-size=${Math.max(8, Math.floor(spec.limits.memoryMb * 0.75))}`]
                 : []),
-              await workerBundle(resolve(spec.module)),
+              await workerBundle(resolve(spec.module!)),
             ];
     } catch (cause) {
       throw new ProcessStartFailed(req.path, (cause as Error).message, { cause });

@@ -13,7 +13,7 @@ const ActorPath = z
 export const ProcessStartSchema = z
   .object({
     /** The module that exports the child's definition (loaded by the troupe worker). */
-    module: z.string().min(1),
+    module: z.string().min(1).optional(),
     /** Instead of the troupe worker: a command speaking the stdio protocol (docs/isolation.md). */
     command: z.array(z.string().min(1)).min(1).optional(),
     /** The agent's own directory (default `<root>/<path>`); `keep` (default) or `wipe` on each start. */
@@ -47,6 +47,9 @@ export const ProcessStartSchema = z
     /** Export name of the definition in `module`, when it is not found by type. */
     export: Token.optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => (p.module === undefined) !== (p.command === undefined), {
+    message: 'exactly one of module (a troupe worker) or command (the stdio protocol)',
+  });
 
 export type ProcessStart = z.output<typeof ProcessStartSchema>;

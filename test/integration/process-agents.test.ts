@@ -69,6 +69,7 @@ describe('process agents on a nats-server with the generated config', () => {
       { path: 'team/b', peers: [] },
       { path: 'forkers/f', peers: [] },
       { path: 'hogs/h', peers: [] },
+      { path: 'cmds/c', peers: [] },
     ]);
     rig.system.setAuditSink(audit);
     await rig.store.set('team/a', 'API_KEY', SECRET_A);
@@ -341,4 +342,37 @@ describe('process agents on a nats-server with the generated config', () => {
     expect(failure).toMatch(/^memory limit exceeded \(limits\.memoryMb=256\)/);
     expect(procAlive(pid)).toBe(false);
   }, 150_000);
+
+  it('runs any command that speaks the stdio protocol on fd 3, and stops its whole group', async () => {
+    // Read the bootstrap, check it is this agent's, say ready, start a grandchild, wait.
+    const script = [
+      'read -r boot <&3',
+      'case "$boot" in *\'"user":"agent:ptest:cmds/c"\'*) ;; *) exit 9 ;; esac',
+      'case "$boot" in *sk-b-very*) exit 8 ;; esac',
+      'echo "{\\"t\\":\\"ready\\",\\"pid\\":$$}" >&3',
+      '/bin/sleep 1000 &',
+      'wait',
+    ].join('\n');
+    const Cmds = defineSupervisor({
+      type: 'cmds',
+      strategy: 'one_for_one',
+      children: [
+        {
+          id: 'c',
+          shutdown: 2_000,
+          start: { def: Echo, process: { command: ['/bin/bash', '-c', script] } },
+        },
+      ],
+    });
+    const sup = rig.system.spawn(Cmds, { name: 'cmds' });
+    await rig.system.allStarted();
+    const kids = await rig.system.ask(sup, 'whichChildren', {}, { timeout: 20_000 });
+    expect(kids[0]).toMatchObject({ id: 'c', status: 'running', restarts: 0 });
+    const started = audit.events.find((e) => e.kind === 'process.started' && e.actor === 'cmds/c');
+    const pid = started!.data.pid as number;
+    await until(() => (groupMembers(pid).length >= 2 ? true : undefined));
+    await rig.system.stop(sup);
+    await until(() => (groupMembers(pid).length === 0 ? true : undefined), 30_000);
+    expect(procAlive(pid)).toBe(false);
+  }, 90_000);
 });
