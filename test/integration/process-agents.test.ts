@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -70,6 +71,7 @@ describe('process agents on a nats-server with the generated config', () => {
       { path: 'forkers/f', peers: [] },
       { path: 'hogs/h', peers: [] },
       { path: 'cmds/c', peers: [] },
+      { path: 'users/u', peers: [] },
     ]);
     rig.system.setAuditSink(audit);
     await rig.store.set('team/a', 'API_KEY', SECRET_A);
@@ -374,5 +376,34 @@ describe('process agents on a nats-server with the generated config', () => {
     await rig.system.stop(sup);
     await until(() => (groupMembers(pid).length === 0 ? true : undefined), 30_000);
     expect(procAlive(pid)).toBe(false);
+  }, 90_000);
+
+  it('runs an agent as another user when the spec gives a uid', async () => {
+    chmodSync(rig.dir, 0o711); // the agent's user must reach its workspace below
+    const Users = defineSupervisor({
+      type: 'users',
+      strategy: 'one_for_one',
+      intensity: 0,
+      children: [
+        {
+          id: 'u',
+          start: { def: Echo, process: { module: AGENTS_MODULE, uid: 65534, gid: 65534 } },
+        },
+      ],
+    });
+    rig.system.spawn(Users, { name: 'users' });
+    const u = actorRef<ProtocolOf<typeof Echo>>(SYS, 'users/u');
+    if (process.getuid?.() === 0) {
+      await rig.system.allStarted();
+      const { pid, cwd } = await rig.system.ask(u, 'ping', {}, { timeout: 20_000 });
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      expect(/^Uid:\s+(\d+)/m.exec(status)![1]).toBe('65534');
+      expect(statSync(cwd).uid).toBe(65534);
+    } else {
+      // Switching users needs privileges: the start fails with the reason, typed.
+      await expect(rig.system.allStarted()).rejects.toThrow(
+        /ProcessStartFailed|EPERM|not permitted/,
+      );
+    }
   }, 90_000);
 });
