@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { findNatsServer } from '../../actors/process/index.ts';
 import { newMasterKey, SecretsCorrupt, SecretsKeyMissing } from '../../actors/secrets/index.ts';
 import { secrets } from '../../deploy/commands/secrets.ts';
 import { InvalidArgument } from '../../runtime/index.ts';
+import { until } from '../support/process-agents.ts';
 import { runTroupe } from '../support/troupe-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'troupe-pcli-'));
@@ -129,4 +130,41 @@ describe('troupe nats-config and up --serve-nats', () => {
     expect(m![2]).toBe(join(dir, 'ws', 'team', 'a'));
     expect(readdirSync(join(dir, 'logs')).sort()).toEqual(['team.a.log', 'team.b.log']);
   }, 150_000);
+
+  it('agents do not outlive their supervisor: kill -9 of troupe up ends them', async () => {
+    const p = spawn(process.execPath, ['bin/troupe.js', 'up', module, '--serve-nats'], {
+      env: {
+        ...process.env,
+        TROUPE_LOG_LEVEL: 'silent',
+        TROUPE_SECRETS_KEY: key,
+        TROUPE_WORKSPACES: join(dir, 'ws2'),
+        TROUPE_AGENT_LOGS: join(dir, 'logs2'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    p.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    const gone = new Promise((r) => p.once('exit', r));
+    const agent = await until(() => {
+      const m = /agent team\/a pid (\d+)/.exec(stdout);
+      return m ? Number(m[1]) : undefined;
+    }, 120_000);
+    expect(alive(agent)).toBe(true);
+    process.kill(-p.pid!, 'SIGKILL'); // troupe up and its nats-server, not the agents
+    await gone;
+    await until(() => (alive(agent) ? undefined : true), 30_000);
+    expect(alive(agent)).toBe(false);
+  }, 180_000);
 });
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
