@@ -1,4 +1,5 @@
 // troupe's public API: the only module examples and users import.
+import { type AgentProcessLauncher, processLauncher } from './actors/process/index.ts';
 import { Watchdog } from './actors/watchdog/index.ts';
 import { ActorSystem } from './runtime/index.ts';
 
@@ -56,6 +57,15 @@ export {
   verifyLedger,
   WitnessActor,
 } from './actors/ledger/index.ts';
+export {
+  AgentProcessLauncher,
+  type ProcessLauncherOptions,
+  processLauncher,
+  renderNatsConfig,
+  secret,
+  serveNats,
+} from './actors/process/index.ts';
+export { SecretStore } from './actors/secrets/index.ts';
 
 export { Watchdog } from './actors/watchdog/index.ts';
 export { renderTree } from './deploy/tree-render.ts';
@@ -65,3 +75,13 @@ export type { TreeRow } from './runtime/remote/index.ts';
 
 // Every system started through the public API enforces handler limits and heartbeats.
 ActorSystem.defaultWatchdog ??= Watchdog as unknown as typeof ActorSystem.defaultWatchdog;
+
+// Children with `start.process` run as OS processes (actors/process), configured from the
+// environment when the system options name no launcher of their own.
+let processes: AgentProcessLauncher | undefined;
+ActorSystem.defaultProcessLauncher ??= {
+  spawn: (req) => {
+    processes ??= processLauncher();
+    return processes.spawn(req);
+  },
+};

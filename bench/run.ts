@@ -26,6 +26,7 @@ const MODULES: { file: string; names: string[] }[] = [
     file: 'bench/agent.ts',
     names: ['agent.step', 'agent.step.openaiAgents', 'agent.bytesPerIdleAgent'],
   },
+  { file: 'bench/process.ts', names: ['process.restart.p50', 'process.restart.p99'] },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {

@@ -108,10 +108,14 @@ export const COMMANDS: readonly Command[] = [
       ...CONNECT,
       node: FLAG.node,
       once: bool('exit after the module’s run() finishes'),
+      'serve-nats': bool('start a nats-server for this host with a least-privilege user per process agent'),
     },
     help: 'The module exports default defineTroupe({ setup(system) { … } }); TypeScript is loaded as is.',
     load: () => import('./commands/up.ts'),
-    run: (m, a) => m.up({ ...a.common, module: a.args[0]!, once: b(a.flags.once) }, a.out),
+    run: (m, a) => m.up(
+        { ...a.common, module: a.args[0]!, once: b(a.flags.once), serveNats: b(a.flags['serve-nats']) },
+        a.out,
+      ),
   }),
   command({
     name: 'tell',
@@ -364,5 +368,22 @@ export const COMMANDS: readonly Command[] = [
         { ...a.common, module: a.args[0]!, input: s(a.flags.input), timeoutMs: ms(a.flags.timeout) },
         a.out,
       ),
+  }),
+  command({
+    name: 'nats-config',
+    summary: 'print the nats-server config with a least-privilege user per process agent',
+    args: '<module.ts>',
+    flags: { system: FLAG.system, listen: str('client listen address', 'host:port') },
+    load: () => import('./commands/nats-config.ts'),
+    run: (m, a) =>
+      m.natsConfig({ ...a.common, module: a.args[0]!, listen: s(a.flags.listen) }, a.out),
+  }),
+  command({
+    name: 'secrets',
+    summary: 'per-agent secrets, encrypted at rest (set reads the value on stdin)',
+    args: '<set|list|rm|rotate|keygen> [agent] [name]',
+    flags: {},
+    load: () => import('./commands/secrets.ts'),
+    run: (m, a) => m.secrets(a.args, a.out),
   }),
 ];

@@ -166,6 +166,33 @@ export class TransportError extends TroupeError {
   override readonly name = 'TransportError';
 }
 
+/**
+ * The broker refused a publish or a subscription: the connection's credentials do not allow
+ * the subject (least-privilege agents, actors/process). Raised instead of a silent drop.
+ */
+export class PermissionDenied extends TroupeError {
+  readonly code = 'PermissionDenied';
+  override readonly name = 'PermissionDenied';
+  constructor(
+    readonly operation: 'publish' | 'subscription',
+    readonly subject: string,
+    options?: ErrorOptions,
+  ) {
+    super(`NATS permission denied: ${operation} to ${subject}`, options);
+  }
+  override get detail(): unknown {
+    return { operation: this.operation, subject: this.subject };
+  }
+}
+
+/** A nats.js PermissionViolationError as a PermissionDenied; null for any other error. */
+export function permissionDenied(err: unknown): PermissionDenied | null {
+  const e = err as { name?: unknown; operation?: unknown; subject?: unknown } | null;
+  if (e === null || typeof e !== 'object' || e.name !== 'PermissionViolationError') return null;
+  const op = e.operation === 'subscription' ? 'subscription' : 'publish';
+  return new PermissionDenied(op, String(e.subject ?? ''), { cause: err });
+}
+
 /** An error received from another process whose code this process does not know. */
 export class RemoteError extends TroupeError {
   override readonly name = 'RemoteError';
@@ -242,6 +269,12 @@ export function fromWireError(wire: unknown): TroupeError {
       break;
     case 'InvalidArgument':
       e = new InvalidArgument(w.message);
+      break;
+    case 'PermissionDenied':
+      e = new PermissionDenied(
+        d.operation === 'subscription' ? 'subscription' : 'publish',
+        s('subject'),
+      );
       break;
     default:
       return new RemoteError(w.code, w.message, w.detail);

@@ -44,6 +44,8 @@ export {
   NoReply,
   NoSuchActor,
   PayloadTooLarge,
+  PermissionDenied,
+  permissionDenied,
   Rejected,
   RemoteError,
   Stopped,
@@ -53,6 +55,11 @@ export {
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
 export type { NodeStats } from './node-stats.ts';
+export type {
+  ProcessChildRequest,
+  ProcessInfo,
+  ProcessLauncher,
+} from './process-port.ts';
 export type { AskBody, AskMap, AskReply, AskSpec, AskType, Protocol, TellMap } from './protocol.ts';
 export {
   type Backoff,
@@ -66,6 +73,8 @@ export {
   type SupervisorFlags,
   type SupervisorSpec,
 } from './supervision/index.ts';
+export { type ProcessStart, ProcessStartSchema } from './supervision/process-spec.ts';
+export type { Child } from './supervision/supervision-host.ts';
 export { ActorSystem } from './system.ts';
 export type { SystemOptions, TransportOptions } from './system-options.ts';
 export { childTraceparent, isTraceparent, newTraceparent } from './trace.ts';

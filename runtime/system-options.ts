@@ -6,6 +6,7 @@ import type { AuditSink } from './audit.ts';
 import type { AskOptions } from './context.ts';
 import type { ActorDef } from './define-actor.ts';
 import { InvalidArgument } from './errors.ts';
+import type { ProcessLauncher } from './process-port.ts';
 import { isTraceparent } from './trace.ts';
 import { NatsOptionsSchema } from './transport/nats-options.ts';
 import type { WatchdogDef } from './watchdog-port.ts';
@@ -42,6 +43,8 @@ export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>,
   audit?: AuditSink;
   /** The watchdog actor for handler limits and heartbeats (default: ActorSystem.defaultWatchdog). */
   watchdog?: WatchdogDef;
+  /** Starts `start.process` children (default: ActorSystem.defaultProcessLauncher). */
+  processes?: ProcessLauncher;
 }
 
 /** A node name: host, pid and a random suffix, as a subject token. */

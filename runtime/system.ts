@@ -42,6 +42,7 @@ import type { EventListener, RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
 import { type NodeStats, newNodeStats } from './node-stats.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
+import type { ProcessInfo, ProcessLauncher } from './process-port.ts';
 import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
 import type { SpawnRequest, TreeRow } from './remote/control-protocol.ts';
 import { RemoteControl } from './remote/remote-control.ts';
@@ -92,6 +93,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   private readonly actorTimers = new WeakMap<Cell, Timers>();
   private transport: Transport;
   private watchdogDef: WatchdogDef | null = null;
+  private processLauncher: ProcessLauncher | null = null;
+  private processInfo: ((path: string) => ProcessInfo | undefined) | null = null;
   private auditSink: AuditSink = new MemoryAuditSink();
   private auditCounter = 0;
   private readonly auditPrefix = randomBytes(6).toString('hex');
@@ -122,7 +125,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   /** Start a system. Without a transport it runs embedded, with no broker. */
   static async start(options: SystemOptions): Promise<ActorSystem> {
-    const { logger, audit, watchdog, ...rest } = (options ?? {}) as SystemOptions;
+    const { logger, audit, watchdog, processes, ...rest } = (options ?? {}) as SystemOptions;
     const parsed = SystemOptionsSchema.safeParse(rest);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -135,6 +138,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       sys.deadLetterBodyBytes = parsed.data.deadLetterBodyBytes;
     if (audit !== undefined) sys.auditSink = audit;
     if (watchdog !== undefined) sys.watchdogDef = watchdog;
+    if (processes !== undefined) sys.processLauncher = processes;
     const t = parsed.data.transport;
     if (t && t.kind === 'nats') sys.transport = natsTransport(t);
     await sys.transport.start(sys);
@@ -601,6 +605,10 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     } else if (env.kind === Kind.error) p.reject(fromWireError(value));
   }
 
+  refuse(corrs: readonly number[], err: Error): void {
+    for (const c of corrs) this.wheel.byCorr.get(c)?.reject(err);
+  }
+
   noResponders(corrs: readonly number[]): void {
     for (const c of corrs) {
       const p = this.wheel.byCorr.get(c);
@@ -897,10 +905,24 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
 
   /** Every actor of this node as `troupe tree` shows it, depth first in start order. */
   treeRows(): TreeRow[] {
-    return treeRowsOf(this.root, this.node);
+    const rows = treeRowsOf(this.root, this.node);
+    const info = this.processInfo;
+    if (info === null) return rows;
+    return rows.map((r) => {
+      const p = info(r.path);
+      return p === undefined ? r : { ...r, process: p };
+    });
+  }
+
+  /** An agent process reports its pid, rss, cpu, workspace and log file in its tree rows. */
+  setProcessInfo(info: ((path: string) => ProcessInfo | undefined) | null): void {
+    this.processInfo = info;
   }
 
   // ---- watchdog ---------------------------------------------------------------------------
+
+  /** Starts `start.process` children unless the system options name one (actors/process sets it). */
+  static defaultProcessLauncher: ProcessLauncher | null = null;
 
   /** The watchdog every system uses unless told otherwise (actors/watchdog sets it). */
   static defaultWatchdog: WatchdogDef | null = null;
@@ -916,6 +938,33 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   /** Spawn a supervised child from its normalized spec (name = spec id). */
   spawnSupervised(parent: Cell, spec: NormalizedChildSpec, restarts: number): Child {
     const def = spec.start.def as unknown as ActorDef;
+    const proc = spec.start.process;
+    if (proc !== undefined) {
+      const launcher = this.processLauncher ?? ActorSystem.defaultProcessLauncher;
+      if (launcher === null || spec.node !== undefined) {
+        throw new InvalidArgument(
+          launcher === null
+            ? `child ${spec.id} runs as a process: no process launcher (import troupe or actors/process)`
+            : `child ${spec.id}: start.process and node cannot be combined`,
+        );
+      }
+      return launcher.spawn({
+        system: this.name,
+        node: this.node,
+        path: `${parent.path}/${spec.id}`,
+        supervisorPath: parent.path,
+        type: def.type,
+        args: spec.start.args,
+        spec,
+        process: proc,
+        restarts,
+        log: this.log,
+        nc: this.transport.connection,
+        audit: (kind, data) => this.audit(kind, data, `${parent.path}/${spec.id}`),
+        exited: (child, reason, abnormal, phase) =>
+          this.childExited(parent, child, reason, abnormal, phase),
+      });
+    }
     if (spec.node !== undefined) {
       if (this.remote === null) {
         throw new InvalidArgument(

@@ -1,6 +1,8 @@
 // The mesh bridge: one actor per site that carries `troupe.<site>.mesh.<peer>.>` to other sites
 // over encrypted links. The link, invite store and protocols have their own public faces
 // (./link, ./invites, protocols/mesh).
+
+export { writeFileAtomic } from './atomic-file.ts';
 export { type BackoffOptions, backoffDelay } from './backoff.ts';
 export { MAX_HOPS, type PendingRequest, type WalkedBatch, walkBatch } from './batch.ts';
 export { BridgeActor, type BridgeHandle, type BridgeProtocol, startBridge } from './bridge.ts';

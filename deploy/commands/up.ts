@@ -11,6 +11,8 @@ export interface UpOptions extends Overrides {
   module: string;
   /** Exit after the module's `run` finishes instead of serving until a signal. */
   once?: boolean;
+  /** Start a nats-server for this host with the generated per-agent config, and use it. */
+  serveNats?: boolean;
 }
 
 /** `troupe up <module.ts>`: start a system, let the module spawn its actors, serve. */
@@ -19,14 +21,24 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   if (!existsSync(file)) throw new InvalidArgument(`module ${o.module} not found`);
   const mod = await loadUserModule(file, o.module);
   const troupe = troupeOf(mod, o.module);
-  const cfg = await loadConfig(o);
+  let cfg = await loadConfig(o);
   const explicitName = o.system ?? process.env.TROUPE_SYSTEM;
   const name = explicitName ? cfg.system : (troupe.name ?? cfg.system);
-  const system = await ActorSystem.start(systemOptions(cfg, name));
+  let served: { stop(): Promise<void> } | null = null;
+  if (o.serveNats) {
+    const { serveForUp } = await import('./nats-config.ts');
+    const s = await serveForUp(troupe, name);
+    served = s.served;
+    cfg = { ...cfg, nats: s.nats };
+  }
+  const system = await ActorSystem.start(systemOptions(cfg, name)).catch(async (err: unknown) => {
+    await served?.stop();
+    throw err;
+  });
   const where = cfg.nats ? `NATS ${String(cfg.nats.servers)}` : 'embedded (memory transport)';
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
-    stopping ??= system.shutdown();
+    stopping ??= system.shutdown().finally(() => served?.stop());
     return stopping;
   };
   try {

@@ -79,6 +79,16 @@ export const TreeRow = z.object({
   supervisor: z.boolean(),
   /** For a child hosted here but supervised elsewhere: its supervisor. */
   supervisedBy: z.string().nullable(),
+  /** For an agent running as its own OS process (actors/process): what `troupe ps` shows. */
+  process: z
+    .object({
+      pid: z.number(),
+      rssBytes: z.number(),
+      cpuMs: z.number(),
+      workspace: z.string(),
+      logFile: z.string(),
+    })
+    .optional(),
 });
 export type TreeRow = z.infer<typeof TreeRow>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { MailboxOptions, SpawnableDef } from '../context.ts';
 import { InvalidArgument } from '../errors.ts';
 import type { Protocol } from '../protocol.ts';
+import { type ProcessStart, ProcessStartSchema } from './process-spec.ts';
 
 /** OTP restart types: permanent always, transient after an abnormal exit, temporary never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
@@ -17,6 +18,8 @@ export interface ChildSpec<A = unknown> {
     readonly args?: A;
     readonly mailbox?: MailboxOptions;
     readonly shard?: boolean;
+    /** Run the child as its own OS process (actors/process; docs/isolation.md). */
+    readonly process?: ProcessStart;
   };
   readonly restart?: RestartType;
   readonly shutdown?: Shutdown;
@@ -83,6 +86,7 @@ const ChildSpecSchema = z
           .strict()
           .optional(),
         shard: z.boolean().optional(),
+        process: ProcessStartSchema.optional(),
       })
       .strict(),
     restart: z.enum(['permanent', 'transient', 'temporary']).optional(),

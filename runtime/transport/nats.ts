@@ -20,6 +20,7 @@ import { actorSubject, isShardRef, type Ref, routeSubject, shardSubject } from '
 import {
   InvalidArgument,
   PayloadTooLarge,
+  permissionDenied,
   Rejected,
   TransportError,
   type TroupeError,
@@ -69,7 +70,7 @@ export class NatsTransport implements Transport {
   private inbox = '';
   private replySubjectSuffix = '.r';
   private batchSeq = 0;
-  private readonly askBatches = new Map<number, { corrs: number[]; at: number }>();
+  private readonly askBatches = new Map<number, { corrs: number[]; at: number; subject: string }>();
   private idCounter = 0;
   private batchLimit = DEFAULT_BATCH;
   private connected = false;
@@ -194,6 +195,8 @@ export class NatsTransport implements Transport {
         this.connected = true;
         this.host.log.info({ server: 'server' in s ? s.server : undefined }, 'nats reconnected');
         this.releaseHeld();
+      } else if (s.type === 'error' && permissionDenied((s as { error?: unknown }).error)) {
+        this.onDenied(permissionDenied((s as { error?: unknown }).error)!);
       } else if (s.type === 'error' || s.type === 'slowConsumer' || s.type === 'staleConnection') {
         this.host.log.warn({ status: s.type }, 'nats status');
       }
@@ -208,6 +211,17 @@ export class NatsTransport implements Transport {
     else if (type === 'disconnect' || type === 'staleConnection') st.disconnects++;
     else return;
     this.host.emit({ kind: 'transport', status: type, detail, at: Date.now() });
+  }
+
+  /** The broker refused a subject: say so, and fail the asks sent there instead of timing out. */
+  private onDenied(err: ReturnType<typeof permissionDenied> & object): void {
+    this.host.log.error({ err, subject: err.subject, operation: err.operation }, err.message);
+    if (err.operation !== 'publish' || this.host.refuse === undefined) return;
+    for (const [seq, v] of this.askBatches) {
+      if (v.subject !== err.subject) continue;
+      this.askBatches.delete(seq);
+      this.host.refuse(v.corrs, err);
+    }
   }
 
   /** The client discards its outbound buffer on each dial: only publish while connected. */
@@ -365,7 +379,7 @@ export class NatsTransport implements Transport {
     if (b.corrs !== null) {
       const seq = ++this.batchSeq;
       reply = `${this.inbox}.b${seq}`;
-      this.askBatches.set(seq, { corrs: b.corrs, at: Date.now() });
+      this.askBatches.set(seq, { corrs: b.corrs, at: Date.now(), subject });
     }
     this.publishRaw(subject, b.w.buf.subarray(0, b.w.pos), reply);
   }

@@ -29,6 +29,8 @@ export interface TransportHost {
   ): void;
   /** Surface a broker status (slow consumer, disconnect) as a runtime event. */
   emit(e: RuntimeEvent): void;
+  /** The broker refused to carry these asks (e.g. a permission violation): fail them with `err`. */
+  refuse?(corrs: readonly number[], err: Error): void;
 }
 
 /** How messages leave the process. `memory` keeps everything local; `nats` routes by subject. */

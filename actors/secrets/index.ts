@@ -1,0 +1,3 @@
+export { NoSuchSecret, SecretsCorrupt, SecretsKeyInvalid, SecretsKeyMissing } from './errors.ts';
+export { masterKeyFromEnv, newMasterKey, parseMasterKey } from './master-key.ts';
+export { SecretStore, secretsDirFromEnv } from './secret-store.ts';
