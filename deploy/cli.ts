@@ -110,9 +110,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const subs = group.map((c) => c.name.split(' ')[1]).join(', ');
       throw new UsageError(
-        second === undefined
-          ? `${first} needs a subcommand`
-          : `unknown ${first} command ${second}`,
+        second === undefined ? `${first} needs a subcommand` : `unknown ${first} command ${second}`,
         `one of: ${subs}; troupe ${first} --help`,
       );
     }

@@ -108,12 +108,20 @@ export const COMMANDS: readonly Command[] = [
       ...CONNECT,
       node: FLAG.node,
       once: bool('exit after the module’s run() finishes'),
-      'serve-nats': bool('start a nats-server for this host with a least-privilege user per process agent'),
+      'serve-nats': bool(
+        'start a nats-server for this host with a least-privilege user per process agent',
+      ),
     },
     help: 'The module exports default defineTroupe({ setup(system) { … } }); TypeScript is loaded as is.',
     load: () => import('./commands/up.ts'),
-    run: (m, a) => m.up(
-        { ...a.common, module: a.args[0]!, once: b(a.flags.once), serveNats: b(a.flags['serve-nats']) },
+    run: (m, a) =>
+      m.up(
+        {
+          ...a.common,
+          module: a.args[0]!,
+          once: b(a.flags.once),
+          serveNats: b(a.flags['serve-nats']),
+        },
         a.out,
       ),
   }),
@@ -365,7 +373,12 @@ export const COMMANDS: readonly Command[] = [
     load: () => import('./commands/run.ts'),
     run: (m, a) =>
       m.run(
-        { ...a.common, module: a.args[0]!, input: s(a.flags.input), timeoutMs: ms(a.flags.timeout) },
+        {
+          ...a.common,
+          module: a.args[0]!,
+          input: s(a.flags.input),
+          timeoutMs: ms(a.flags.timeout),
+        },
         a.out,
       ),
   }),

@@ -78,7 +78,8 @@ async function host(
   });
   let ready = false;
   sys.on((e) => {
-    if (e.kind === 'deadLetter' || e.path !== boot.path || exiting) return;
+    if (e.kind === 'deadLetter' || e.kind === 'transport' || e.path !== boot.path || exiting)
+      return;
     if (e.kind === 'crashed' || e.kind === 'hung')
       exit(1, { t: 'exit', reason: e.reason, abnormal: true, phase: ready ? 'message' : 'start' });
     else if (e.kind === 'stopped')
