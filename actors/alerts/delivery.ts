@@ -58,6 +58,7 @@ export class SinkQueue {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private failures = 0;
+  /** Alerts dropped since the last delivery that went through (told when one does). */
   private droppedWhileDown = 0;
   private downSince = 0;
   private readonly abort = new AbortController();
@@ -96,7 +97,7 @@ export class SinkQueue {
 
   private dropped(n: number): void {
     this.stats.dropped += n;
-    if (this.stats.down) this.droppedWhileDown += n;
+    this.droppedWhileDown += n;
     if (this.stats.dropped === n || this.stats.dropped % 100 < n) {
       this.log.warn(
         { sink: this.sink.name, dropped: this.stats.dropped, capacity: this.o.capacity },
@@ -132,17 +133,20 @@ export class SinkQueue {
       if (r.ok) {
         this.q.shift();
         this.stats.delivered++;
-        if (this.stats.down) {
-          const downMs = Date.now() - this.downSince;
-          const lost = this.droppedWhileDown;
+        const lost = this.droppedWhileDown;
+        if (this.stats.down || lost > 0) {
+          const downMs = this.stats.down ? Date.now() - this.downSince : 0;
+          if (this.stats.down) {
+            this.log.info(
+              { sink: this.sink.name, downMs, dropped: lost },
+              'alert sink reachable again',
+            );
+          }
           this.stats.down = false;
           this.failures = 0;
           this.droppedWhileDown = 0;
-          this.log.info(
-            { sink: this.sink.name, downMs, dropped: lost },
-            'alert sink reachable again',
-          );
-          this.onRecovered(this, downMs, lost);
+          // Tell the humans what they did not get, through the sink that lost it.
+          if (lost > 0) this.onRecovered(this, downMs, lost);
         }
         continue;
       }

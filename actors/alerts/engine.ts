@@ -23,6 +23,8 @@ interface Incident {
   /** When the subject last showed it works again (0: not since the last failure). */
   recoveredAt: number;
   restarts: number;
+  /** A firing message went out (not held by the rate limit): only then is recovery told. */
+  announced: boolean;
 }
 
 interface RateWindow {
@@ -76,7 +78,7 @@ export class AlertEngine {
 
   private recovering(rule: AlertRule, cfg: RuleSettings, s: Signal): void {
     const inc = this.incidents.get(this.key(rule.name, s));
-    if (inc === undefined || inc.sentAt === 0) return;
+    if (inc === undefined || !inc.announced) return;
     inc.recoveredAt = s.at;
     if (typeof s.data.restarts === 'number') inc.restarts = s.data.restarts;
     else inc.restarts++;
@@ -111,6 +113,7 @@ export class AlertEngine {
         times: [],
         recoveredAt: 0,
         restarts: 0,
+        announced: false,
       };
       this.incidents.set(key, inc);
     }
@@ -162,6 +165,7 @@ export class AlertEngine {
       return;
     }
     w.sent++;
+    inc.announced = true;
     this.send(rule.name, cfg, 'firing', inc, title, text, count, at);
   }
 
@@ -184,7 +188,7 @@ export class AlertEngine {
     for (const other of this.rules) {
       if (!other.supersedes?.includes(rule.name)) continue;
       const sup = this.incidents.get(this.key(other.name, inc));
-      if (sup !== undefined && sup.sentAt !== 0) return;
+      if (sup?.announced) return;
     }
     for (const name of rule.supersedes ?? []) this.incidents.delete(this.key(name, inc));
     const text = rule.recovery!.text(inc.subject, {
@@ -256,6 +260,7 @@ export class AlertEngine {
       }
       if (
         inc.recoveredAt !== 0 &&
+        inc.announced &&
         inc.rule.recovery &&
         now - inc.recoveredAt >= cfg.quietMs &&
         now - inc.lastAt >= cfg.quietMs

@@ -223,7 +223,6 @@ export async function startAlerts(
   const delivery = { ...DELIVERY_DEFAULTS, ...o.delivery };
   const queues: SinkQueue[] = [];
   const onRecovered = (q: SinkQueue, downMs: number, dropped: number): void => {
-    if (dropped === 0) return;
     q.push({
       id: `${system.node}-sink-${Date.now()}`,
       rule: 'alert-delivery',
@@ -233,7 +232,7 @@ export async function startAlerts(
       node: system.node,
       subject: q.sink.name,
       title: `${dropped} alerts lost`,
-      text: `${q.sink.name} was unreachable for ${Math.round(downMs / 1000)} s; ${dropped} alerts did not fit the backlog (${delivery.capacity}) and were dropped`,
+      text: `${dropped} alerts did not fit ${q.sink.name}'s backlog (${delivery.capacity})${downMs > 0 ? ` while it was unreachable for ${Math.round(downMs / 1000)} s` : ''} and were dropped`,
       count: dropped,
       at: Date.now(),
     });
