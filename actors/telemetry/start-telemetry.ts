@@ -24,7 +24,7 @@ export const TelemetryOptionsSchema = z
         host: z.string().min(1).optional(),
         /** Node process metrics (CPU, memory, event loop lag) beside troupe's. Default true. */
         defaultMetrics: z.boolean().optional(),
-        /** Time one handler run in this many per actor type (a power of two, default 64). */
+        /** Time one handler run in this many per actor type (a power of two, default 128). */
         timeEvery: z.number().refine(isPowerOfTwo, 'a power of two from 1').optional(),
       })
       .strict()
@@ -148,7 +148,11 @@ export async function startTelemetry(
         ...(mesh ? { mesh } : {}),
       })
     : null;
-  const kernel = new KernelTelemetry(metrics?.latency ?? null, tracing, o.metrics?.timeEvery ?? 64);
+  const kernel = new KernelTelemetry(
+    metrics?.latency ?? null,
+    tracing,
+    o.metrics?.timeEvery ?? 128,
+  );
   metrics?.attach(kernel);
   let server: MetricsServer | null = null;
   if (metrics && o.metrics?.port !== undefined) {

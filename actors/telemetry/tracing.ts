@@ -26,14 +26,13 @@ const TWO_32 = 0x1_0000_0000;
  *
  * Sampling: a message that carries a trace is sampled when its flags say so and its trace id
  * falls under the ratio. The decision is a hash of the trace id, so every node of a trace
- * decides alike without a word exchanged. A message without a trace (a local root tell) starts
- * one in every 1/ratio such messages: a countdown, not a random draw, to stay cheap.
+ * decides alike without a word exchanged. A message without a trace (a root tell inside one
+ * process) gets no span: the kernel starts traces where messages cross a transport (every ask
+ * that leaves the process) and for timers, and spans follow those.
  */
 export class Tracing {
   private readonly tracer: Tracer;
   private readonly threshold: number;
-  private readonly rootEvery: number;
-  private rootCountdown: number;
   /** The span each traced message runs under, for the traceparent of what it sends. */
   private readonly spans = new WeakMap<TelemetryMessage, Span>();
 
@@ -45,8 +44,6 @@ export class Tracing {
   ) {
     this.tracer = provider.getTracer('troupe');
     this.threshold = Math.floor(Math.min(1, Math.max(0, ratio)) * TWO_32);
-    this.rootEvery = ratio <= 0 ? Number.POSITIVE_INFINITY : Math.max(1, Math.round(1 / ratio));
-    this.rootCountdown = this.rootEvery;
   }
 
   /** Whether a trace is recorded here: its sampled flag and a hash of its trace id. */
@@ -60,15 +57,8 @@ export class Tracing {
   /** Start the span a handler runs under, or null when this message is not sampled. */
   begin(actor: TelemetryActor, msg: TelemetryMessage): Span | null {
     const tp = msg.trace;
-    let parent: Context;
-    if (tp === null) {
-      if (--this.rootCountdown > 0) return null;
-      this.rootCountdown = this.rootEvery;
-      parent = ROOT_CONTEXT;
-    } else {
-      if (!this.sampled(tp)) return null;
-      parent = remoteParent(tp);
-    }
+    if (tp === null || !this.sampled(tp)) return null;
+    const parent = remoteParent(tp);
     const ask = msg.kind === ASK;
     const span = this.tracer.startSpan(
       `${actor.def.type} ${msg.type}`,
