@@ -3,6 +3,16 @@ import { Watchdog } from './actors/watchdog/index.ts';
 import { ActorSystem } from './runtime/index.ts';
 
 export {
+  type Alert,
+  type AlertRule,
+  type Alerts,
+  type AlertsOptions,
+  DEFAULT_RULES as DEFAULT_ALERT_RULES,
+  type Signal as AlertSignal,
+  startAlerts,
+  verifyWebhook,
+} from './actors/alerts/index.ts';
+export {
   type BridgeHandle,
   type BridgeOptions,
   type BridgeProtocol,
@@ -21,6 +31,11 @@ export {
   WitnessActor,
 } from './actors/ledger/index.ts';
 
+export {
+  startTelemetry,
+  type Telemetry,
+  type TelemetryOptions,
+} from './actors/telemetry/index.ts';
 export { Watchdog } from './actors/watchdog/index.ts';
 export { renderTree } from './deploy/tree-render.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';

@@ -24,7 +24,7 @@ export const TelemetryOptionsSchema = z
         host: z.string().min(1).optional(),
         /** Node process metrics (CPU, memory, event loop lag) beside troupe's. Default true. */
         defaultMetrics: z.boolean().optional(),
-        /** Time one handler run in this many per actor type (a power of two, default 128). */
+        /** Time one handler run in this many per actor type (a power of two, default 256). */
         timeEvery: z.number().refine(isPowerOfTwo, 'a power of two from 1').optional(),
       })
       .strict()
@@ -151,7 +151,7 @@ export async function startTelemetry(
   const kernel = new KernelTelemetry(
     metrics?.latency ?? null,
     tracing,
-    o.metrics?.timeEvery ?? 128,
+    o.metrics?.timeEvery ?? 256,
   );
   metrics?.attach(kernel);
   let server: MetricsServer | null = null;
