@@ -29,6 +29,7 @@ export interface LedgerSource {
 export interface MeshSource {
   status(): Promise<{
     peers: Array<{ site: string; connected: boolean; held: number }>;
+    /** The forwarder's counts (out, in, replies, dropped…), not per peer. */
     forwarded: Record<string, number>;
   }>;
 }
@@ -369,15 +370,17 @@ export class NodeMetrics {
       },
     });
     new Counter({
-      name: 'troupe_mesh_forwarded_total',
-      help: 'Messages the bridge forwarded to each peer site',
-      labelNames: ['peer'],
+      name: 'troupe_mesh_frames_total',
+      help: 'The bridge forwarder counts: out, in, replies, dropped, refused, expired, no_responders',
+      labelNames: ['kind'],
       registers: [r],
       async collect() {
         const st = await once();
         if (!st) return;
         this.reset();
-        for (const [peer, n] of Object.entries(st.forwarded)) this.inc({ peer }, n);
+        for (const [k, n] of Object.entries(st.forwarded)) {
+          this.inc({ kind: k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }, n);
+        }
       },
     });
     const nc = this.system.nats;

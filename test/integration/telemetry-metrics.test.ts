@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { startAuditLedger } from '../../actors/ledger/index.ts';
 import { startTelemetry, type Telemetry } from '../../actors/telemetry/index.ts';
 import {
   type ActorRef,
@@ -188,5 +192,28 @@ describe('Prometheus /metrics', () => {
     await expect(startTelemetry(a, { metrics: {} })).rejects.toThrow(/already has telemetry/);
     const res = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => null);
     expect(res).toBeNull();
+  });
+
+  it('ledger gauges: entries, stream cursor and lag of a running ledger', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-tm-ledger-'));
+    const sys = await ActorSystem.start({ name: 'tml', logLevel: 'silent' });
+    systems.push(sys);
+    try {
+      const ledger = await startAuditLedger(sys, { dir });
+      const t = await startTelemetry(sys, { metrics: { defaultMetrics: false }, ledger });
+      telemetries.push(t);
+      for (let i = 0; i < 5; i++) sys.audit('tool.call', { i });
+      const st = await ledger.settle();
+      const m = parsePromText((await t.scrape())!);
+      expect(sample(m, 'troupe_ledger_entries')).toBe(st.size);
+      expect(st.size).toBeGreaterThanOrEqual(1);
+      expect(sample(m, 'troupe_ledger_stream_cursor')).toBe(Number(st.cursor));
+      expect(sample(m, 'troupe_ledger_lag_messages')).toBe(0);
+      await t.close();
+      telemetries.length = 0;
+      await ledger.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

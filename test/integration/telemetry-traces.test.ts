@@ -17,6 +17,7 @@ import {
 import { pairSites, startSite, type TestSite } from '../support/mesh-sites.ts';
 import { stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually } from '../support/processes.ts';
+import { parsePromText, sample } from '../support/prom-text.ts';
 
 /** Site B's actor: does its work inside a model-call span, as an agent would. */
 const Coder = defineActor({
@@ -72,6 +73,7 @@ describe('OpenTelemetry spans from the carried traceparent', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const telemetries: Telemetry[] = [];
+  let bridgeTelemetry: Telemetry;
 
   beforeAll(async () => {
     a = await startSite('siteA');
@@ -87,10 +89,17 @@ describe('OpenTelemetry spans from the carried traceparent', () => {
     front.spawn(Front, { name: 'front' });
     mid.spawn(Mid, { name: 'mid' });
     coder.spawn(Coder, { name: 'coder' });
-    for (const s of [front, mid, coder, a.system, b.system]) {
+    for (const s of [front, mid, coder, b.system]) {
       telemetries.push(await startTelemetry(s, { tracing: { ratio: 1, provider } }));
       await s.flush();
     }
+    // Site A's bridge node also serves metrics, with the mesh gauges.
+    bridgeTelemetry = await startTelemetry(a.system, {
+      tracing: { ratio: 1, provider },
+      metrics: { defaultMetrics: false },
+      bridge: a.bridge,
+    });
+    telemetries.push(bridgeTelemetry);
   }, 60_000);
 
   afterAll(async () => {
@@ -153,5 +162,12 @@ describe('OpenTelemetry spans from the carried traceparent', () => {
     expect(
       exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === tp.slice(3, 35)),
     ).toEqual([]);
+  });
+
+  it('the bridge node shows the mesh link up and the bytes handed to the bridge', async () => {
+    const m = parsePromText((await bridgeTelemetry.scrape())!);
+    expect(sample(m, 'troupe_mesh_link_up', { peer: 'siteB' })).toBe(1);
+    expect(sample(m, 'troupe_mesh_frames_total', { kind: 'out' })).toBeGreaterThan(0);
+    expect(sample(m, 'troupe_mesh_sent_bytes_total', { peer: 'siteB' })).toBeGreaterThan(0);
   });
 });
