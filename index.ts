@@ -40,6 +40,16 @@ export {
   tool,
 } from './actors/agents/index.ts';
 export {
+  type Alert,
+  type AlertRule,
+  type Alerts,
+  type AlertsOptions,
+  DEFAULT_RULES as DEFAULT_ALERT_RULES,
+  type Signal as AlertSignal,
+  startAlerts,
+  verifyWebhook,
+} from './actors/alerts/index.ts';
+export {
   type BridgeHandle,
   type BridgeOptions,
   type BridgeProtocol,
@@ -67,6 +77,11 @@ export {
 } from './actors/process/index.ts';
 export { SecretStore } from './actors/secrets/index.ts';
 
+export {
+  startTelemetry,
+  type Telemetry,
+  type TelemetryOptions,
+} from './actors/telemetry/index.ts';
 export { Watchdog } from './actors/watchdog/index.ts';
 export { renderTree } from './deploy/tree-render.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';

@@ -13,6 +13,7 @@ const MODULES: { file: string; names: string[] }[] = [
     names: ['local.tell', 'local.ask', 'local.spawn', 'local.bytesPerActor'],
   },
   { file: 'bench/kernel-nats.ts', names: ['nats.tell', 'nats.ask.seq', 'nats.ask.1000'] },
+  { file: 'bench/telemetry.ts', names: ['local.tell.telemetry', 'nats.tell.telemetry'] },
   { file: 'bench/mesh-crypto.ts', names: ['mesh.handshake', 'mesh.bytes'] },
   { file: 'bench/mesh-tell.ts', names: ['mesh.tell'] },
   {

@@ -30,6 +30,10 @@ export const ConfigSchema = z
       .strict()
       .optional(),
     shutdownTimeoutMs: z.number().int().positive().default(10_000),
+    /** startAlerts options (actors/alerts): checked in full when `troupe up` starts them. */
+    alerts: z.record(z.string(), z.unknown()).optional(),
+    /** startTelemetry options (actors/telemetry): metrics port, tracing ratio, OTLP endpoint. */
+    telemetry: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 

@@ -18,6 +18,7 @@ import type { RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_START, SYS_TERMINATED } from './letter.ts';
 import { BoundedQueue } from './mailbox/bounded.ts';
 import type { ReplyTarget } from './pending-ask.ts';
+import type { TelemetryPort, TypeStats } from './telemetry.ts';
 
 const RUNNING = 0;
 /** Crashed: holds its mail while its parent decides (restart, stop, give up). */
@@ -39,6 +40,8 @@ export interface CellHost {
   readonly node: string;
   readonly log: Logger;
   readonly stopTimeoutMs: number;
+  /** Metrics and tracing (runtime/telemetry.ts); null when off, the default. */
+  readonly telemetry: TelemetryPort | null;
   deadLetter(to: string, letter: Letter, reason: string): void;
   emit(e: RuntimeEvent): void;
   hasListeners(): boolean;
@@ -119,6 +122,8 @@ export class Cell implements Runnable {
   ext: CellExtras | null = null;
   /** When the actor was spawned: uptime counts from here until a restart (extras are lazy). */
   readonly bornAt = Date.now();
+  /** Telemetry's counters for this actor's type, cached on first use (runtime/telemetry.ts). */
+  tstats: TypeStats | null = null;
   private refCache: ActorRef | null = null;
 
   constructor(
@@ -387,9 +392,13 @@ export class Cell implements Runnable {
       else if (this.mailbox !== null) letter = this.mailbox.shift();
       if (letter === undefined) break;
       n++;
+      const tm = this.host.telemetry;
+      const tk =
+        tm === null || letter.kind === LetterKind.system ? null : tm.handling(this, letter);
       const pending = this.invoke(letter);
       // A synchronous handler is over: the watchdog must not count idle time as handler time.
       if (pending === undefined && this.ext !== null) this.ext.handlerStartedAt = 0;
+      if (tk !== null) tm!.handled(tk, this, pending);
       if (pending !== undefined) {
         // Busy: deliveries queue up but do not wake the cell until the handler settles.
         this.flags = (this.flags & ~F_SCHEDULED) | F_BUSY;

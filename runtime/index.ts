@@ -77,5 +77,17 @@ export { type ProcessStart, ProcessStartSchema } from './supervision/process-spe
 export type { Child } from './supervision/supervision-host.ts';
 export { ActorSystem } from './system.ts';
 export type { SystemOptions, TransportOptions } from './system-options.ts';
+export {
+  type ModelUsage,
+  NO_TELEMETRY,
+  setTelemetryHooks,
+  type TelemetryActor,
+  type TelemetryHooks,
+  type TelemetryMessage,
+  type TelemetryPort,
+  type TypeStats,
+  telemetryFor,
+  type WorkSpan,
+} from './telemetry.ts';
 export { childTraceparent, isTraceparent, newTraceparent } from './trace.ts';
 export type { WatchdogArgs, WatchdogDef, WatchdogPort, WatchedActor } from './watchdog-port.ts';

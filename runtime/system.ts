@@ -60,6 +60,7 @@ import {
   type SystemOptions,
   SystemOptionsSchema,
 } from './system-options.ts';
+import type { TelemetryPort } from './telemetry.ts';
 import { CellTimers } from './timers.ts';
 import { childTraceparent, isTraceparent, newTraceparent, traceIdOf } from './trace.ts';
 import { natsTransport } from './transport/nats.ts';
@@ -80,6 +81,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   readonly node: string;
   readonly log: Logger;
   readonly stopTimeoutMs: number;
+  /** Metrics and tracing, set by actors/telemetry (setTelemetry); null when off. */
+  telemetry: TelemetryPort | null = null;
   private readonly shutdownTimeoutMs: number;
   private readonly heartbeatMs: number;
   private remote: RemoteControl | null = null;
@@ -364,6 +367,8 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
       if (!isTraceparent(explicit)) throw new InvalidArgument(`not a W3C traceparent: ${explicit}`);
       return explicit;
     }
+    const tm = this.telemetry;
+    if (tm !== null && parent !== null && parent.trace !== null) return tm.childTrace(parent);
     return parent?.trace ? childTraceparent(parent.trace) : null;
   }
 
@@ -378,6 +383,7 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     this.checkTarget(to, type);
     const trace = this.traceFor(parent, opts?.traceparent);
     const fromPath = from === null ? null : from.path;
+    if (from !== null && this.telemetry !== null) this.telemetry.sent(from);
     const cell = this.localTarget(to);
     if (cell !== undefined) {
       cell.deliver(new Letter(LetterKind.tell, type, body, fromPath, null, 0, trace, 0), true);
@@ -435,6 +441,11 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     const corr = ++this.corrCounter;
     const pending = new PendingAsk(this.wheel, corr, target, type, deadline, deadline - now);
     const fromPath = from === null ? null : from.path;
+    const tm = this.telemetry;
+    if (tm !== null) {
+      if (from !== null) tm.sent(from);
+      tm.asked(type, pending.promise);
+    }
     if (cell !== undefined) {
       const letter = new Letter(LetterKind.ask, type, body, fromPath, pending, deadline, trace, 0);
       // From outside any actor the caller can only await: an idle target may run right away.
@@ -1113,6 +1124,13 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
   /** The NATS connection under the transport, for built-in actors (bridge, ledger); undefined when embedded. */
   get nats(): NatsConnection | undefined {
     return this.transport.connection;
+  }
+
+  /** Attach metrics and tracing (actors/telemetry does); null detaches. Returns the previous port. */
+  setTelemetry(port: TelemetryPort | null): TelemetryPort | null {
+    const prev = this.telemetry;
+    this.telemetry = port;
+    return prev;
   }
 
   // ---- events, dead letters, logging ----------------------------------------------------

@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type AlertsOptions, startAlerts } from '../../actors/alerts/index.ts';
+import { decodeAuditBatch } from '../../actors/ledger/index.ts';
+import { startTelemetry, type TelemetryOptions } from '../../actors/telemetry/index.ts';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
 import { troupeOf } from '../troupe-module.ts';
@@ -37,11 +40,28 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   });
   const where = cfg.nats ? `NATS ${String(cfg.nats.servers)}` : 'embedded (memory transport)';
   let stopping: Promise<void> | null = null;
+  const closers: (() => Promise<void>)[] = [];
   const stop = (): Promise<void> => {
-    stopping ??= system.shutdown().finally(() => served?.stop());
+    stopping ??= (async () => {
+      for (const c of closers.splice(0).reverse()) await c().catch(() => {});
+      await system.shutdown();
+    })().finally(() => served?.stop());
     return stopping;
   };
   try {
+    // Opt-in from the config: metrics and traces, then alerts, before the troupe's own actors.
+    if (cfg.telemetry) {
+      const t = await startTelemetry(system, cfg.telemetry as TelemetryOptions);
+      closers.push(() => t.close());
+      if (t.metricsUrl) out(`troupe up: metrics on ${t.metricsUrl}`);
+    }
+    if (cfg.alerts) {
+      const a = await startAlerts(system, {
+        auditDecoder: decodeAuditBatch,
+        ...(cfg.alerts as AlertsOptions),
+      });
+      closers.push(() => a.close());
+    }
     await userCode(file, 'setup', () => troupe.setup(system));
     // Supervisors start their trees in order: serve (or run the job) once they have.
     await system.allStarted();

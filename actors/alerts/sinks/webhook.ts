@@ -1,0 +1,46 @@
+import type { Alert } from '../alert.ts';
+import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from '../webhook-signature.ts';
+import {
+  type AlertSink,
+  httpFailure,
+  networkFailure,
+  retryAfterHeader,
+  type SendResult,
+} from './sink.ts';
+
+export interface WebhookOptions {
+  url: string;
+  /** HMAC-SHA256 key: the receiver checks `x-troupe-signature` over timestamp and body. */
+  secret: string;
+  headers?: Record<string, string>;
+}
+
+/** A generic JSON webhook: the alert as the body, signed with a timestamp against replay. */
+export class WebhookSink implements AlertSink {
+  readonly name = 'webhook';
+  constructor(private readonly o: WebhookOptions) {}
+
+  async send(a: Alert, signal: AbortSignal): Promise<SendResult> {
+    const body = JSON.stringify({ version: 1, ...a });
+    const ts = Math.floor(Date.now() / 1000);
+    let res: Response;
+    try {
+      res = await fetch(this.o.url, {
+        method: 'POST',
+        headers: {
+          ...this.o.headers,
+          'content-type': 'application/json',
+          [TIMESTAMP_HEADER]: String(ts),
+          [SIGNATURE_HEADER]: signWebhook(this.o.secret, ts, body),
+        },
+        body,
+        signal,
+      });
+    } catch (err) {
+      return networkFailure(err);
+    }
+    const text = await res.text().catch(() => '');
+    if (res.ok) return { ok: true };
+    return httpFailure(res.status, text, retryAfterHeader(res.headers.get('retry-after')));
+  }
+}
