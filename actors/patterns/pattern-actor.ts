@@ -5,6 +5,7 @@ import {
   defineActor,
   InvalidArgument,
   type Ref,
+  Stopped,
   Timeout,
 } from '../../runtime/index.ts';
 import { callMember, type Resolved, RunAsk, type StepPolicy, StepPolicySchema } from './member.ts';
@@ -25,6 +26,7 @@ export interface PatternRun {
 
 export interface PatternState {
   refs: Record<string, Ref>;
+  life: { alive: boolean };
 }
 
 type RunAsks = { run: typeof RunAsk };
@@ -47,8 +49,8 @@ export function parseOption<S extends z.ZodType>(
  * Build a pattern as an actor: its members (refs, or definitions started as its children so a
  * crashed member is restarted under it), and an ask `run` answering with `logic`'s result. A
  * run that fails answers the asker with the typed error; the pattern itself stays up (its own
- * bugs crash it like any actor). One run at a time: the handler holds the mailbox, so a
- * restart abandons the run in flight and its members' children with it.
+ * bugs crash it like any actor). Runs proceed outside the handler, several at once; a restart
+ * or stop of the pattern ends its runs in flight (no further member calls).
  */
 export function definePattern(o: {
   readonly type: string;
@@ -68,49 +70,65 @@ export function definePattern(o: {
     names.add(m.name);
   }
   const members = o.members;
+  const lives = new Map<string, { alive: boolean }>();
   return defineActor({
     type: o.type,
     asks: { run: RunAsk },
-    state: (): PatternState => ({ refs: {} }),
+    state: (): PatternState => ({ refs: {}, life: { alive: true } }),
     onStart(s, ctx) {
+      // A new incarnation: runs of the previous one stop calling members.
+      const prev = lives.get(ctx.self.path);
+      if (prev) prev.alive = false;
+      s.life = { alive: true };
+      lives.set(ctx.self.path, s.life);
       const refs: Record<string, Ref> = {};
       for (const [key, m] of Object.entries(members)) {
         refs[key] = m.kind === 'ref' ? m.ref : ctx.spawn(m.def, { name: m.name, args: m.args });
       }
       s.refs = refs;
     },
+    onStop(s, ctx) {
+      s.life.alive = false;
+      if (lives.get(ctx.self.path) === s.life) lives.delete(ctx.self.path);
+    },
     handle: {
-      async run(s, m, ctx) {
+      run(s, m, ctx) {
+        // The run goes on outside the handler: the mailbox stays free for the supervision of
+        // the pattern's own members (a crashed child is restarted through it) and other runs.
         const reply = ctx.deferReply();
         const pattern = ctx.self.path;
+        const life = s.life;
+        const actx = ctx as AskContext<unknown>;
         const run: PatternRun = {
-          ctx: ctx as AskContext<unknown>,
+          ctx: actx,
           pattern,
-          call: (key, input, policy) =>
-            callMember(
-              ctx as AskContext<unknown>,
+          call: (key, input, policy) => {
+            if (!life.alive) return Promise.reject(new Stopped(pattern, 'restarted or stopped'));
+            return callMember(
+              actx,
               refOf(s, key, pattern),
               members[key]!.label,
               input,
               policy ?? step,
               pattern,
-            ),
+            );
+          },
           label: (key) => members[key]?.label ?? key,
           ref: (key) => refOf(s, key, pattern),
           decide: (kind, data) => ctx.audit(kind, { pattern, ...data }),
         };
-        try {
-          reply.reply(await o.logic(run, m.input));
-        } catch (err) {
-          // A deadline is end to end: the asker hears Timeout whichever member ran out.
-          reply.fail(
-            err instanceof Timeout
-              ? new Timeout(pattern, 'run', err.afterMs)
-              : err instanceof Error
-                ? err
-                : new Error(String(err)),
-          );
-        }
+        o.logic(run, m.input).then(
+          (out) => reply.reply(out),
+          (err: unknown) =>
+            // A deadline is end to end: the asker hears Timeout whichever member ran out.
+            reply.fail(
+              err instanceof Timeout
+                ? new Timeout(pattern, 'run', err.afterMs)
+                : err instanceof Error
+                  ? err
+                  : new Error(String(err)),
+            ),
+        );
       },
     },
   }) as PatternDef;
