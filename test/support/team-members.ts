@@ -9,6 +9,14 @@ import { defineActor } from '../../index.ts';
 
 /** Every member call in this process, in order: who started, who finished. */
 export const workLog: { member: string; event: 'start' | 'end'; input: unknown; at: number }[] = [];
+/** Called on every work log entry (a host process prints them for its parent). */
+export const workHooks: ((e: (typeof workLog)[number]) => void)[] = [];
+
+function log(e: (typeof workLog)[number]): void {
+  workLog.push(e);
+  for (const h of workHooks) h(e);
+}
+
 /** Failures still to come, by member tag (kept outside the actor: a restart resets its state). */
 export const failuresLeft = new Map<string, number>();
 
@@ -21,14 +29,14 @@ const Args = z.object({
 type Args = z.infer<typeof Args>;
 
 async function work(a: Args, input: unknown): Promise<string> {
-  workLog.push({ member: a.tag, event: 'start', input, at: Date.now() });
+  log({ member: a.tag, event: 'start', input, at: Date.now() });
   if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
   const left = failuresLeft.get(a.tag) ?? 0;
   if (left > 0) {
     failuresLeft.set(a.tag, left - 1);
     throw new Error(`${a.tag} crashed (${left - 1} failures left)`);
   }
-  workLog.push({ member: a.tag, event: 'end', input, at: Date.now() });
+  log({ member: a.tag, event: 'end', input, at: Date.now() });
   return `${typeof input === 'string' ? input : JSON.stringify(input)}>${a.tag}`;
 }
 
@@ -66,7 +74,7 @@ export const Dies = defineActor({
   asks: { run: RunAsk, bid: BidAsk },
   handle: {
     run(s, m) {
-      workLog.push({ member: s.tag, event: 'start', input: m.input, at: Date.now() });
+      log({ member: s.tag, event: 'start', input: m.input, at: Date.now() });
       throw new Error(`${s.tag} died mid-task`);
     },
     bid(s, _m, ctx) {
@@ -82,7 +90,7 @@ export const FixedPlanner = defineActor({
   asks: { run: RunAsk },
   handle: {
     run(s, m, ctx) {
-      workLog.push({ member: 'planner', event: 'start', input: m.input, at: Date.now() });
+      log({ member: 'planner', event: 'start', input: m.input, at: Date.now() });
       ctx.reply(s.plan);
     },
   },
@@ -96,7 +104,7 @@ export const Critic = defineActor({
   handle: {
     async run(s, m, ctx) {
       const r = z.object({ round: z.number() }).parse(m.input);
-      workLog.push({ member: 'critic', event: 'start', input: m.input, at: Date.now() });
+      log({ member: 'critic', event: 'start', input: m.input, at: Date.now() });
       if (s.delayMs) await new Promise((res) => setTimeout(res, s.delayMs));
       const approved = r.round >= s.approveAt;
       ctx.reply({ approved, feedback: approved ? 'ok' : `revise (round ${r.round})` });
@@ -112,7 +120,7 @@ export const KeywordTriage = defineActor({
   handle: {
     run(s, m, ctx) {
       const text = String(m.input);
-      workLog.push({ member: 'triage', event: 'start', input: m.input, at: Date.now() });
+      log({ member: 'triage', event: 'start', input: m.input, at: Date.now() });
       ctx.reply(s.routes.find((r) => text.includes(r)) ?? 'unknown');
     },
   },
