@@ -33,6 +33,10 @@ const USAGE = `usage: troupe <command> [options]
   ledger demo <dir> [--events <n>] [--nats <url>] [--system <name>] [--json]
                          write a ledger of n synthetic audit events through the real path
   bench [name-filter]    run the benchmarks and write bench/results/latest.json
+  approvals [--all] [--json] [--dir <dir>]
+                         pending human approvals (the system's KV bucket on NATS, else the folder)
+  approve <id> [--by <name>] [--note <text>] / reject <id> [--by <name>] [--note <text>]
+                         vote on an approval; the gate holding it answers once a quorum decides
 
   mesh init [--dir <dir>] [--force]
                          create this site's identity (static key, mesh id); works offline
@@ -95,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
       'witness-vkey': { type: 'string', multiple: true },
       events: { type: 'string' },
       count: { type: 'string' },
+      by: { type: 'string' },
+      note: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -244,6 +250,24 @@ async function main(argv: string[]): Promise<number> {
     case 'bench': {
       const { runBenchmarks } = await import('../bench/run.ts');
       return runBenchmarks(rest[0], out);
+    }
+    case 'approvals': {
+      need(0, 'no positional arguments');
+      const { approvals } = await import('./commands/approvals.ts');
+      return approvals({ ...common, dir: values.dir, all: values.all, json: values.json }, out);
+    }
+    case 'approve':
+    case 'reject': {
+      const [id] = need(1, '<id>');
+      const m = await import('./commands/approvals.ts');
+      const ao = {
+        ...common,
+        dir: values.dir,
+        json: values.json,
+        by: values.by,
+        note: values.note,
+      };
+      return cmd === 'approve' ? m.approve(ao, id!, out) : m.reject(ao, id!, out);
     }
     default:
       throw new UsageError(`unknown command ${cmd}`);
