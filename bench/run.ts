@@ -21,6 +21,10 @@ const MODULES: { file: string; names: string[] }[] = [
   },
   { file: 'bench/ledger-offline.ts', names: ['ledger.verify', 'ledger.prove'] },
   { file: 'bench/ledger-ingest.ts', names: ['ledger.ingest'] },
+  {
+    file: 'bench/agent.ts',
+    names: ['agent.step', 'agent.step.openaiAgents', 'agent.bytesPerIdleAgent'],
+  },
   { file: 'bench/team.ts', names: ['team.pipeline', 'team.fanOut', 'team.fanOut.nats'] },
 ];
 

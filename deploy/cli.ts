@@ -19,6 +19,8 @@ const USAGE = `usage: troupe <command> [options]
 
   up <module.ts> [--nats <url>] [--system <name>] [--once]
                          run the actors a module defines (embedded without --nats)
+  run <agent.ts> [--input <json|text>] [--timeout <ms>] [--nats <url>]
+                         run an agent module once: a line per step, the answer, the usage
   tell <path> <type> <json> [--nats <url>] [--system <name>]
   ask <path> <type> <json> [--timeout <ms>] [--nats <url>] [--system <name>]
                          send to a running system over NATS (path: team/coder, or @type)
@@ -99,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
       'witness-vkey': { type: 'string', multiple: true },
       events: { type: 'string' },
       count: { type: 'string' },
+      input: { type: 'string' },
       by: { type: 'string' },
       note: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -135,6 +138,11 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const [module] = need(1, '<module.ts>');
       return up({ ...common, module: module!, once: values.once }, out);
+    }
+    case 'run': {
+      const [module] = need(1, '<agent.ts>');
+      const { run } = await import('./commands/run.ts');
+      return run({ ...common, module: module!, input: values.input, timeoutMs }, out);
     }
     case 'tell': {
       const [target, type, json] = need(3, '<path> <type> <json>');

@@ -52,7 +52,7 @@ export {
   TroupeError,
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
-export type { AskMap, AskSpec, Protocol, TellMap } from './protocol.ts';
+export type { AskBody, AskMap, AskReply, AskSpec, AskType, Protocol, TellMap } from './protocol.ts';
 export {
   type Backoff,
   backoffDelay,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Sender } from '../../runtime/index.ts';
 
 /**
  * The tool contract every tool source shares: hand-written tools, actors used as tools
@@ -27,6 +28,11 @@ export interface ToolContext {
   readonly agent: string;
   /** The model's id for this call. */
   readonly callId: string;
+  /**
+   * The calling agent's way to reach other actors (its context): actor tools ask through it,
+   * so the run's deadline and trace travel with the call. Absent outside an agent.
+   */
+  readonly sender?: Sender;
 }
 
 /** A tool of any argument type, as a list of tools holds them. */
