@@ -39,6 +39,29 @@ export {
   tool,
 } from './actors/agents/index.ts';
 export {
+  ApprovalDeniedError,
+  type ApprovalGateDef,
+  type ApprovalRecord,
+  ApprovalRequest,
+  ApprovalStore,
+  approvalGate,
+  approvalsBucket,
+  Decision as ApprovalDecision,
+  openApprovalBoard,
+  withApproval,
+} from './actors/approvals/index.ts';
+export {
+  type Board,
+  type BoardChange,
+  type BoardEntry,
+  BoardError,
+  fileBoard,
+  memoryBoard,
+  modify,
+  natsBoard,
+  RevisionConflictError,
+} from './actors/board/index.ts';
+export {
   type BridgeHandle,
   type BridgeOptions,
   type BridgeProtocol,
@@ -56,6 +79,36 @@ export {
   verifyLedger,
   WitnessActor,
 } from './actors/ledger/index.ts';
+export {
+  BidAsk,
+  CapabilityCard,
+  type DecisionProof,
+  DecisionProofError,
+  fanOut,
+  GatherFailedError,
+  InvalidPlanError,
+  LoopExhaustedError,
+  loop,
+  type Member,
+  NoPeerError,
+  NoRouteError,
+  type PatternDef,
+  Plan,
+  peerNetwork,
+  pipeline,
+  proveDecision,
+  publishCard,
+  RunAsk,
+  type RunProtocol,
+  recordTeam,
+  router,
+  type StepPolicy,
+  supervisorTeam,
+  type TeamRecord,
+  Triage,
+  Verdict,
+  withdrawCard,
+} from './actors/patterns/index.ts';
 
 export { Watchdog } from './actors/watchdog/index.ts';
 export { renderTree } from './deploy/tree-render.ts';

@@ -1,6 +1,8 @@
 // Orchestration patterns as actors: each returns a definition that answers `run({ input })`,
 // so patterns nest (a team is a member of a team) and run under supervision like any actor.
 // docs/patterns.md is the guide.
+
+export { type DecisionProof, DecisionProofError, proveDecision } from './decision-proof.ts';
 export {
   GatherFailedError,
   InvalidPlanError,
@@ -39,3 +41,4 @@ export {
   type SynthesisInput,
   supervisorTeam,
 } from './supervisor-team.ts';
+export { recordTeam, type TeamRecord } from './team-record.ts';
