@@ -17,7 +17,7 @@ import { up } from './commands/up.ts';
 
 const USAGE = `usage: troupe <command> [options]
 
-  up <module.ts> [--nats <url>] [--system <name>] [--once]
+  up <module.ts|folder> [--nats <url>] [--system <name>] [--once]
                          run the actors a module defines (embedded without --nats)
   run <agent.ts> [--input <json|text>] [--timeout <ms>] [--nats <url>]
                          run an agent module once: a line per step, the answer, the usage

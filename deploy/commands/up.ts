@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
@@ -13,8 +13,13 @@ export interface UpOptions extends Overrides {
 
 /** `troupe up <module.ts>`: start a system, let the module spawn its actors, serve. */
 export async function up(o: UpOptions, out: (line: string) => void): Promise<number> {
-  const file = resolve(o.module);
+  let file = resolve(o.module);
   if (!existsSync(file)) throw new InvalidArgument(`module ${o.module} not found`);
+  // A folder is a troupe too: its index.ts is the module (examples/<team>).
+  if (statSync(file).isDirectory()) {
+    file = join(file, 'index.ts');
+    if (!existsSync(file)) throw new InvalidArgument(`${o.module} is a folder without index.ts`);
+  }
   let mod: unknown;
   try {
     mod = await import(pathToFileURL(file).href);
