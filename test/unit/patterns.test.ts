@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineAgent, scriptedModel } from '../../actors/agents/index.ts';
 import { memoryBoard } from '../../actors/board/index.ts';
 import {
   fanOut,
@@ -499,5 +501,33 @@ describe('nesting', () => {
     await settled();
     expect(started('after')).toHaveLength(0);
     expect(started('last')).toHaveLength(0);
+  });
+});
+
+describe('with agents as members', () => {
+  it("agents run in a pipeline; past the caller's deadline no model is called", async () => {
+    const writerModel = scriptedModel(['drafted'], { loop: true });
+    const writer = defineAgent({
+      type: 'writer',
+      model: writerModel,
+      instructions: 'Write.',
+      output: z.string(),
+    });
+    const ok = await start(pipeline([a('a'), { def: writer, name: 'writer' }]));
+    expect(await run(ok, 'topic')).toBe('drafted');
+    expect(writerModel.calls).toBe(1);
+    const lateModel = scriptedModel(['never'], { loop: true });
+    const late = defineAgent({
+      type: 'late-writer',
+      model: lateModel,
+      instructions: 'Write.',
+      output: z.string(),
+    });
+    const slow = await start(
+      pipeline([a('slow', { delayMs: 300 }), { def: late, name: 'writer' }]),
+    );
+    await expect(run(slow, 'topic', 100)).rejects.toBeInstanceOf(Timeout);
+    await settled();
+    expect(lateModel.calls).toBe(0);
   });
 });
