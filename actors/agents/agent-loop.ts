@@ -155,13 +155,24 @@ export async function runLoop(
         latencyMs: ms,
         promptHash: hashOf(conversation),
       });
-      if (err instanceof ModelError && err.kind === 'aborted' && !ctx.signal.aborted) {
-        const now = Date.now();
-        if (askDeadline > 0 && now >= askDeadline - 1) {
-          return { kind: 'deadline', afterMs: Math.max(0, now - (askDeadline - 1)) };
+      if (
+        err instanceof ModelError &&
+        err.kind === 'aborted' &&
+        !ctx.signal.aborted &&
+        deadline > 0
+      ) {
+        // Our deadline aborted it: the asker's (the run ends, nothing failed), or a wall-time
+        // budget's (the run failed). Timers may fire a millisecond early: decide by which it was.
+        if (deadline === askDeadline) {
+          return { kind: 'deadline', afterMs: Math.max(0, Date.now() - askDeadline) };
         }
-        const w = overBudget(run, null);
-        if (w !== null) spent(ctx, run, w);
+        const mine = run.meter.wallDeadline === deadline;
+        const why =
+          overBudget(run, null) ??
+          (mine
+            ? `wall time ${Date.now() - run.meter.startedAt} ms of ${run.meter.limits.wallMs} ms`
+            : `subtree ${run.subtrees.find((b) => b.meter.wallDeadline === deadline)?.path}: wall time`);
+        spent(ctx, run, why);
       }
       throw err;
     }

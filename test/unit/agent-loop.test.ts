@@ -433,6 +433,28 @@ describe('defineAgent', () => {
     expect(model.calls).toBe(1);
   });
 
+  it('budget: wall time aborts a model request in flight, and fails the run', async () => {
+    const { sys } = await start();
+    const srv: ModelServer = await startModelServer([{ hang: true }]);
+    closers.push(() => srv.close());
+    const A = defineAgent({
+      type: 'a',
+      model: openAICompatible({ baseURL: srv.url, model: 'gpt-4o-mini', apiKey: 'k' }),
+      instructions: 'x',
+      output: Sum,
+      budget: { wallMs: 300 },
+    });
+    sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
+    await sys.whenQuiescent();
+    const e = (await sys
+      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: T })
+      .catch((x: unknown) => x)) as ActorFailed;
+    expect(e).toBeInstanceOf(ActorFailed);
+    expect(e.reason).toMatch(/^budget: wall time \d+ ms of 300 ms$/);
+    await srv.whenAborted(1);
+    expect(srv.seen).toHaveLength(1);
+  });
+
   it('a subtree budget is shared by the agents under a supervisor; spent, the supervisor gives up', async () => {
     const { sys, events } = await start();
     const mk = (type: string) =>

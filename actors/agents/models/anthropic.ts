@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidArgument } from '../../../runtime/index.ts';
 import { ModelError } from '../errors.ts';
 import type {
   ChatMessage,
@@ -185,8 +186,7 @@ function malformed(what: string, error: z.ZodError): ModelError {
 export function anthropic(options: AnthropicOptions = {}): Model {
   const o = parseOptions(AnthropicOptionsSchema, options, 'anthropic');
   const model = o.model ?? process.env.TROUPE_MODEL;
-  if (!model)
-    throw new ModelError('rejected', 'anthropic needs a model (option `model` or TROUPE_MODEL)');
+  if (!model) throw new InvalidArgument('anthropic needs a model (option `model` or TROUPE_MODEL)');
   const apiKey = o.apiKey ?? process.env.ANTHROPIC_API_KEY ?? '';
   const url = `${(o.baseURL ?? 'https://api.anthropic.com').replace(/\/+$/, '')}/v1/messages`;
   const headers: Record<string, string> = { 'anthropic-version': o.version, ...o.headers };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidArgument } from '../../../runtime/index.ts';
 import { ModelError } from '../errors.ts';
 import type {
   AssistantMessage,
@@ -164,10 +165,7 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): Model {
   ).replace(/\/+$/, '');
   const model = o.model ?? process.env.TROUPE_MODEL;
   if (!model) {
-    throw new ModelError(
-      'rejected',
-      'openAICompatible needs a model (option `model` or TROUPE_MODEL)',
-    );
+    throw new InvalidArgument('openAICompatible needs a model (option `model` or TROUPE_MODEL)');
   }
   const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? '';
   const url = `${baseURL}/chat/completions`;
