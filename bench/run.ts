@@ -28,6 +28,7 @@ const MODULES: { file: string; names: string[] }[] = [
     names: ['agent.step', 'agent.step.openaiAgents', 'agent.bytesPerIdleAgent'],
   },
   { file: 'bench/process.ts', names: ['process.restart.p50', 'process.restart.p99'] },
+  { file: 'bench/team.ts', names: ['team.pipeline', 'team.fanOut', 'team.fanOut.nats'] },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {

@@ -99,6 +99,21 @@ const ledgerOpts = (a: Invocation) => ({
   full: b(a.flags.full),
 });
 
+const APPROVAL_FLAGS = {
+  ...CONNECT,
+  dir: str('the approvals folder of an embedded system', 'dir'),
+  json: FLAG.json,
+  by: str('who decides (recorded with the vote)', 'name'),
+  note: str('a note kept with the vote', 'text'),
+};
+const approvalOpts = (a: Invocation) => ({
+  ...a.common,
+  dir: s(a.flags.dir),
+  json: b(a.flags.json),
+  by: s(a.flags.by),
+  note: s(a.flags.note),
+});
+
 export const COMMANDS: readonly Command[] = [
   command({
     name: 'up',
@@ -398,5 +413,38 @@ export const COMMANDS: readonly Command[] = [
     flags: {},
     load: () => import('./commands/secrets.ts'),
     run: (m, a) => m.secrets(a.args, a.out),
+  }),
+  command({
+    name: 'approvals',
+    summary: 'pending human approvals (the system’s KV bucket on NATS, else the folder)',
+    args: '',
+    flags: {
+      ...CONNECT,
+      dir: str('the approvals folder of an embedded system', 'dir'),
+      all: bool('include decided approvals'),
+      json: FLAG.json,
+    },
+    load: () => import('./commands/approvals.ts'),
+    run: (m, a) =>
+      m.approvals(
+        { ...a.common, dir: s(a.flags.dir), all: b(a.flags.all), json: b(a.flags.json) },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'approve',
+    summary: 'approve a pending request; the gate answers once its quorum decides',
+    args: '<id>',
+    flags: APPROVAL_FLAGS,
+    load: () => import('./commands/approvals.ts'),
+    run: (m, a) => m.approve(approvalOpts(a), a.args[0]!, a.out),
+  }),
+  command({
+    name: 'reject',
+    summary: 'reject a pending request',
+    args: '<id>',
+    flags: APPROVAL_FLAGS,
+    load: () => import('./commands/approvals.ts'),
+    run: (m, a) => m.reject(approvalOpts(a), a.args[0]!, a.out),
   }),
 ];

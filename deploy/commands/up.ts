@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type AlertsOptions, startAlerts } from '../../actors/alerts/index.ts';
@@ -20,8 +20,13 @@ export interface UpOptions extends Overrides {
 
 /** `troupe up <module.ts>`: start a system, let the module spawn its actors, serve. */
 export async function up(o: UpOptions, out: (line: string) => void): Promise<number> {
-  const file = resolve(o.module);
+  let file = resolve(o.module);
   if (!existsSync(file)) throw new InvalidArgument(`module ${o.module} not found`);
+  // A folder is a troupe too: its index.ts is the module (examples/<team>).
+  if (statSync(file).isDirectory()) {
+    file = join(file, 'index.ts');
+    if (!existsSync(file)) throw new InvalidArgument(`${o.module} is a folder without index.ts`);
+  }
   const mod = await loadUserModule(file, o.module);
   const troupe = troupeOf(mod, o.module);
   let cfg = await loadConfig(o);
