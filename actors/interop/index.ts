@@ -1,0 +1,18 @@
+export { type A2AAuth, A2AAuthSchema } from './a2a/auth.ts';
+export { agentCard } from './a2a/card.ts';
+export { ActorExecutor } from './a2a/executor.ts';
+export { type A2AServer, type A2AServerOptions, a2aHandler, serveA2A } from './a2a/server.ts';
+export { InputRequired, inputRequiredOf } from './input-required.ts';
+export {
+  InteropMeta,
+  type ProgressListener,
+  ProgressReport,
+  reportProgress,
+} from './progress.ts';
+export {
+  type CallOptions,
+  type ServableDef,
+  ServedAgent,
+  type ServeTarget,
+  type Skill,
+} from './served-agent.ts';
