@@ -40,7 +40,7 @@ export function agentMessage(taskId: string, contextId: string, parts: Part[]): 
 }
 
 /** Text parts joined, or the value of the first data part; null when there is neither. */
-export function valueOf(parts: readonly Part[]): unknown {
+export function partsValue(parts: readonly Part[]): unknown {
   const data = parts.find((p) => p.content?.$case === 'data');
   if (data?.content?.$case === 'data') return data.content.value;
   const texts = parts.flatMap((p) => (p.content?.$case === 'text' ? [p.content.value] : []));
@@ -56,7 +56,7 @@ export function requestOf(agent: ServedAgent, msg: Message): { skill: Skill; req
   const named = msg.metadata?.skill;
   const skill = typeof named === 'string' ? agent.skill(named) : agent.skills[0];
   if (!skill) throw new InvalidArgument(`${agent.name} has no skill ${JSON.stringify(named)}`);
-  const value = valueOf(msg.parts);
+  const value = partsValue(msg.parts);
   if (value === null) throw new InvalidArgument('the message has no text or data part');
   if (skill.isRun) return { skill, request: { input: value } };
   if (typeof value === 'string') {
