@@ -32,6 +32,11 @@ const USAGE = `usage: troupe <command> [options]
                          follow the checkpoints and alerts of a running system's ledger
   ledger demo <dir> [--events <n>] [--nats <url>] [--system <name>] [--json]
                          write a ledger of n synthetic audit events through the real path
+  serve a2a <module|path> [--host <h>] [--port <p>]
+                         serve an agent as an A2A agent (card, JSON-RPC, SSE); auth from
+                         TROUPE_A2A_TOKENS / TROUPE_A2A_API_KEYS
+  serve mcp <module|path> [--stdio | --host <h> --port <p>]
+                         serve actors' asks as MCP tools over stdio or Streamable HTTP
   bench [name-filter]    run the benchmarks and write bench/results/latest.json
 
   mesh init [--dir <dir>] [--force]
@@ -96,6 +101,9 @@ async function main(argv: string[]): Promise<number> {
       events: { type: 'string' },
       count: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      stdio: { type: 'boolean' },
     },
   });
   const [cmd, ...rest] = positionals;
@@ -240,6 +248,15 @@ async function main(argv: string[]): Promise<number> {
             sub === undefined ? 'ledger needs a subcommand' : `unknown ledger subcommand ${sub}`,
           );
       }
+    }
+    case 'serve': {
+      const [kind, target, ...extra] = rest;
+      if (target === undefined || extra.length > 0 || (kind !== 'a2a' && kind !== 'mcp')) {
+        throw new UsageError('serve needs a2a|mcp <module|path>');
+      }
+      const s = await import('./commands/serve.ts');
+      const so = { ...common, target, host: values.host, port: values.port, stdio: values.stdio };
+      return kind === 'a2a' ? s.serveA2aCommand(so, out) : s.serveMcpCommand(so, out);
     }
     case 'bench': {
       const { runBenchmarks } = await import('../bench/run.ts');

@@ -4,6 +4,18 @@ export { ActorExecutor } from './a2a/executor.ts';
 export { type A2AServer, type A2AServerOptions, a2aHandler, serveA2A } from './a2a/server.ts';
 export { InputRequired, inputRequiredOf } from './input-required.ts';
 export {
+  type McpHttpOptions,
+  type McpHttpServing,
+  type McpServeOptions,
+  type McpServing,
+  type McpToolDef,
+  mcpServer,
+  mcpToolDefs,
+  serveMcpHttp,
+  serveMcpOn,
+  serveMcpStdio,
+} from './mcp/index.ts';
+export {
   InteropMeta,
   type ProgressListener,
   ProgressReport,
