@@ -1,3 +1,17 @@
+export { StdioChildTransport, type StdioCommand } from './child-transport.ts';
+export {
+  type McpCallResult,
+  McpConnection,
+  McpServerSpec,
+  type McpToolInfo,
+  mcpServerChild,
+} from './mcp-connection.ts';
+export {
+  type McpConnectionRef,
+  McpToolError,
+  type McpToolsOptions,
+  mcpTools,
+} from './mcp-tools.ts';
 export {
   type McpHttpOptions,
   type McpHttpServing,
