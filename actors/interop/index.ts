@@ -1,5 +1,13 @@
 export { type A2AAuth, A2AAuthSchema } from './a2a/auth.ts';
 export { agentCard } from './a2a/card.ts';
+export {
+  type A2AAgent,
+  A2AAgentActor,
+  type A2AAgentOptions,
+  A2ATaskError,
+  a2aAgent,
+  type RunOptions,
+} from './a2a/client.ts';
 export { ActorExecutor } from './a2a/executor.ts';
 export { type A2AServer, type A2AServerOptions, a2aHandler, serveA2A } from './a2a/server.ts';
 export { InputRequired, inputRequiredOf } from './input-required.ts';
