@@ -9,6 +9,15 @@ export {
   type RunOptions,
 } from './a2a/client.ts';
 export { ActorExecutor } from './a2a/executor.ts';
+export {
+  A2A_NATS_BINDING,
+  A2AEndpoint,
+  type A2AEndpointRef,
+  A2ANatsClient,
+  a2aNatsEndpoint,
+  type JsonRpcResponse,
+  serveA2AOverNats,
+} from './a2a/nats-binding.ts';
 export { type A2AServer, type A2AServerOptions, a2aHandler, serveA2A } from './a2a/server.ts';
 export { InputRequired, inputRequiredOf } from './input-required.ts';
 export {

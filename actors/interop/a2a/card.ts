@@ -41,7 +41,12 @@ function skillCard(agent: ServedAgent, skill: Skill, security: SecurityRequireme
  * for protocol 1.0 and, through the SDK's compat layer, 0.3; the security schemes that
  * `auth` enables (any one of them is enough).
  */
-export function agentCard(agent: ServedAgent, url: string, auth: A2AAuth | undefined): AgentCard {
+export function agentCard(
+  agent: ServedAgent,
+  url: string,
+  auth: A2AAuth | undefined,
+  binding = 'JSONRPC',
+): AgentCard {
   const securitySchemes: Record<string, SecurityScheme> = {};
   const securityRequirements: SecurityRequirement[] = [];
   if (auth?.bearer) {
@@ -66,10 +71,13 @@ export function agentCard(agent: ServedAgent, url: string, auth: A2AAuth | undef
   return {
     name: agent.name,
     description: agent.description,
-    supportedInterfaces: [
-      { url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' },
-      { url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '0.3' },
-    ],
+    supportedInterfaces:
+      binding === 'JSONRPC'
+        ? [
+            { url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' },
+            { url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '0.3' },
+          ]
+        : [{ url, protocolBinding: binding, tenant: '', protocolVersion: '1.0' }],
     provider: { organization: 'troupe', url: 'https://github.com/troupe' },
     version: agent.version,
     capabilities: {

@@ -52,8 +52,9 @@ export function a2aHandler(
   agent: ServedAgent,
   url: string,
   auth: A2AAuth | undefined,
+  binding = 'JSONRPC',
 ): { handler: DefaultRequestHandler; card: AgentCard } {
-  const card = agentCard(agent, url, auth);
+  const card = agentCard(agent, url, auth, binding);
   const handler = new DefaultRequestHandler(
     card,
     new InMemoryTaskStore(),
