@@ -21,6 +21,7 @@ const MODULES: { file: string; names: string[] }[] = [
   },
   { file: 'bench/ledger-offline.ts', names: ['ledger.verify', 'ledger.prove'] },
   { file: 'bench/ledger-ingest.ts', names: ['ledger.ingest'] },
+  { file: 'bench/interop.ts', names: ['a2a.send', 'mcp.call'] },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {
