@@ -197,6 +197,38 @@ describe('troupe A2A server, @a2a-js/sdk client', () => {
     expect(r.status).toBe(401);
   });
 
+  it('speaks v0.3 to clients that send no A2A-Version (the SDK compat layer)', async () => {
+    const card = await fetch(new URL('/.well-known/agent-card.json', server.url));
+    expect(((await card.json()) as { protocolVersion: string }).protocolVersion).toBe('0.3');
+    const r = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'message/send',
+        params: {
+          message: {
+            kind: 'message',
+            messageId: 'm-03',
+            role: 'user',
+            parts: [{ kind: 'text', text: 'old client' }],
+          },
+        },
+      }),
+    });
+    const body = (await r.json()) as {
+      result: {
+        kind: string;
+        status: { state: string };
+        artifacts: { parts: { text: string }[] }[];
+      };
+    };
+    expect(body.result.kind).toBe('task');
+    expect(body.result.status.state).toBe('completed');
+    expect(body.result.artifacts[0]?.parts[0]?.text).toBe('echo: old client');
+  });
+
   it('answers an unknown task with an error', async () => {
     await expect(
       client.getTask({ tenant: '', id: 'no-such-task', historyLength: undefined }, auth),
