@@ -94,6 +94,33 @@ suite('Streamable HTTP', async () => {
   return c;
 });
 
+describe('troupe MCP server over HTTP with a bearer token', () => {
+  it('refuses a client without the token and serves one with it', async () => {
+    const token = 'mcp-token-0123456789abcdef';
+    const ref = system.spawn(StandIn, { name: 'guarded' });
+    const guarded = await serveMcpHttp(system, {
+      targets: [{ ref, def: StandIn }],
+      auth: { bearer: [token] },
+    });
+    try {
+      const anon = new Client({ name: 'anon', version: '1.0.0' });
+      await expect(
+        anon.connect(new StreamableHTTPClientTransport(new URL(guarded.url))),
+      ).rejects.toThrow();
+      const c = new Client({ name: 'ok', version: '1.0.0' });
+      await c.connect(
+        new StreamableHTTPClientTransport(new URL(guarded.url), {
+          requestInit: { headers: { Authorization: `Bearer ${token}` } },
+        }),
+      );
+      expect((await c.listTools()).tools).toHaveLength(3);
+      await c.close();
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
 suite('stdio (troupe serve mcp --stdio)', async () => {
   const c = new Client({ name: 'test', version: '1.0.0' });
   await c.connect(

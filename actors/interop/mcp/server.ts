@@ -20,6 +20,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { type ActorSystem, InvalidArgument } from '../../../runtime/index.ts';
+import { type A2AAuth, A2AAuthSchema, authenticate } from '../a2a/auth.ts';
 import { inputRequiredOf } from '../input-required.ts';
 import { ServedAgent, type ServeTarget } from '../served-agent.ts';
 import { type McpToolDef, mcpToolDefs } from './tool-defs.ts';
@@ -161,6 +162,8 @@ export function serveMcpStdio(system: ActorSystem, opts: McpServeOptions): Promi
 }
 
 export interface McpHttpOptions extends McpServeOptions {
+  /** Bearer tokens or API keys, as for A2A; without them the endpoint is open (loopback). */
+  readonly auth?: A2AAuth;
   readonly host?: string;
   readonly port?: number;
   /** Endpoint path; default `/mcp`. */
@@ -202,12 +205,20 @@ export async function serveMcpHttp(
   opts: McpHttpOptions,
 ): Promise<McpHttpServing> {
   parse({ targets: opts.targets, name: opts.name, version: opts.version }, 'serveMcpHttp');
+  const auth = A2AAuthSchema.optional().safeParse(opts.auth);
+  if (!auth.success)
+    throw new InvalidArgument(
+      `serveMcpHttp auth: ${auth.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const agents = agentsOf(system, opts);
   const path = opts.path ?? '/mcp';
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: Server }>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== path)
       return httpError(res, 404, 'not found');
+    if (authenticate(opts.auth, req.headers) === null) {
+      return httpError(res, 401, 'unauthenticated: send a valid bearer token or API key');
+    }
     const sid = req.headers['mcp-session-id'];
     const id = Array.isArray(sid) ? sid[0] : sid;
     const parsed = req.method === 'POST' ? await body(req) : undefined;
