@@ -56,7 +56,12 @@ export const ProgressRelay = defineActor({
   type: 'interop-progress',
   state: (listeners: RelayListeners) => ({ listeners }),
   tells: { progress: ProgressReport },
+  asks: {
+    /** Answered after every report queued before it: a run's last progress precedes its result. */
+    flush: { request: z.object({}), reply: z.boolean() },
+  },
   handle: {
+    flush: (_s, _m, ctx) => ctx.reply(true),
     progress: (s, m) => {
       const l = s.listeners.get(m.runId);
       if (!l) return;

@@ -5,12 +5,14 @@ import {
   type ActorSystem,
   type AskMap,
   InvalidArgument,
+  type ProtocolOf,
   Stopped,
   type TellMap,
 } from '../../runtime/index.ts';
 import {
   type InteropMeta,
   type ProgressListener,
+  type ProgressRelay,
   type RelayListeners,
   spawnRelay,
 } from './progress.ts';
@@ -75,6 +77,8 @@ export interface CallOptions {
   /** Absolute deadline (epoch ms); default now + the target's timeoutMs. */
   readonly deadline?: number;
 }
+
+type RelayProtocol = ProtocolOf<typeof ProgressRelay>;
 
 const ANY_RUN = {
   request: z.object({ input: z.unknown() }),
@@ -160,11 +164,22 @@ export class ServedAgent {
     const deadline = opts.deadline ?? Date.now() + this.timeoutMs;
     const asked = this.system.ask(this.target.ref, skill.ask, body as never, { deadline });
     try {
-      if (!opts.signal) return await asked;
-      return await abortable(asked, opts.signal, () => this.cancel(runId));
+      const settled = opts.signal ? abortable(asked, opts.signal, () => this.cancel(runId)) : asked;
+      return await settled.finally(() => this.drain(skill, opts));
     } finally {
       this.listeners.delete(runId);
     }
+  }
+
+  /**
+   * The run told its progress to the relay before it replied; the relay may not have handled
+   * it yet. One ask through the relay's mailbox delivers those reports before the result.
+   */
+  private async drain(skill: Skill, opts: CallOptions): Promise<void> {
+    if (!skill.wantsMeta || !opts.onProgress || !this.relay) return;
+    await this.system
+      .ask(this.relay as ActorRef<RelayProtocol>, 'flush', {}, { timeout: 2_000 })
+      .catch(() => {});
   }
 
   private cancel(runId: string): void {

@@ -72,7 +72,7 @@ describe('troupe A2A server, @a2a-js/sdk client', () => {
     const card = await client.getAgentCard();
     expect(card.name).toBe('stand-in');
     expect(card.capabilities?.streaming).toBe(true);
-    expect(card.skills.map((s) => s.id)).toEqual(['run', 'add', 'canceled']);
+    expect(card.skills.map((s) => s.id)).toEqual(['run', 'add', 'canceled', 'release']);
     expect(card.skills[0]?.inputModes).toEqual(['text/plain']);
     expect(card.skills[1]?.inputModes).toEqual(['application/json']);
     expect(card.skills[1]?.description).toBe('Add two numbers');

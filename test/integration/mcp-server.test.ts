@@ -23,7 +23,12 @@ function suite(name: string, connect: () => Promise<Client>) {
 
     it('lists every ask as a tool with JSON Schemas', async () => {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(['stand-in', 'stand-in_add', 'stand-in_canceled']);
+      expect(tools.map((t) => t.name)).toEqual([
+        'stand-in',
+        'stand-in_add',
+        'stand-in_canceled',
+        'stand-in_release',
+      ]);
       const run = tools[0]!;
       expect(run.description).toBe('Echo the input, or play one of the scripted cases');
       expect(run.inputSchema.properties).toHaveProperty('input');
@@ -44,11 +49,19 @@ function suite(name: string, connect: () => Promise<Client>) {
 
     it('reports the run progress as progress notifications', async () => {
       const seen: Progress[] = [];
-      const r = await client.callTool({ name: 'stand-in', arguments: { input: 'hi' } }, undefined, {
-        onprogress: (p) => seen.push(p),
-      });
-      expect(r.structuredContent).toEqual({ result: 'echo: hi' });
-      expect(seen).toEqual([{ progress: 1, total: 2, message: 'halfway' }]);
+      // The run waits at its gate until the test has seen its progress and releases it.
+      const r = await client.callTool(
+        { name: 'stand-in', arguments: { input: 'gate' } },
+        undefined,
+        {
+          onprogress: (p) => {
+            seen.push(p);
+            void client.callTool({ name: 'stand-in_release', arguments: {} });
+          },
+        },
+      );
+      expect(r.structuredContent).toEqual({ result: 'released' });
+      expect(seen).toEqual([{ progress: 1, total: 2, message: 'at the gate' }]);
     });
 
     it('returns a failing run as an error result', async () => {
@@ -113,7 +126,7 @@ describe('troupe MCP server over HTTP with a bearer token', () => {
           requestInit: { headers: { Authorization: `Bearer ${token}` } },
         }),
       );
-      expect((await c.listTools()).tools).toHaveLength(3);
+      expect((await c.listTools()).tools).toHaveLength(4);
       await c.close();
     } finally {
       await guarded.close();

@@ -66,6 +66,18 @@ function failure(err: unknown): CallToolResult {
 }
 
 /**
+ * Let progress notifications leave before the result. The MCP SDK client (1.32) runs
+ * notification handlers a microtask after it reads them but settles a response at once, so a
+ * progress notice read in the same chunk as its result is dropped as "unknown token": written
+ * out, then a macrotask later, they usually reach the client in separate reads.
+ */
+async function settle(notices: Promise<void>[]): Promise<void> {
+  if (notices.length === 0) return;
+  await Promise.all(notices);
+  await new Promise<void>((r) => setImmediate(r));
+}
+
+/**
  * One MCP server (protocol session) over the served agents: `tools/list` gives every ask
  * with its JSON Schemas, `tools/call` asks the actor. Progress reports of the run become
  * `notifications/progress` when the caller sent a progress token; a client's
@@ -93,6 +105,7 @@ export function mcpServer(
     const args = req.params.arguments ?? {};
     const request = def.wrapsInput ? args.request : args;
     const token = req.params._meta?.progressToken;
+    const notices: Promise<void>[] = [];
     try {
       const reply = await def.agent.call(def.skill, request, {
         runId: `mcp-${String(extra.requestId)}-${randomUUID().slice(0, 8)}`,
@@ -101,7 +114,7 @@ export function mcpServer(
           ? {}
           : {
               onProgress: (p) => {
-                void extra
+                const sent = extra
                   .sendNotification({
                     method: 'notifications/progress',
                     params: {
@@ -112,11 +125,14 @@ export function mcpServer(
                     },
                   })
                   .catch(() => {});
+                notices.push(sent);
               },
             }),
       });
+      await settle(notices);
       return result(def, reply);
     } catch (err) {
+      await settle(notices);
       return failure(err);
     }
   });
