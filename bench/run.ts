@@ -29,6 +29,7 @@ const MODULES: { file: string; names: string[] }[] = [
   },
   { file: 'bench/process.ts', names: ['process.restart.p50', 'process.restart.p99'] },
   { file: 'bench/team.ts', names: ['team.pipeline', 'team.fanOut', 'team.fanOut.nats'] },
+  { file: 'bench/interop.ts', names: ['a2a.send', 'mcp.call'] },
 ];
 
 function runChild(file: string, log: (l: string) => void): Promise<BenchResult[]> {

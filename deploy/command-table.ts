@@ -114,6 +114,19 @@ const approvalOpts = (a: Invocation) => ({
   note: s(a.flags.note),
 });
 
+const SERVE_FLAGS = {
+  ...CONNECT,
+  host: str('address to listen on (default 127.0.0.1)', 'host'),
+  port: str('port to listen on', 'port'),
+};
+const serveOpts = (a: Invocation) => ({
+  ...a.common,
+  target: a.args[0]!,
+  host: s(a.flags.host),
+  port: s(a.flags.port),
+  stdio: b(a.flags.stdio),
+});
+
 export const COMMANDS: readonly Command[] = [
   command({
     name: 'up',
@@ -446,5 +459,22 @@ export const COMMANDS: readonly Command[] = [
     flags: APPROVAL_FLAGS,
     load: () => import('./commands/approvals.ts'),
     run: (m, a) => m.reject(approvalOpts(a), a.args[0]!, a.out),
+  }),
+  command({
+    name: 'serve a2a',
+    summary:
+      'serve an agent as an A2A agent (card, JSON-RPC, SSE); auth from TROUPE_A2A_TOKENS / TROUPE_A2A_API_KEYS',
+    args: '<module|path>',
+    flags: SERVE_FLAGS,
+    load: () => import('./commands/serve.ts'),
+    run: (m, a) => m.serveA2aCommand(serveOpts(a), a.out),
+  }),
+  command({
+    name: 'serve mcp',
+    summary: 'serve actors’ asks as MCP tools over stdio or Streamable HTTP',
+    args: '<module|path>',
+    flags: { ...SERVE_FLAGS, stdio: bool('speak MCP on stdin/stdout instead of HTTP') },
+    load: () => import('./commands/serve.ts'),
+    run: (m, a) => m.serveMcpCommand(serveOpts(a), a.out),
   }),
 ];

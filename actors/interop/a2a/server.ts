@@ -1,0 +1,127 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AgentCard } from '@a2a-js/sdk';
+import { DefaultRequestHandler, InMemoryTaskStore, type User } from '@a2a-js/sdk/server';
+import { agentCardHandler, jsonRpcHandler } from '@a2a-js/sdk/server/express';
+import express from 'express';
+import { z } from 'zod';
+import { type ActorSystem, InvalidArgument } from '../../../runtime/index.ts';
+import { ServedAgent, type ServeTarget } from '../served-agent.ts';
+import { type A2AAuth, A2AAuthSchema, authenticate } from './auth.ts';
+import { agentCard } from './card.ts';
+import { ActorExecutor } from './executor.ts';
+
+export interface A2AServerOptions {
+  readonly target: ServeTarget;
+  readonly auth?: A2AAuth;
+  /** Default 127.0.0.1; 0 picks a free port. */
+  readonly host?: string;
+  readonly port?: number;
+  /** The URL clients reach the server at, for the card; default http://host:port/. */
+  readonly publicUrl?: string;
+}
+
+const Options = z.object({
+  target: z.object({}).loose(),
+  auth: A2AAuthSchema.optional(),
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  publicUrl: z.url().optional(),
+});
+
+export interface A2AServer {
+  readonly url: string;
+  readonly card: AgentCard;
+  /** The SDK's request handler: the A2A-over-NATS binding serves the same one. */
+  readonly handler: DefaultRequestHandler;
+  close(): Promise<void>;
+}
+
+class AuthenticatedUser implements User {
+  constructor(private readonly name: string) {}
+  get isAuthenticated(): boolean {
+    return true;
+  }
+  get userName(): string {
+    return this.name;
+  }
+}
+
+/** The SDK's request handler over a served actor, shared by every A2A binding. */
+export function a2aHandler(
+  agent: ServedAgent,
+  url: string,
+  auth: A2AAuth | undefined,
+  binding = 'JSONRPC',
+): { handler: DefaultRequestHandler; card: AgentCard } {
+  const card = agentCard(agent, url, auth, binding);
+  const handler = new DefaultRequestHandler(
+    card,
+    new InMemoryTaskStore(),
+    new ActorExecutor(agent),
+  );
+  return { handler, card };
+}
+
+/**
+ * Serve an actor as an A2A agent over HTTP: the card at `/.well-known/agent-card.json`
+ * (public), JSON-RPC at `/` (SendMessage, SendStreamingMessage over SSE, GetTask, CancelTask,
+ * ListTasks; v0.3 method names too), every RPC behind the configured bearer token or API key.
+ */
+export async function serveA2A(system: ActorSystem, opts: A2AServerOptions): Promise<A2AServer> {
+  const parsed = Options.safeParse(opts);
+  if (!parsed.success) {
+    throw new InvalidArgument(
+      `serveA2A: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const agent = new ServedAgent(system, opts.target);
+  const host = opts.host ?? '127.0.0.1';
+  const app = express();
+  app.disable('x-powered-by');
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = opts.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  const { handler, card } = a2aHandler(agent, url, opts.auth);
+  agent.start();
+  app.use(
+    '/.well-known/agent-card.json',
+    agentCardHandler({ agentCardProvider: handler, legacyCompat: { enabled: true } }),
+  );
+  app.use('/', (req, res, next) => {
+    if (authenticate(opts.auth, req.headers) !== null) return next();
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer')
+      .json({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32001, message: 'unauthenticated: send a valid bearer token or API key' },
+      });
+  });
+  app.use(
+    '/',
+    jsonRpcHandler({
+      requestHandler: handler,
+      userBuilder: async (req) =>
+        new AuthenticatedUser(authenticate(opts.auth, req.headers) ?? 'anonymous'),
+      legacyCompat: { enabled: true },
+    }),
+  );
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    card,
+    handler,
+    close: () => {
+      closed ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await agent.close();
+      })();
+      return closed;
+    },
+  };
+}
