@@ -430,7 +430,10 @@ describe('defineAgent', () => {
       .catch((x: unknown) => x)) as ActorFailed;
     expect(e).toBeInstanceOf(ActorFailed);
     expect(e.reason).toMatch(/^budget: wall time \d+ ms of 200 ms$/);
-    expect(model.calls).toBe(1);
+    // One model call; two when the abort timer fired a millisecond before the wall clock said
+    // the time was up (timers run on a monotonic clock), never more.
+    expect(model.calls).toBeGreaterThanOrEqual(1);
+    expect(model.calls).toBeLessThanOrEqual(2);
   });
 
   it('budget: wall time aborts a model request in flight, and fails the run', async () => {
