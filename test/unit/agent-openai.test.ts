@@ -13,6 +13,7 @@ import {
   type RetryInfo,
 } from '../../actors/agents/index.ts';
 import { type ModelServer, type Reply, startModelServer } from '../support/model-server.ts';
+import { eventually } from '../support/processes.ts';
 
 const servers: ModelServer[] = [];
 async function serve(replies: Reply[]): Promise<ModelServer> {
@@ -315,11 +316,12 @@ describe('openAICompatible', () => {
     const srv = await serve([{ hang: true }]);
     const m = openAICompatible({ baseURL: srv.url, model: 'x', apiKey: 'k' });
     const e = await m
-      .complete({ messages, tools: [], deadline: Date.now() + 300 })
+      .complete({ messages, tools: [], deadline: Date.now() + 1500 })
       .catch((err: unknown) => err);
     expect(e).toMatchObject({ name: 'ModelError', kind: 'aborted' });
-    await srv.whenAborted(1);
-    expect(srv.seen).toHaveLength(1);
+    // Whatever reached the server was aborted (under load the abort may come first).
+    await eventually(async () => expect(srv.aborted).toBe(srv.seen.length));
+    expect(srv.seen.length).toBeLessThanOrEqual(1);
   });
 
   it('validates its options and needs a model', () => {
