@@ -8,10 +8,8 @@ import {
   setTelemetryHooks,
   type TelemetryHooks,
 } from '../../runtime/index.ts';
-import { KernelTelemetry } from './kernel-telemetry.ts';
-import { type LedgerSource, type MeshSource, NodeMetrics } from './metrics.ts';
-import { type MetricsServer, serveMetrics } from './metrics-server.ts';
-import { Tracing } from './tracing.ts';
+import type { LedgerSource, MeshSource } from './metrics.ts';
+import type { MetricsServer } from './metrics-server.ts';
 
 const isPowerOfTwo = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
 
@@ -112,8 +110,16 @@ export async function startTelemetry(
   if (system.telemetry !== null) {
     throw new InvalidArgument(`system ${system.name} on ${system.node} already has telemetry`);
   }
+  // prom-client, the OpenTelemetry API and the SDK load only when telemetry starts: importing
+  // troupe (or running a CLI command) pays for none of them.
+  const [{ KernelTelemetry }, { NodeMetrics }, { serveMetrics }, { Tracing }] = await Promise.all([
+    import('./kernel-telemetry.ts'),
+    import('./metrics.ts'),
+    import('./metrics-server.ts'),
+    import('./tracing.ts'),
+  ]);
   let shutdownProvider: (() => Promise<void>) | null = null;
-  let tracing: Tracing | null = null;
+  let tracing: InstanceType<typeof Tracing> | null = null;
   if (o.tracing) {
     let provider = o.tracing.provider;
     if (o.tracing.otlp) {

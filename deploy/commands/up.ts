@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AlertsOptions, startAlerts } from '../../actors/alerts/index.ts';
-import { decodeAuditBatch } from '../../actors/ledger/index.ts';
-import { startTelemetry, type TelemetryOptions } from '../../actors/telemetry/index.ts';
+import type { AlertsOptions } from '../../actors/alerts/index.ts';
+import type { TelemetryOptions } from '../../actors/telemetry/index.ts';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
 import { troupeOf } from '../troupe-module.ts';
@@ -56,11 +55,14 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   try {
     // Opt-in from the config: metrics and traces, then alerts, before the troupe's own actors.
     if (cfg.telemetry) {
+      const { startTelemetry } = await import('../../actors/telemetry/index.ts');
       const t = await startTelemetry(system, cfg.telemetry as TelemetryOptions);
       closers.push(() => t.close());
       if (t.metricsUrl) out(`troupe up: metrics on ${t.metricsUrl}`);
     }
     if (cfg.alerts) {
+      const { startAlerts } = await import('../../actors/alerts/index.ts');
+      const { decodeAuditBatch } = await import('../../actors/ledger/index.ts');
       const a = await startAlerts(system, {
         auditDecoder: decodeAuditBatch,
         ...(cfg.alerts as AlertsOptions),
