@@ -211,7 +211,14 @@ describe('troupe MCP client against @modelcontextprotocol/sdk servers', () => {
   }, 90_000);
 
   it('refuses a bad server spec, and a server that cannot start', async () => {
-    const sys = await start();
+    const audit = new MemoryAuditSink();
+    const sys = await start(audit);
+    const ref = sys.spawn(McpConnection, {
+      name: 'missing',
+      args: { name: 'missing', stdio: { command: '/nonexistent/mcp-server' } },
+    });
+    await expect(sys.started(ref)).rejects.toThrow(/did not start|cannot start/);
+    expect(audit.events.some((e) => e.kind === 'mcp.started')).toBe(false);
     expect(() => McpConnection.state({ name: 'x' } as never)).toThrow(
       /exactly one of stdio or url/,
     );
