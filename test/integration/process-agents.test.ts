@@ -340,10 +340,10 @@ describe('process agents on a nats-server with the generated config', () => {
     const failure = await until(async () => {
       const k = await rig.system.ask(sup, 'whichChildren', {}, { timeout: 60_000 });
       return k[0]?.lastFailure ?? undefined;
-    }, 120_000);
+    }, 300_000);
     expect(failure).toMatch(/^memory limit exceeded \(limits\.memoryMb=256\)/);
     expect(procAlive(pid)).toBe(false);
-  }, 150_000);
+  }, 360_000);
 
   it('runs any command that speaks the stdio protocol on fd 3, and stops its whole group', async () => {
     // Read the bootstrap, check it is this agent's, say ready, start a grandchild, wait.
