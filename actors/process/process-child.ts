@@ -140,7 +140,8 @@ export class ProcessChild implements Child {
     } catch (cause) {
       throw new ProcessStartFailed(req.path, (cause as Error).message, { cause });
     }
-    if (this.state === 'stopped') throw new ProcessStartFailed(req.path, 'stopped before it started');
+    if (this.state === 'stopped')
+      throw new ProcessStartFailed(req.path, 'stopped before it started');
     const logFile = join(ctx.logRoot, `${req.path.replaceAll('/', '.')}.log`);
     const log = new AgentLog(logFile, req.path, ctx.logOptions);
     log.redact(secrets);

@@ -328,7 +328,7 @@ describe('process agents on a nats-server with the generated config', () => {
         {
           id: 'h',
           restart: 'transient',
-          start: { def: Hog, process: { module: AGENTS_MODULE, limits: { memoryMb: 256 } } },
+          start: { def: Hog, process: { module: AGENTS_MODULE, limits: { memoryMb: 160 } } },
         },
       ],
     });
@@ -341,7 +341,7 @@ describe('process agents on a nats-server with the generated config', () => {
       const k = await rig.system.ask(sup, 'whichChildren', {}, { timeout: 60_000 });
       return k[0]?.lastFailure ?? undefined;
     }, 300_000);
-    expect(failure).toMatch(/^memory limit exceeded \(limits\.memoryMb=256\)/);
+    expect(failure).toMatch(/^memory limit exceeded \(limits\.memoryMb=160\)/);
     expect(procAlive(pid)).toBe(false);
   }, 360_000);
 
