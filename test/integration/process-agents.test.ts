@@ -265,6 +265,7 @@ describe('process agents on a nats-server with the generated config', () => {
     expect(kb.lastFailure).not.toContain(SECRET_B);
     const log = readFileSync(join(rig.logs, 'team.b.log'), 'utf8');
     expect(log).toContain('[secret API_KEY]');
+    expect(log).toContain('process limits: none asked');
     expect(log).not.toContain(SECRET_B);
     expect(JSON.stringify(audit.events)).not.toContain(SECRET_B);
     expect(audit.events.some((e) => e.kind === 'process.exited' && e.actor === 'team/b')).toBe(
@@ -342,6 +343,10 @@ describe('process agents on a nats-server with the generated config', () => {
       return k[0]?.lastFailure ?? undefined;
     }, 300_000);
     expect(failure).toMatch(/^memory limit exceeded \(limits\.memoryMb=160\)/);
+    // Which mechanism enforced it is in the agent's log.
+    expect(readFileSync(join(rig.logs, 'hogs.h.log'), 'utf8')).toMatch(
+      /process limits: (prlimit|cgroup v2)/,
+    );
     expect(procAlive(pid)).toBe(false);
   }, 360_000);
 
