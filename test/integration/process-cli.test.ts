@@ -84,7 +84,7 @@ describe('troupe secrets', () => {
   });
 
   it('is a command of the CLI', async () => {
-    const r = await runTroupe(['secrets', 'keygen']);
+    const r = await runTroupe(['secrets', 'keygen'], {}, 150_000);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
     const bad = await runTroupe(['secrets', 'list'], {
@@ -93,14 +93,14 @@ describe('troupe secrets', () => {
     });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('SecretsKeyMissing');
-  }, 60_000);
+  }, 320_000);
 });
 
 describe('troupe nats-config and up --serve-nats', () => {
   const module = 'test/fixtures/process/team-module.ts';
 
   it('prints a config nats-server 2.9.10 accepts, with one least-privilege user per agent', async () => {
-    const r = await runTroupe(['nats-config', module], { TROUPE_SECRETS_KEY: key });
+    const r = await runTroupe(['nats-config', module], { TROUPE_SECRETS_KEY: key }, 150_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('user: "agent:pteam:team/a"');
     expect(r.stdout).toContain('user: "agent:pteam:team/b"');
@@ -112,7 +112,7 @@ describe('troupe nats-config and up --serve-nats', () => {
     const file = join(dir, 'nats.conf');
     writeFileSync(file, r.stdout, { mode: 0o600 });
     execFileSync(findNatsServer(), ['-t', '-c', file], { stdio: 'pipe' });
-  }, 60_000);
+  }, 320_000);
 
   it('up --serve-nats runs the module on its own nats-server with agents as processes', async () => {
     const r = await runTroupe(
@@ -122,14 +122,14 @@ describe('troupe nats-config and up --serve-nats', () => {
         TROUPE_WORKSPACES: join(dir, 'ws'),
         TROUPE_AGENT_LOGS: join(dir, 'logs'),
       },
-      120_000,
+      240_000,
     );
     expect(r.code, r.stderr).toBe(0);
     const m = /agent team\/a pid (\d+) cwd (\S+)/.exec(r.stdout);
     expect(m).not.toBeNull();
     expect(m![2]).toBe(join(dir, 'ws', 'team', 'a'));
     expect(readdirSync(join(dir, 'logs')).sort()).toEqual(['team.a.log', 'team.b.log']);
-  }, 150_000);
+  }, 300_000);
 
   it('agents do not outlive their supervisor: kill -9 of troupe up ends them', async () => {
     const p = spawn(process.execPath, ['bin/troupe.js', 'up', module, '--serve-nats'], {
@@ -151,13 +151,13 @@ describe('troupe nats-config and up --serve-nats', () => {
     const agent = await until(() => {
       const m = /agent team\/a pid (\d+)/.exec(stdout);
       return m ? Number(m[1]) : undefined;
-    }, 120_000);
+    }, 240_000);
     expect(alive(agent)).toBe(true);
     process.kill(-p.pid!, 'SIGKILL'); // troupe up and its nats-server, not the agents
     await gone;
     await until(() => (alive(agent) ? undefined : true), 30_000);
     expect(alive(agent)).toBe(false);
-  }, 180_000);
+  }, 320_000);
 });
 
 function alive(pid: number): boolean {
