@@ -66,4 +66,10 @@ describe('example teams', () => {
     const p = await proveDecision(dir, (e) => e.kind === 'approval.decided');
     expect(p.event.data).toMatchObject({ action: 'human takeover', status: 'approved' });
   }, 150_000);
+
+  it('troupe up refuses a folder without index.ts, naming it', async () => {
+    const r = await runTroupe(['up', 'examples/shared', '--once']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('examples/shared is a folder without index.ts');
+  }, 60_000);
 });
