@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { spawnTs, stopChild } from '../support/processes.ts';
 import { runTroupe } from '../support/troupe-cli.ts';
@@ -12,6 +12,7 @@ const troupe = (args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) =>
   runTroupe(args, env, 90_000, cwd);
 
 const ROOT = resolve(import.meta.dirname, '../..');
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 let server: NatsServer;
 let natsEnv: NodeJS.ProcessEnv;
 let dir: string;

@@ -46,6 +46,11 @@ describe('troupe ledger', () => {
     expect(p).toMatchObject({ code: 0, stderr: '' });
     expect(p.stdout).toContain('verified against the signed checkpoint');
     expect(p.stdout).toMatch(/\d+ audit events:/);
+    // who signed, not kilobytes of ML-DSA signature lines (those come with --full)
+    expect(p.stdout).toMatch(/signed by \S+/);
+    expect(p.stdout.length).toBeLessThan(2000);
+    const full = await runTroupe(['ledger', 'prove', demoDir, '0', '--full']);
+    expect(full.stdout.length).toBeGreaterThan(3000);
     const pj = JSON.parse((await runTroupe(['ledger', 'prove', demoDir, '1', '--json'])).stdout);
     verifyInclusion(b64(pj.leafHash), 1, pj.size, pj.proof.map(b64), b64(pj.root));
     expect(pj.entry.events.length).toBeGreaterThan(0);

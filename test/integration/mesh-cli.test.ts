@@ -69,7 +69,7 @@ describe('troupe mesh init (offline)', () => {
     expect(usage.err).toMatch(/unknown mesh command fly/);
     const arity = await cli(['room', 'send', 'only-room']);
     expect(arity.code).toBe(2);
-    expect(arity.err).toMatch(/room send needs <room> <json\|text>/);
+    expect(arity.err).toMatch(/room send takes <room> <message>/);
     await rm(dir, { recursive: true, force: true });
   });
 });
