@@ -3,12 +3,20 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { nodeLog } from '../node-log.ts';
 import { troupeOf } from '../troupe-module.ts';
 
 export interface UpOptions extends Overrides {
   module: string;
   /** Exit after the module's `run` finishes instead of serving until a signal. */
   once?: boolean;
+  /** Also write the node's JSON log lines to this file (what `troupe logs` reads). */
+  logFile?: string;
+  /** Serve the live dashboard from this node (dashboard/), on 127.0.0.1 unless `dashboardHost`. */
+  dashboard?: boolean;
+  dashboardHost?: string;
+  dashboardPort?: number;
+  dashboardToken?: string;
 }
 
 /** `troupe up <module.ts>`: start a system, let the module spawn its actors, serve. */
@@ -27,11 +35,16 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   const cfg = await loadConfig(o);
   const explicitName = o.system ?? process.env.TROUPE_SYSTEM;
   const name = explicitName ? cfg.system : (troupe.name ?? cfg.system);
-  const system = await ActorSystem.start(systemOptions(cfg, name));
+  const log = nodeLog({ level: cfg.logLevel, file: o.logFile, mirror: cfg.nats !== undefined });
+  const system = await ActorSystem.start({ ...systemOptions(cfg, name), logger: log.logger });
+  log.attach(system);
   const where = cfg.nats ? `NATS ${String(cfg.nats.servers)}` : 'embedded (memory transport)';
   let stopping: Promise<void> | null = null;
+  let board: { close(): Promise<void> } | null = null;
   const stop = (): Promise<void> => {
-    stopping ??= system.shutdown();
+    stopping ??= (board?.close() ?? Promise.resolve())
+      .then(() => system.shutdown())
+      .finally(() => log.close());
     return stopping;
   };
   try {
@@ -40,6 +53,16 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
     await system.allStarted();
     await system.flush();
     out(`troupe up: system ${system.name} on ${where}, node ${system.node}`);
+    if (o.dashboard) {
+      const { startDashboard } = await import('../../dashboard/index.ts');
+      const d = await startDashboard(system, {
+        host: o.dashboardHost,
+        port: o.dashboardPort,
+        token: o.dashboardToken,
+      });
+      board = d;
+      out(`dashboard: ${d.url}`);
+    }
     if (troupe.run) await troupe.run(system);
   } catch (err) {
     await stop();

@@ -62,9 +62,23 @@ export const TreeRow = z.object({
   restarts: z.number(),
   lastFailure: z.string().nullable(),
   uptimeMs: z.number(),
+  /** Letters waiting in the mailbox (`troupe ps`, `troupe top`, the dashboard). */
+  mailboxDepth: z.number().optional(),
+  /** Messages handled since spawn, across restarts: rates come from two readings. */
+  messages: z.number().optional(),
   supervisor: z.boolean(),
   /** For a child hosted here but supervised elsewhere: its supervisor. */
   supervisedBy: z.string().nullable(),
+  /** For an agent running as its own OS process (actors/process): what `troupe ps` shows. */
+  process: z
+    .object({
+      pid: z.number(),
+      rssBytes: z.number(),
+      cpuMs: z.number(),
+      workspace: z.string(),
+      logFile: z.string(),
+    })
+    .optional(),
 });
 export type TreeRow = z.infer<typeof TreeRow>;
 
