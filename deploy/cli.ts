@@ -18,12 +18,25 @@ import { up } from './commands/up.ts';
 const USAGE = `usage: troupe <command> [options]
 
   up <module.ts> [--nats <url>] [--system <name>] [--once]
+     [--log-file <file>] [--dashboard [--host <addr>] [--port <n>] [--token <t>]]
                          run the actors a module defines (embedded without --nats)
   tell <path> <type> <json> [--nats <url>] [--system <name>]
   ask <path> <type> <json> [--timeout <ms>] [--nats <url>] [--system <name>]
                          send to a running system over NATS (path: team/coder, or @type)
   tree [--watch] [--all] [--json] [--nats <url>] [--system <name>]
                          the live supervision tree: status, restarts, last failure, uptime
+  ps [--node <node>] [--all] [--json]
+                         every actor and agent across nodes: status, restarts, uptime, mailbox,
+                         last failure; pid, rss and cpu for agents running as their own process
+  top [--sort rate|mailbox] [--interval <ms>] [--count <frames>] [--limit <n>] [--json]
+                         the busiest actors, refreshed (messages a second or mailbox depth)
+  logs <agent> [-f] [--log-file <node log>] [--lines <n>] [--json]
+                         an agent process's log file, or the actor's lines in its node's log
+                         (the file of troupe up --log-file; -f follows it live over NATS)
+  events [-f] [--kind <k,...>] [--actor <path>] [--node <node>] [--count <n>] [--timeout <ms>]
+                         the event stream troupe.<sys>.evt.> (without -f: listen --timeout ms)
+  dashboard [--host <addr>] [--port <n>] [--token <t>] --nats <url> --system <name>
+                         serve the live web dashboard (127.0.0.1:7480; a token off loopback)
   ledger verify <dir> [--vkey <vkey>]... [--witness-vkey <vkey>]... [--json]
                          recompute a ledger's chain, tree and signatures; exit 1 at the first fault
   ledger prove <dir> <index> [--json]           inclusion proof of one entry
@@ -54,7 +67,8 @@ const USAGE = `usage: troupe <command> [options]
 
 common options: --config <file> --log-level <level>
 environment: TROUPE_SYSTEM TROUPE_NATS_URL TROUPE_NATS_USER TROUPE_NATS_PASS TROUPE_NATS_TOKEN
-             TROUPE_NATS_CREDS TROUPE_LOG_LEVEL TROUPE_CONFIG TROUPE_MESH_DIR`;
+             TROUPE_NATS_CREDS TROUPE_LOG_LEVEL TROUPE_CONFIG TROUPE_MESH_DIR
+             TROUPE_DASHBOARD_TOKEN`;
 
 class UsageError extends Error {}
 
@@ -95,6 +109,18 @@ async function main(argv: string[]): Promise<number> {
       'witness-vkey': { type: 'string', multiple: true },
       events: { type: 'string' },
       count: { type: 'string' },
+      follow: { type: 'boolean', short: 'f' },
+      kind: { type: 'string' },
+      actor: { type: 'string' },
+      sort: { type: 'string' },
+      interval: { type: 'string' },
+      limit: { type: 'string' },
+      lines: { type: 'string' },
+      'log-file': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+      dashboard: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -128,7 +154,23 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'up': {
       const [module] = need(1, '<module.ts>');
-      return up({ ...common, module: module!, once: values.once }, out);
+      const dashboardPort =
+        values.port === undefined
+          ? undefined
+          : (await import('./commands/fleet-table.ts')).wholeFlag(values.port, '--port', 0, 0);
+      return up(
+        {
+          ...common,
+          module: module!,
+          once: values.once,
+          logFile: values['log-file'],
+          dashboard: values.dashboard,
+          dashboardHost: values.host,
+          dashboardPort,
+          dashboardToken: values.token ?? process.env.TROUPE_DASHBOARD_TOKEN,
+        },
+        out,
+      );
     }
     case 'tell': {
       const [target, type, json] = need(3, '<path> <type> <json>');
@@ -240,6 +282,37 @@ async function main(argv: string[]): Promise<number> {
             sub === undefined ? 'ledger needs a subcommand' : `unknown ledger subcommand ${sub}`,
           );
       }
+    }
+    case 'ps': {
+      need(0, 'no positional arguments');
+      const { ps } = await import('./commands/ps.ts');
+      return ps({ ...common, on: values.node, all: values.all, json: values.json }, out);
+    }
+    case 'top': {
+      need(0, 'no positional arguments');
+      const { top } = await import('./commands/top.ts');
+      const { sort, interval, count, limit } = values;
+      const to = { on: values.node, all: values.all, json: values.json };
+      return top({ ...common, ...to, sort, interval, count, limit }, out);
+    }
+    case 'logs': {
+      const [agent] = need(1, '<agent>');
+      const { logs } = await import('./commands/logs.ts');
+      const lo = { follow: values.follow, logFile: values['log-file'], lines: values.lines };
+      return logs({ ...common, ...lo, agent: agent!, json: values.json }, out);
+    }
+    case 'events': {
+      need(0, 'no positional arguments');
+      const { events } = await import('./commands/events.ts');
+      const { follow, kind, actor, count, json } = values;
+      const eo = { follow, kind, actor, count, json, on: values.node, timeout: values.timeout };
+      return events({ ...common, ...eo }, out);
+    }
+    case 'dashboard': {
+      need(0, 'no positional arguments');
+      const { dashboard } = await import('./commands/dashboard.ts');
+      const { host, port, token } = values;
+      return dashboard({ ...common, host, port, token }, out);
     }
     case 'bench': {
       const { runBenchmarks } = await import('../bench/run.ts');
