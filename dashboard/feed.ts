@@ -4,6 +4,8 @@ import {
   type ActorSystem,
   actorRef,
   type BridgeProtocol,
+  type LedgerActor,
+  type ProtocolOf,
   type TreeRow,
   TreeRowSchema,
   treeSubject,
@@ -104,6 +106,7 @@ export function feedFleet(
       if (!closed && Date.now() - peersAt >= PEERS_EVERY_MS && nc !== undefined) {
         peersAt = Date.now();
         fleet.setPeers(await bridgePeers(system, o.bridge));
+        await ledgerHeads(system, fleet);
       }
       if (closed) break;
       changed();
@@ -119,6 +122,22 @@ export function feedFleet(
       await poll;
     },
   };
+}
+
+/** Ask every ledger actor the fleet shows for its head: a page opened between checkpoints has one too. */
+async function ledgerHeads(system: ActorSystem, fleet: Fleet): Promise<void> {
+  const ledgers = fleet.snapshot().actors.filter((a) => a.type === 'ledger');
+  await Promise.all(
+    ledgers.map(async (a) => {
+      const ref: ActorRef<ProtocolOf<typeof LedgerActor>> = actorRef(system.name, a.path);
+      try {
+        const st = await system.ask(ref, 'status', {}, { timeout: 2000 });
+        fleet.ledgerStatus(a.node, a.path, st);
+      } catch {
+        // not answering now: the panel keeps what the last checkpoint event said
+      }
+    }),
+  );
 }
 
 async function bridgePeers(

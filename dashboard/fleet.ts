@@ -292,6 +292,36 @@ export class Fleet {
     }
   }
 
+  /** A ledger's own answer to `status`: the head, halts and cosignatures as it holds them. */
+  ledgerStatus(
+    node: string,
+    path: string,
+    st: {
+      origin: string;
+      size: number;
+      root: string;
+      cursor: string;
+      checkpoint: { size: number; root: string } | null;
+      cosignedSize: number;
+      halted: { kind: string; reason: string } | null;
+      alerts: number;
+      witnesses: { witness: string }[];
+    },
+  ): void {
+    this.ledgerEvent(node, { ledger: path, origin: st.origin });
+    const l = this.ledgers.get(`${node}|${path}`)!;
+    l.origin = st.origin;
+    if (st.checkpoint !== null && (l.size === null || st.checkpoint.size >= l.size)) {
+      l.size = st.checkpoint.size;
+      l.root = st.checkpoint.root;
+    }
+    l.cursor = st.cursor;
+    l.cosignedSize = st.cosignedSize > 0 ? st.cosignedSize : l.cosignedSize;
+    l.witnesses = [...new Set([...l.witnesses, ...st.witnesses.map((w) => w.witness)])];
+    l.alerts = Math.max(l.alerts, st.alerts);
+    if (st.halted !== null) l.verification = `halted: ${st.halted.kind} (${st.halted.reason})`;
+  }
+
   private alert(node: string, e: Record<string, unknown>, now: number): void {
     // The agreed body is { rule, severity, actor, message, at }; the alerts actor's richer
     // Alert (subject, title, text) reads the same.

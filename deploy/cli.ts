@@ -305,8 +305,8 @@ async function main(argv: string[]): Promise<number> {
       need(0, 'no positional arguments');
       const { events } = await import('./commands/events.ts');
       const { follow, kind, actor, count, json } = values;
-      const eo = { follow, kind, actor, count, json, on: values.node, timeout: values.timeout };
-      return events({ ...common, ...eo }, out);
+      const eo = { follow, kind, actor, count, json, all: values.all, on: values.node };
+      return events({ ...common, ...eo, timeout: values.timeout }, out);
     }
     case 'dashboard': {
       need(0, 'no positional arguments');

@@ -172,7 +172,7 @@ function renderLedgers(s) {
   box.replaceChildren(
     ...s.ledgers.map((l) =>
       kv([
-        ['ledger', `${l.ledger}@${l.node}`],
+        ['ledger', `${l.origin ?? l.ledger} (${l.ledger}@${l.node})`],
         ['verification', l.verification, l.verification === 'ok' ? 'verify-ok' : 'verify-bad'],
         ['head size', l.size ?? '-'],
         ['root', l.root ?? '-'],

@@ -26,6 +26,8 @@ export interface EventsOptions extends Overrides {
   actor?: string;
   /** Only this node's events. */
   on?: string;
+  /** Include the runtime's own actors (sys/…, e.g. every CLI client's dead-letter actor). */
+  all?: boolean;
   /** Stop after this many events. */
   count?: string;
   /** Without -f: how long to listen (ms, default 2000). */
@@ -93,6 +95,7 @@ export async function events(o: EventsOptions, out: (line: string) => void): Pro
             if (typeof body !== 'object' || body === null) return;
             const e = body as Record<string, unknown>;
             const a = actorOf(e);
+            if (!o.all && a.startsWith('sys/')) return;
             if (o.actor !== undefined && a !== o.actor && !a.startsWith(`${o.actor}/`)) return;
             out(o.json ? JSON.stringify({ node, kind, ...e }) : formatEvent(node, kind, e));
             if (++seen >= count) done();
