@@ -65,9 +65,10 @@ export interface EventView {
   at: number;
 }
 
-/** One point per second: messages handled and restarts across the fleet. */
+/** One point per second: the fleet's message rate (last reading) and restarts in that second. */
 export interface RatePoint {
   t: number;
+  /** Messages a second across the fleet, as the latest tree poll measured it. */
   messages: number;
   restarts: number;
 }
@@ -119,9 +120,11 @@ export class Fleet {
     const t = Math.floor(now / 1000);
     let last = this.series[this.series.length - 1];
     if (last === undefined || last.t < t) {
-      // Seconds nobody reported in still count, as zeros: the plot keeps its time axis.
+      // Seconds between polls carry the last measured rate (no restarts): the plot keeps its
+      // time axis and does not saw-tooth when polls and seconds do not line up.
       const from = last === undefined ? t : Math.max(last.t + 1, t - this.windowS);
-      for (let s = from; s <= t; s++) this.series.push({ t: s, messages: 0, restarts: 0 });
+      const rate = last?.messages ?? 0;
+      for (let s = from; s <= t; s++) this.series.push({ t: s, messages: rate, restarts: 0 });
       while (this.series.length > this.windowS) this.series.shift();
       last = this.series[this.series.length - 1]!;
     }
@@ -132,6 +135,8 @@ export class Fleet {
   rows(rows: readonly TreeRow[], now = Date.now()): void {
     const seen = new Set<string>();
     const p = this.point(now);
+    let total = 0;
+    let measured = false;
     for (const r of rows) {
       const key = `${r.node}|${r.path}`;
       seen.add(key);
@@ -141,7 +146,8 @@ export class Fleet {
         if (prev !== undefined && now > prev.at) {
           const delta = Math.max(0, r.messages - prev.messages);
           rate = (delta * 1000) / (now - prev.at);
-          p.messages += delta;
+          total += rate;
+          measured = true;
         }
         this.counts.set(key, { messages: r.messages, at: now });
       }
@@ -162,6 +168,7 @@ export class Fleet {
         health: 'ok',
       });
     }
+    if (measured) p.messages = total;
     for (const key of [...this.actors.keys()]) {
       if (!seen.has(key)) {
         this.actors.delete(key);

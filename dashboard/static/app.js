@@ -177,7 +177,12 @@ function renderLedgers(s) {
         ['head size', l.size ?? '-'],
         ['root', l.root ?? '-'],
         ['stream cursor', l.cursor ?? '-'],
-        ['checkpoint', l.checkpointAt ? time(l.checkpointAt) : '-'],
+        [
+          'checkpoint',
+          l.size === null
+            ? '-'
+            : `size ${l.size}${l.checkpointAt ? ` at ${time(l.checkpointAt)}` : ''}`,
+        ],
         [
           'cosigned',
           l.cosignedSize === null

@@ -132,6 +132,13 @@ describe('dashboard in headless Chromium', () => {
       { timeout: 2000, polling: 50 },
     );
     const shownAfterMs = Date.now() - sent;
+    // Its node turns red with it; the other nodes stay green.
+    expect(await page.locator('#nodes span[data-node="hq-n1"]').getAttribute('data-health')).toBe(
+      'failed',
+    );
+    expect(await page.locator('#nodes span[data-node="hq-n2"]').getAttribute('data-health')).toBe(
+      'ok',
+    );
     expect(shownAfterMs).toBeLessThan(2000);
     expect(await crasher.locator('td.failure').textContent()).toContain('disk on fire');
     const colourOf = (path: string) =>
