@@ -35,7 +35,7 @@ const USAGE = `usage: troupe <command> [options]
                          (the file of troupe up --log-file; -f follows it live over NATS)
   events [-f] [--kind <k,...>] [--actor <path>] [--node <node>] [--count <n>] [--timeout <ms>]
                          the event stream troupe.<sys>.evt.> (without -f: listen --timeout ms)
-  dashboard [--host <addr>] [--port <n>] [--token <t>] --nats <url> --system <name>
+  dashboard [--host <addr>] [--port <n>] [--token <t>] [--bridge <path>] --nats <url> --system <name>
                          serve the live web dashboard (127.0.0.1:7480; a token off loopback)
   ledger verify <dir> [--vkey <vkey>]... [--witness-vkey <vkey>]... [--json]
                          recompute a ledger's chain, tree and signatures; exit 1 at the first fault
@@ -311,8 +311,8 @@ async function main(argv: string[]): Promise<number> {
     case 'dashboard': {
       need(0, 'no positional arguments');
       const { dashboard } = await import('./commands/dashboard.ts');
-      const { host, port, token } = values;
-      return dashboard({ ...common, host, port, token }, out);
+      const { host, port, token, bridge } = values;
+      return dashboard({ ...common, host, port, token, bridge }, out);
     }
     case 'bench': {
       const { runBenchmarks } = await import('../bench/run.ts');

@@ -8,6 +8,8 @@ export interface DashboardCliOptions extends Overrides {
   host?: string;
   port?: string;
   token?: string;
+  /** The mesh bridge's actor path (default mesh-bridge). */
+  bridge?: string;
 }
 
 /** `troupe dashboard`: serve the live dashboard of a running system until Ctrl-C. */
@@ -24,6 +26,7 @@ export async function dashboard(
       port,
       token: o.token ?? process.env.TROUPE_DASHBOARD_TOKEN,
       includeSelf: false,
+      ...(o.bridge === undefined ? {} : { bridge: o.bridge }),
     });
     out(`dashboard for system ${sys.name}: ${d.url}`);
     out('serving; Ctrl-C to stop');
