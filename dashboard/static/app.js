@@ -246,8 +246,17 @@ function renderEvents(s) {
 
 function render(s) {
   $('system').textContent = s.system;
-  $('nodes').textContent =
-    `${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}: ${s.nodes.join(', ')}`;
+  // A node is red while one of its actors is (crashed recently, hung or gave up).
+  $('nodes').replaceChildren(
+    el('span', `${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}: `),
+    ...s.nodes.map((n) => {
+      const bad = s.actors.some((a) => a.node === n && a.health !== 'ok' && a.health !== 'stopped');
+      const span = el('span', n, bad ? 'node node-failed' : 'node');
+      span.dataset.node = n;
+      span.dataset.health = bad ? 'failed' : 'ok';
+      return span;
+    }),
+  );
   renderTree(s);
   renderPlots(s);
   renderMailboxes(s);

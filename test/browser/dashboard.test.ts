@@ -40,15 +40,19 @@ beforeAll(async () => {
   n1 = await hq.node('n1');
   n2 = await hq.node('n2');
   n1.spawn(Crew, { name: 'crew' });
-  const ledger = await startAuditLedger(n2, {
-    dir: join(tmp, 'ledger'),
-    origin: 'hq.example/ledger',
-    keys: ledgerKeysFromSeeds(
-      'hq.example/ledger',
-      new Uint8Array(32).fill(7),
-      new Uint8Array(32).fill(8),
-    ),
-  });
+  const ledger = await startAuditLedger(
+    n2,
+    {
+      dir: join(tmp, 'ledger'),
+      origin: 'hq.example/ledger',
+      keys: ledgerKeysFromSeeds(
+        'hq.example/ledger',
+        new Uint8Array(32).fill(7),
+        new Uint8Array(32).fill(8),
+      ),
+    },
+    120_000,
+  );
   ledgerClose = () => ledger.close();
   const auditor = n2.spawn(Emitter, { name: 'auditor' });
   n2.tell(auditor, 'emit', { n: 20 });
@@ -68,17 +72,20 @@ beforeAll(async () => {
   );
   url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(board.output())![1]!;
   await ledger.settle({ checkpoint: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await chromium.launch(
+    {
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+    120_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -150,7 +157,7 @@ describe('dashboard in headless Chromium', () => {
     const healthy = await colourOf('crew/ticker');
     expect(healthy).not.toBe(colour);
     await page.close();
-  });
+  }, 120_000);
 
   it('draws the message-rate and restart-rate plots, the ledger head, mesh peers and alerts', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1250 } });
@@ -220,7 +227,7 @@ describe('dashboard in headless Chromium', () => {
     if (process.env.TROUPE_UPDATE_SCREENSHOT === '1')
       copyFileSync(shot, join(ROOT, 'docs/dashboard.png'));
     await page.close();
-  });
+  }, 120_000);
 
   it('refuses a page without the token when one is set, and a foreign Host on loopback', async () => {
     const { startDashboard } = await import('../../dashboard/index.ts');
@@ -268,5 +275,5 @@ describe('dashboard in headless Chromium', () => {
     await expect(startDashboard(n1, { port: 70_000 })).rejects.toThrow(/InvalidArgument|port/);
     await expect(startDashboard(n1, { token: 'short' })).rejects.toThrow(/at least 16/);
     await expect(startDashboard(n1, { colour: 'red' } as never)).rejects.toThrow(/dashboard/);
-  });
+  }, 120_000);
 });
