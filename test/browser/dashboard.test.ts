@@ -40,19 +40,15 @@ beforeAll(async () => {
   n1 = await hq.node('n1');
   n2 = await hq.node('n2');
   n1.spawn(Crew, { name: 'crew' });
-  const ledger = await startAuditLedger(
-    n2,
-    {
-      dir: join(tmp, 'ledger'),
-      origin: 'hq.example/ledger',
-      keys: ledgerKeysFromSeeds(
-        'hq.example/ledger',
-        new Uint8Array(32).fill(7),
-        new Uint8Array(32).fill(8),
-      ),
-    },
-    120_000,
-  );
+  const ledger = await startAuditLedger(n2, {
+    dir: join(tmp, 'ledger'),
+    origin: 'hq.example/ledger',
+    keys: ledgerKeysFromSeeds(
+      'hq.example/ledger',
+      new Uint8Array(32).fill(7),
+      new Uint8Array(32).fill(8),
+    ),
+  });
   ledgerClose = () => ledger.close();
   const auditor = n2.spawn(Emitter, { name: 'auditor' });
   n2.tell(auditor, 'emit', { n: 20 });
@@ -72,20 +68,17 @@ beforeAll(async () => {
   );
   url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(board.output())![1]!;
   await ledger.settle({ checkpoint: true });
-  browser = await chromium.launch(
-    {
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
-    120_000,
-  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
 }, 120_000);
 
 afterAll(async () => {
