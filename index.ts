@@ -162,6 +162,8 @@ export { Watchdog } from './actors/watchdog/index.ts';
 export { renderTree } from './deploy/tree-render.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';
 export * from './runtime/index.ts';
+// The tree rows every node answers with, for tools that watch a running system (dashboard/).
+export { TreeRow as TreeRowSchema, treeSubject } from './runtime/remote/control-protocol.ts';
 export type { TreeRow } from './runtime/remote/index.ts';
 
 // Every system started through the public API enforces handler limits and heartbeats.

@@ -136,22 +136,38 @@ export const COMMANDS: readonly Command[] = [
       ...CONNECT,
       node: FLAG.node,
       once: bool('exit after the module’s run() finishes'),
+      'log-file': str('also write the node’s JSON log to this file (read by troupe logs)', 'file'),
+      dashboard: bool('serve the live web dashboard from this node'),
+      host: str('dashboard address (default 127.0.0.1)', 'addr'),
+      port: str('dashboard port (default 7480)', 'n'),
+      token: str('dashboard token (required off loopback; TROUPE_DASHBOARD_TOKEN)', 't'),
       'serve-nats': bool(
         'start a nats-server for this host with a least-privilege user per process agent',
       ),
     },
     help: 'The module exports default defineTroupe({ setup(system) { … } }); TypeScript is loaded as is.',
     load: () => import('./commands/up.ts'),
-    run: (m, a) =>
-      m.up(
+    run: async (m, a) => {
+      const port = s(a.flags.port);
+      const dashboardPort =
+        port === undefined
+          ? undefined
+          : (await import('./commands/fleet-table.ts')).wholeFlag(port, '--port', 0, 0);
+      return m.up(
         {
           ...a.common,
           module: a.args[0]!,
           once: b(a.flags.once),
           serveNats: b(a.flags['serve-nats']),
+          logFile: s(a.flags['log-file']),
+          dashboard: b(a.flags.dashboard),
+          dashboardHost: s(a.flags.host),
+          dashboardPort,
+          dashboardToken: s(a.flags.token) ?? process.env.TROUPE_DASHBOARD_TOKEN,
         },
         a.out,
-      ),
+      );
+    },
   }),
   command({
     name: 'tell',
@@ -476,5 +492,130 @@ export const COMMANDS: readonly Command[] = [
     flags: { ...SERVE_FLAGS, stdio: bool('speak MCP on stdin/stdout instead of HTTP') },
     load: () => import('./commands/serve.ts'),
     run: (m, a) => m.serveMcpCommand(serveOpts(a), a.out),
+  }),
+  command({
+    name: 'ps',
+    summary: 'every actor and agent across nodes: status, restarts, uptime, mailbox, last failure',
+    args: '',
+    flags: {
+      ...CONNECT,
+      node: str('only this node', 'node'),
+      all: bool('include system actors'),
+      json: FLAG.json,
+    },
+    load: () => import('./commands/ps.ts'),
+    run: (m, a) =>
+      m.ps({ ...a.common, on: s(a.flags.node), all: b(a.flags.all), json: b(a.flags.json) }, a.out),
+  }),
+  command({
+    name: 'top',
+    summary: 'the busiest actors, refreshed (messages a second or mailbox depth)',
+    args: '',
+    flags: {
+      ...CONNECT,
+      node: str('only this node', 'node'),
+      all: bool('include system actors'),
+      json: FLAG.json,
+      sort: str('rate|mailbox', 'key'),
+      interval: str('refresh interval', 'ms'),
+      count: str('frames to draw, then exit', 'n'),
+      limit: str('rows to show', 'n'),
+    },
+    load: () => import('./commands/top.ts'),
+    run: (m, a) =>
+      m.top(
+        {
+          ...a.common,
+          on: s(a.flags.node),
+          all: b(a.flags.all),
+          json: b(a.flags.json),
+          sort: s(a.flags.sort),
+          interval: s(a.flags.interval),
+          count: s(a.flags.count),
+          limit: s(a.flags.limit),
+        },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'logs',
+    summary: 'an agent process’s log file, or the actor’s lines in its node’s log',
+    args: '<agent>',
+    flags: {
+      ...CONNECT,
+      follow: { type: 'boolean', short: 'f', help: 'follow live over NATS' },
+      'log-file': str('the node’s log (troupe up --log-file)', 'file'),
+      lines: str('how many lines', 'n'),
+      json: FLAG.json,
+    },
+    load: () => import('./commands/logs.ts'),
+    run: (m, a) =>
+      m.logs(
+        {
+          ...a.common,
+          follow: b(a.flags.follow),
+          logFile: s(a.flags['log-file']),
+          lines: s(a.flags.lines),
+          agent: a.args[0]!,
+          json: b(a.flags.json),
+        },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'events',
+    summary: 'the event stream of every node, filterable (-f to follow)',
+    args: '',
+    flags: {
+      ...CONNECT,
+      follow: { type: 'boolean', short: 'f', help: 'follow until interrupted' },
+      kind: str('only these kinds, comma-separated', 'k,...'),
+      actor: str('only this actor', 'path'),
+      node: str('only this node', 'node'),
+      count: str('stop after n events', 'n'),
+      timeout: str('how long to listen without -f (default 2000)', 'ms'),
+      all: bool('include system actors'),
+      json: FLAG.json,
+    },
+    load: () => import('./commands/events.ts'),
+    run: (m, a) =>
+      m.events(
+        {
+          ...a.common,
+          follow: b(a.flags.follow),
+          kind: s(a.flags.kind),
+          actor: s(a.flags.actor),
+          count: s(a.flags.count),
+          json: b(a.flags.json),
+          all: b(a.flags.all),
+          on: s(a.flags.node),
+          timeout: s(a.flags.timeout),
+        },
+        a.out,
+      ),
+  }),
+  command({
+    name: 'dashboard',
+    summary: 'serve the live web dashboard (127.0.0.1:7480; a token off loopback)',
+    args: '',
+    flags: {
+      ...CONNECT,
+      host: str('address to listen on', 'addr'),
+      port: str('port', 'n'),
+      token: str('access token (TROUPE_DASHBOARD_TOKEN)', 't'),
+      bridge: FLAG.bridge,
+    },
+    load: () => import('./commands/dashboard.ts'),
+    run: (m, a) =>
+      m.dashboard(
+        {
+          ...a.common,
+          host: s(a.flags.host),
+          port: s(a.flags.port),
+          token: s(a.flags.token),
+          bridge: s(a.flags.bridge),
+        },
+        a.out,
+      ),
   }),
 ];

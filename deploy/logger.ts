@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 
 /** Keys a log line must never show: credentials and message bodies. */
-const REDACT = [
+export const REDACT = [
   'pass',
   'password',
   'token',
@@ -42,4 +42,20 @@ export function makeLogger(
       translateTime: 'HH:MM:ss.l',
     }),
   );
+}
+
+/** The stream a human or a collector reads on stderr: pino-pretty on a terminal, else fd 2. */
+export function stderrDestination(logFormat?: 'pretty' | 'json'): pino.DestinationStream {
+  const format = logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json');
+  if (format === 'json') return pino.destination({ fd: 2, sync: false });
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (
+    o: object,
+  ) => NodeJS.WritableStream;
+  return pretty({
+    destination: 2,
+    sync: true,
+    colorize: process.stderr.isTTY === true,
+    ignore: 'pid,hostname,system,node',
+    translateTime: 'HH:MM:ss.l',
+  });
 }

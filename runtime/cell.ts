@@ -110,6 +110,8 @@ export class Cell implements Runnable {
   mailbox: BoundedQueue<Letter> | null = null;
   sysq: Letter[] | null = null;
   status = RUNNING;
+  /** Messages handed to a handler since spawn, across restarts (`troupe top` rates). */
+  handled = 0;
   flags = 0;
   /** Bumped when the cell is suspended or restarted: a handler from before is abandoned. */
   gen = 0;
@@ -463,6 +465,7 @@ export class Cell implements Runnable {
   /** Run one letter. Returns a promise when the handler went async. */
   private invoke(letter: Letter): Promise<unknown> | undefined {
     if (letter.kind === LetterKind.system) return this.invokeSystem(letter);
+    this.handled++;
     if (letter.deadline !== 0 && letter.reply !== null && letter.deadline <= Date.now()) {
       // The asker has already timed out: do not spend work (or model tokens) on it.
       this.host.deadLetter(this.path, letter, 'deadline passed before handling');

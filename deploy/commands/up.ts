@@ -5,6 +5,7 @@ import type { AlertsOptions } from '../../actors/alerts/index.ts';
 import type { TelemetryOptions } from '../../actors/telemetry/index.ts';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { nodeLog } from '../node-log.ts';
 import { troupeOf } from '../troupe-module.ts';
 import { registerTsx } from '../tsx-loader.ts';
 import { UserCodeError } from '../user-code-error.ts';
@@ -15,6 +16,13 @@ export interface UpOptions extends Overrides {
   once?: boolean;
   /** Start a nats-server for this host with the generated per-agent config, and use it. */
   serveNats?: boolean;
+  /** Also write the node's JSON log lines to this file (what `troupe logs` reads). */
+  logFile?: string;
+  /** Serve the live dashboard from this node (dashboard/), on 127.0.0.1 unless `dashboardHost`. */
+  dashboard?: boolean;
+  dashboardHost?: string;
+  dashboardPort?: number;
+  dashboardToken?: string;
 }
 
 /** `troupe up <module.ts>`: start a system, let the module spawn its actors, serve. */
@@ -38,10 +46,20 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
     served = s.served;
     cfg = { ...cfg, nats: s.nats };
   }
-  const system = await ActorSystem.start(systemOptions(cfg, name)).catch(async (err: unknown) => {
-    await served?.stop();
-    throw err;
+  const log = nodeLog({
+    level: cfg.logLevel,
+    file: o.logFile,
+    mirror: cfg.nats !== undefined,
+    format: cfg.logFormat,
   });
+  const system = await ActorSystem.start({ ...systemOptions(cfg, name), logger: log.logger }).catch(
+    async (err: unknown) => {
+      await served?.stop();
+      log.close();
+      throw err;
+    },
+  );
+  log.attach(system);
   const where = cfg.nats ? `NATS ${String(cfg.nats.servers)}` : 'embedded (memory transport)';
   let stopping: Promise<void> | null = null;
   const closers: (() => Promise<void>)[] = [];
@@ -49,7 +67,10 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
     stopping ??= (async () => {
       for (const c of closers.splice(0).reverse()) await c().catch(() => {});
       await system.shutdown();
-    })().finally(() => served?.stop());
+    })().finally(() => {
+      log.close();
+      return served?.stop();
+    });
     return stopping;
   };
   try {
@@ -74,6 +95,16 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
     await system.allStarted();
     await system.flush();
     out(`troupe up: system ${system.name} on ${where}, node ${system.node}`);
+    if (o.dashboard) {
+      const { startDashboard } = await import('../../dashboard/index.ts');
+      const d = await startDashboard(system, {
+        host: o.dashboardHost,
+        port: o.dashboardPort,
+        token: o.dashboardToken,
+      });
+      closers.push(() => d.close());
+      out(`dashboard: ${d.url}`);
+    }
     const run = troupe.run;
     if (run) await userCode(file, 'run', () => run(system));
   } catch (err) {

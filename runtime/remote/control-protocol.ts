@@ -76,6 +76,10 @@ export const TreeRow = z.object({
   restarts: z.number(),
   lastFailure: z.string().nullable(),
   uptimeMs: z.number(),
+  /** Letters waiting in the mailbox (`troupe ps`, `troupe top`, the dashboard). */
+  mailboxDepth: z.number().optional(),
+  /** Messages handled since spawn, across restarts: rates come from two readings. */
+  messages: z.number().optional(),
   supervisor: z.boolean(),
   /** For a child hosted here but supervised elsewhere: its supervisor. */
   supervisedBy: z.string().nullable(),

@@ -17,6 +17,8 @@ export function treeRowsOf(root: Cell, node: string): TreeRow[] {
       uptimeMs: now - c.startedAt,
       supervisor: isSupervisorDef(c.def),
       supervisedBy: c.opts?.remote ? `${c.opts.remote.path}@${c.opts.remote.node}` : null,
+      mailboxDepth: c.mailbox?.length ?? 0,
+      messages: c.handled,
     });
     for (let k = c.firstChild; k !== null; k = k.next) visit(k);
   };

@@ -437,7 +437,7 @@ describe('defineAgent', () => {
   });
 
   it('budget: wall time aborts a model request in flight, and fails the run', async () => {
-    const { sys, audit } = await start();
+    const { sys } = await start();
     const srv: ModelServer = await startModelServer([{ hang: true }]);
     closers.push(() => srv.close());
     const A = defineAgent({
