@@ -1,7 +1,7 @@
 // troupe's public API: the only module examples and users import.
-import { type AgentProcessLauncher, processLauncher } from './actors/process/index.ts';
-import { Watchdog } from './actors/watchdog/index.ts';
-import { ActorSystem } from './runtime/index.ts';
+// Every system started through the public API enforces handler limits and heartbeats, and
+// runs `start.process` children as OS processes.
+import './deploy/system-defaults.ts';
 
 export {
   type ActorToolOptions,
@@ -165,16 +165,3 @@ export * from './runtime/index.ts';
 // The tree rows every node answers with, for tools that watch a running system (dashboard/).
 export { TreeRow as TreeRowSchema, treeSubject } from './runtime/remote/control-protocol.ts';
 export type { TreeRow } from './runtime/remote/index.ts';
-
-// Every system started through the public API enforces handler limits and heartbeats.
-ActorSystem.defaultWatchdog ??= Watchdog as unknown as typeof ActorSystem.defaultWatchdog;
-
-// Children with `start.process` run as OS processes (actors/process), configured from the
-// environment when the system options name no launcher of their own.
-let processes: AgentProcessLauncher | undefined;
-ActorSystem.defaultProcessLauncher ??= {
-  spawn: (req) => {
-    processes ??= processLauncher();
-    return processes.spawn(req);
-  },
-};

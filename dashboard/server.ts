@@ -1,12 +1,18 @@
 import { timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FleetSnapshot } from './fleet.ts';
 import { isLoopback } from './options.ts';
 
-const STATIC_DIR = join(import.meta.dirname, 'static');
+// The page ships as source files: beside this module in a checkout, at the package root's
+// dashboard/static when this module runs compiled from dist/dashboard/.
+const STATIC_DIR =
+  [
+    join(import.meta.dirname, 'static'),
+    join(import.meta.dirname, '..', '..', 'dashboard', 'static'),
+  ].find((d) => existsSync(join(d, 'index.html'))) ?? join(import.meta.dirname, 'static');
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },

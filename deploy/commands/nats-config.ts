@@ -14,13 +14,14 @@ import { masterKeyFromEnv } from '../../actors/secrets/index.ts';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides } from '../config.ts';
 import { type TroupeModule, troupeOf } from '../troupe-module.ts';
+import { registerTsx } from '../tsx-loader.ts';
 
 /** Load a troupe module the way `troupe up` does. */
 export async function loadTroupe(module: string): Promise<TroupeModule> {
   const file = resolve(module);
   if (!existsSync(file)) throw new InvalidArgument(`module ${module} not found`);
   try {
-    return troupeOf(await import(pathToFileURL(file).href), module);
+    return troupeOf(await registerTsx().then(() => import(pathToFileURL(file).href)), module);
   } catch (cause) {
     if (cause instanceof InvalidArgument) throw cause;
     throw new InvalidArgument(`cannot load ${module}: ${(cause as Error).message.split('\n')[0]}`);

@@ -11,6 +11,7 @@ import {
   MemoryAuditSink,
 } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { registerTsx } from '../tsx-loader.ts';
 
 export interface RunOptions extends Overrides {
   module: string;
@@ -124,7 +125,7 @@ export async function run(o: RunOptions, out: (line: string) => void): Promise<n
   }
   let mod: unknown;
   try {
-    mod = await import(pathToFileURL(file).href);
+    mod = await registerTsx().then(() => import(pathToFileURL(file).href));
   } catch (cause) {
     throw new InvalidArgument(
       `cannot load ${o.module}: ${(cause as Error).message.split('\n')[0]}`,

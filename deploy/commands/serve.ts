@@ -13,6 +13,7 @@ import {
 import { ActorSystem, actorRef, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
 import { type TroupeModule, troupeOf } from '../troupe-module.ts';
+import { registerTsx } from '../tsx-loader.ts';
 
 export interface ServeOptions extends Overrides {
   /** A module (.ts/.js), or the path of a running actor (with --nats). */
@@ -100,7 +101,10 @@ async function targets(o: ServeOptions): Promise<{ system: ActorSystem; targets:
   if (!existsSync(file)) throw new InvalidArgument(`module ${o.target} not found`);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = (await registerTsx().then(() => import(pathToFileURL(file).href))) as Record<
+      string,
+      unknown
+    >;
   } catch (cause) {
     throw new InvalidArgument(
       `cannot load ${o.target}: ${(cause as Error).message.split('\n')[0]}`,

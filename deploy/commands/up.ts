@@ -6,6 +6,7 @@ import type { TelemetryOptions } from '../../actors/telemetry/index.ts';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
 import { nodeLog } from '../node-log.ts';
+import '../system-defaults.ts';
 import { troupeOf } from '../troupe-module.ts';
 import { registerTsx } from '../tsx-loader.ts';
 import { UserCodeError } from '../user-code-error.ts';

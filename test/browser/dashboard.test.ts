@@ -99,7 +99,10 @@ const rowOf = (page: Page, path: string, node: string) =>
 
 describe('dashboard in headless Chromium', () => {
   it('shows the running actors of every node; a crash turns the actor red and counts the restart within 2 s', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    const page = await browser.newPage({
+      bypassCSP: true,
+      viewport: { width: 1400, height: 1100 },
+    });
     await page.goto(url);
     await expect.poll(() => page.locator('#conn').textContent(), { timeout: 15_000 }).toBe('live');
     for (const [path, node] of [
@@ -153,7 +156,10 @@ describe('dashboard in headless Chromium', () => {
   }, 120_000);
 
   it('draws the message-rate and restart-rate plots, the ledger head, mesh peers and alerts', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1250 } });
+    const page = await browser.newPage({
+      bypassCSP: true,
+      viewport: { width: 1400, height: 1250 },
+    });
     await page.goto(url);
     // The alerts actor publishes on troupe.<sys>.evt.<node>.alert (the agreed body).
     const nc = n1.nats!;
@@ -236,7 +242,7 @@ describe('dashboard in headless Chromium', () => {
       const state = (await ok.json()) as { system: string; actors: { path: string }[] };
       expect(state.system).toBe('hq');
       expect(d.url).toBe(`http://127.0.0.1:${d.port}/?token=a-token-of-twenty-chars`);
-      const page = await browser.newPage();
+      const page = await browser.newPage({ bypassCSP: true });
       await page.goto(d.url);
       await rowOf(page, 'crew/ticker', 'hq-n1').waitFor({ timeout: 15_000 });
       await page.close();

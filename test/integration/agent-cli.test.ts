@@ -127,7 +127,7 @@ describe('troupe run', () => {
         'troupe: InvalidArgument: module examples/agent/nope.ts not found\n',
       );
       expect(usage.code).toBe(2);
-      expect(usage.stderr).toMatch(/run needs <agent\.ts>/);
+      expect(usage.stderr).toMatch(/run takes <agent\.ts>/);
     },
     SLOW,
   );

@@ -116,7 +116,7 @@ describe('troupe ps', () => {
       );
       const stray = await troupe(['ps', 'extra', ...nats]);
       expect(stray.code).toBe(2);
-      expect(stray.stderr).toContain('ps needs no positional arguments');
+      expect(stray.stderr).toContain('ps takes no arguments');
       const flag = await troupe(['ps', '--colour', ...nats]);
       expect(flag.code).toBe(2);
       expect(flag.stderr).toContain("Unknown option '--colour'");
@@ -272,7 +272,7 @@ describe('troupe logs', () => {
       expect(bad.stderr).toContain('is not an actor path');
       const none = await troupe(['logs', ...nats]);
       expect(none.code).toBe(2);
-      expect(none.stderr).toContain('logs needs <agent>');
+      expect(none.stderr).toContain('logs takes <agent>');
       const lines = await troupe([
         'logs',
         'crew/crasher',
