@@ -79,29 +79,8 @@ export {
   initIdentity as initMeshIdentity,
   startBridge,
 } from './actors/bridge/index.ts';
-export {
-  type A2AAgent,
-  A2AAgentActor,
-  type A2AAgentOptions,
-  type A2AAuth,
-  A2ANatsClient,
-  type A2AServer,
-  A2ATaskError,
-  a2aAgent,
-  a2aNatsEndpoint,
-  InputRequired,
-  InteropMeta,
-  McpConnection,
-  McpToolError,
-  mcpServerChild,
-  mcpTools,
-  reportProgress,
-  type ServeTarget,
-  serveA2A,
-  serveA2AOverNats,
-  serveMcpHttp,
-  serveMcpStdio,
-} from './actors/interop/index.ts';
+// A2A and MCP are a subpath (`troupe/interop`): their SDKs' types need DOM-like globals that a
+// plain Node project's tsc lacks, so users who do not use them never type-check them.
 export {
   type AuditLedger,
   type AuditLedgerOptions,

@@ -1,11 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The troupe worker entry (deploy/process-worker.ts). */
-export const WORKER_ENTRY = join(ROOT, 'deploy', 'process-worker.ts');
+// Compiled (dist/) the entry is JavaScript; in a checkout it is the TypeScript source.
+export const WORKER_ENTRY =
+  [join(ROOT, 'deploy', 'process-worker.ts'), join(ROOT, 'deploy', 'process-worker.js')].find((f) =>
+    existsSync(f),
+  ) ?? join(ROOT, 'deploy', 'process-worker.ts');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'troupe-process');
 
 const built = new Map<string, Promise<string>>();
