@@ -436,7 +436,9 @@ describe('defineAgent', () => {
     expect(model.calls).toBeLessThanOrEqual(2);
   });
 
-  it('budget: wall time aborts a model request in flight, and fails the run', async () => {
+  it('budget: wall time aborts a model request in flight, and fails the run', {
+    timeout: 60_000,
+  }, async () => {
     const { sys } = await start();
     const srv: ModelServer = await startModelServer([{ hang: true }]);
     closers.push(() => srv.close());
@@ -450,7 +452,7 @@ describe('defineAgent', () => {
     sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
     await sys.whenQuiescent();
     const e = (await sys
-      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: T })
+      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: 3 * T })
       .catch((x: unknown) => x)) as ActorFailed;
     expect(e).toBeInstanceOf(ActorFailed);
     expect(e.reason).toMatch(/^budget: wall time \d+ ms of 1500 ms$/);
