@@ -14,6 +14,7 @@ import type {
 import { InvalidArgument, Rejected } from './errors.ts';
 import type { Letter } from './letter.ts';
 import type { Protocol, Schema } from './protocol.ts';
+import type { TypeStats } from './telemetry.ts';
 
 /** What a context needs from the system to act on a handler's behalf. */
 export interface ContextHost {
@@ -145,6 +146,13 @@ abstract class BaseContext implements ActorContext {
 /** The context tell handlers and hooks get: one per actor, pointed at the current letter. */
 export class CellContext extends BaseContext {
   letter: Letter | null = null;
+  /**
+   * Kernel bookkeeping kept here, not on the cell: only an actor that has run has a context,
+   * so an idle actor pays nothing for them. Messages handed to a handler since spawn (across
+   * restarts: the context outlives them), and telemetry's counters for the actor's type.
+   */
+  handled = 0;
+  tstats: TypeStats | null = null;
   protected current(): Letter | null {
     return this.letter;
   }

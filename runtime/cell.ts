@@ -31,6 +31,9 @@ const F_BUSY = 2;
 /** Messages an inline run may handle before the rest goes back to the dispatcher. */
 const INLINE_BUDGET = 300;
 
+/** What cells' spawn times count from (see Cell.born). */
+const EPOCH = Date.now();
+
 /** Where in its life an actor failed: in its start hook, or handling a message. */
 export type FailurePhase = 'start' | 'message';
 
@@ -110,8 +113,6 @@ export class Cell implements Runnable {
   mailbox: BoundedQueue<Letter> | null = null;
   sysq: Letter[] | null = null;
   status = RUNNING;
-  /** Messages handed to a handler since spawn, across restarts (`troupe top` rates). */
-  handled = 0;
   flags = 0;
   /** Bumped when the cell is suspended or restarted: a handler from before is abandoned. */
   gen = 0;
@@ -122,10 +123,12 @@ export class Cell implements Runnable {
   next: Cell | null = null;
   ctx: CellContext | null = null;
   ext: CellExtras | null = null;
-  /** When the actor was spawned: uptime counts from here until a restart (extras are lazy). */
-  readonly bornAt = Date.now();
-  /** Telemetry's counters for this actor's type, cached on first use (runtime/telemetry.ts). */
-  tstats: TypeStats | null = null;
+  /**
+   * When the actor was spawned, in tenths of a second after EPOCH (rounded down; 6.8 years of
+   * range): uptime counts from here until a restart (extras are lazy). A small integer stays
+   * inside the object; an epoch time in ms would be a boxed number, 16 bytes more per actor.
+   */
+  private readonly born = ((Date.now() - EPOCH) / 100) | 0;
   private refCache: ActorRef | null = null;
 
   constructor(
@@ -140,6 +143,20 @@ export class Cell implements Runnable {
     if (opts?.child?.maxHandlerMs != null || opts?.child?.heartbeatMs != null) {
       this.extras().lastBeat = Date.now();
     }
+  }
+
+  /** Messages handed to a handler since spawn, across restarts (`troupe top` rates). */
+  get handled(): number {
+    return this.ctx === null ? 0 : this.ctx.handled;
+  }
+
+  /** Telemetry's counters for this actor's type, cached on first use (runtime/telemetry.ts). */
+  get tstats(): TypeStats | null {
+    return this.ctx === null ? null : this.ctx.tstats;
+  }
+
+  set tstats(s: TypeStats | null) {
+    this.context().tstats = s;
   }
 
   get ref(): ActorRef {
@@ -183,7 +200,7 @@ export class Cell implements Runnable {
         current: null,
         restarts: 0,
         lastFailure: null,
-        startedAt: this.bornAt,
+        startedAt: EPOCH + this.born * 100,
         snapshot: undefined,
         hasSnapshot: false,
         handlerStartedAt: 0,
@@ -465,7 +482,8 @@ export class Cell implements Runnable {
   /** Run one letter. Returns a promise when the handler went async. */
   private invoke(letter: Letter): Promise<unknown> | undefined {
     if (letter.kind === LetterKind.system) return this.invokeSystem(letter);
-    this.handled++;
+    const ctx = this.context();
+    ctx.handled++;
     if (letter.deadline !== 0 && letter.reply !== null && letter.deadline <= Date.now()) {
       // The asker has already timed out: do not spend work (or model tokens) on it.
       this.host.deadLetter(this.path, letter, 'deadline passed before handling');
@@ -473,7 +491,6 @@ export class Cell implements Runnable {
       return undefined;
     }
     const entry = this.def.entries[letter.type]!;
-    const ctx = this.context();
     ctx.letter = letter;
     const x = this.ext;
     if (x !== null) {
@@ -698,7 +715,8 @@ export class Cell implements Runnable {
   }
 
   get startedAt(): number {
-    return this.extras().startedAt;
+    // Reading it (troupe tree, ps) must not allocate the extras of every idle actor.
+    return this.ext === null ? EPOCH + this.born * 100 : this.ext.startedAt;
   }
 
   /** For the watchdog: when the running handler started (0 when idle) and the last heartbeat. */
