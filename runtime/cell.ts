@@ -404,6 +404,10 @@ export class Cell implements Runnable {
     // A stale run-queue entry (the cell went idle, busy or suspended since) does nothing.
     if ((this.flags & F_SCHEDULED) === 0) return 0;
     let n = 0;
+    // Telemetry counts what this run handled once at its end, and is called per message only
+    // for the few it traces or times.
+    const tm = this.host.telemetry;
+    let counted = 0;
     while (n < budget && this.status === RUNNING) {
       let letter: Letter | undefined;
       const sq = this.sysq;
@@ -411,14 +415,18 @@ export class Cell implements Runnable {
       else if (this.mailbox !== null) letter = this.mailbox.shift();
       if (letter === undefined) break;
       n++;
-      const tm = this.host.telemetry;
-      const tk =
-        tm === null || letter.kind === LetterKind.system ? null : tm.handling(this, letter);
+      let tk: object | null = null;
+      if (tm !== null && letter.kind !== LetterKind.system) {
+        counted++;
+        const due = (this.handled & tm.timeMask) === 0;
+        if (due || letter.trace !== null) tk = tm.handling(this, letter, due);
+      }
       const pending = this.invoke(letter);
       // A synchronous handler is over: the watchdog must not count idle time as handler time.
       if (pending === undefined && this.ext !== null) this.ext.handlerStartedAt = 0;
       if (tk !== null) tm!.handled(tk, this, pending);
       if (pending !== undefined) {
+        if (counted > 0) tm!.received(this, counted);
         // Busy: deliveries queue up but do not wake the cell until the handler settles.
         this.flags = (this.flags & ~F_SCHEDULED) | F_BUSY;
         this.extras().current = letter;
@@ -429,8 +437,12 @@ export class Cell implements Runnable {
         );
         return n;
       }
-      if ((this.flags & F_SCHEDULED) === 0) return n; // suspended or stopped by the handler
+      if ((this.flags & F_SCHEDULED) === 0) {
+        if (counted > 0) tm!.received(this, counted);
+        return n; // suspended or stopped by the handler
+      }
     }
+    if (counted > 0) tm!.received(this, counted);
     if (this.hasWork()) schedule(this);
     else this.goIdle();
     return n;

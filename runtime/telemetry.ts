@@ -34,10 +34,18 @@ export interface TelemetryMessage {
 /** What the kernel calls. Every method must be cheap and must never throw. */
 export interface TelemetryPort {
   /**
-   * A tell or ask is about to run in `actor`'s handler. Returns a token for `handled`, or null
-   * when nothing is measured for this message (the common case).
+   * Time one handler run in `timeMask + 1` per actor (its first, then every so many): the
+   * kernel calls `handling` only for those and for messages that carry a trace, so a message
+   * that is neither costs a mask test.
    */
-  handling(actor: TelemetryActor, msg: TelemetryMessage): object | null;
+  readonly timeMask: number;
+  /**
+   * A traced message, or one due to be timed (`due`), is about to run in `actor`'s handler.
+   * Returns a token for `handled`, or null when nothing is measured for it.
+   */
+  handling(actor: TelemetryActor, msg: TelemetryMessage, due: boolean): object | null;
+  /** `actor` handed `n` tells and asks to its handler in one run (counted once per run). */
+  received(actor: TelemetryActor, n: number): void;
   /** The handler of a message `handling` gave a token for returned (or its promise settles). */
   handled(token: object, actor: TelemetryActor, pending: Promise<unknown> | undefined): void;
   /** `actor` sent a tell or an ask. */

@@ -52,7 +52,8 @@ const OUTCOME_BY_ERROR: Record<string, AskOutcome> = {
 
 /**
  * The kernel side of telemetry: per-type counters on plain numbers (a scrape reads them), a
- * handler latency sample (one message in `timeEvery` per type, every traced one), the ask
+ * handler latency sample (an actor's first message, then one in `timeEvery` per actor, and
+ * every traced one), the ask
  * outcomes and the spans. Nothing here allocates for a message that is neither timed nor traced.
  */
 export class KernelTelemetry implements TelemetryPort {
@@ -67,7 +68,7 @@ export class KernelTelemetry implements TelemetryPort {
     stopped: 0,
     error: 0,
   };
-  private readonly timeMask: number;
+  readonly timeMask: number;
   private readonly onOk = (): void => {
     this.asks.ok++;
   };
@@ -94,17 +95,25 @@ export class KernelTelemetry implements TelemetryPort {
     return s;
   }
 
-  handling(actor: TelemetryActor, msg: TelemetryMessage): object | null {
+  private stats(actor: TelemetryActor): TypeRecord {
     let s = actor.tstats as TypeRecord | null;
     if (s === null) {
       s = this.statsFor(actor.def.type);
       actor.tstats = s;
     }
-    const n = ++s.received;
+    return s;
+  }
+
+  handling(actor: TelemetryActor, msg: TelemetryMessage, due: boolean): object | null {
+    const s = this.stats(actor);
     const span = this.tracing === null ? null : this.tracing.begin(actor, msg);
-    const timed = (n & this.timeMask) === 0 && s.latency !== null;
+    const timed = due && s.latency !== null;
     if (span === null && !timed) return null;
-    return new Token(s, actor.gen, timed || span !== null ? performance.now() : 0, span);
+    return new Token(s, actor.gen, performance.now(), span);
+  }
+
+  received(actor: TelemetryActor, n: number): void {
+    this.stats(actor).received += n;
   }
 
   handled(token: object, actor: TelemetryActor, pending: Promise<unknown> | undefined): void {
@@ -127,12 +136,7 @@ export class KernelTelemetry implements TelemetryPort {
   }
 
   sent(actor: TelemetryActor): void {
-    let s = actor.tstats as TypeRecord | null;
-    if (s === null) {
-      s = this.statsFor(actor.def.type);
-      actor.tstats = s;
-    }
-    s.sent++;
+    this.stats(actor).sent++;
   }
 
   childTrace(parent: TelemetryMessage): string {

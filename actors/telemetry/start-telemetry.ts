@@ -22,7 +22,7 @@ export const TelemetryOptionsSchema = z
         host: z.string().min(1).optional(),
         /** Node process metrics (CPU, memory, event loop lag) beside troupe's. Default true. */
         defaultMetrics: z.boolean().optional(),
-        /** Time one handler run in this many per actor type (a power of two, default 256). */
+        /** Time an actor's first handler run, then one in this many (a power of two, default 256). */
         timeEvery: z.number().refine(isPowerOfTwo, 'a power of two from 1').optional(),
       })
       .strict()

@@ -139,6 +139,28 @@ describe('Prometheus /metrics', () => {
     }
   });
 
+  it('times each actor first run, then one in timeEvery; counts every message exactly', async () => {
+    const a = await node('a');
+    const t = await startTelemetry(a, { metrics: { port: 0, timeEvery: 4 } });
+    telemetries.push(t);
+    const rec = a.spawn(Recorder, { name: 'rec' });
+    const rec2 = a.spawn(Recorder, { name: 'rec2' });
+    // Tells and then an ask from one sender are handled in order: rec handles 10 messages
+    // (9 tells, one ask), rec2 handles 3.
+    for (let i = 0; i < 9; i++) a.tell(rec, 'note', { seq: i });
+    for (let i = 0; i < 2; i++) a.tell(rec2, 'note', { seq: i });
+    expect(await a.ask(rec, 'seen', {}, { timeout: 5_000 })).toHaveLength(9);
+    expect(await a.ask(rec2, 'seen', {}, { timeout: 5_000 })).toHaveLength(2);
+    const text = await scrapeText(t.metricsUrl!);
+    expect(
+      sample(parsePromText(text), 'troupe_messages_received_total', { actor_type: 'recorder' }),
+    ).toBe(13);
+    // Timed: rec with 0, 4 and 8 handled before, rec2 with 0.
+    expect(
+      histogramCount(text, 'troupe_handler_duration_seconds', { actor_type: 'recorder' }),
+    ).toBe(4);
+  });
+
   it('counts model tokens and cost per agent through the hooks agents call', async () => {
     const a = await node('a');
     const t = await startTelemetry(a, { metrics: { defaultMetrics: false } });
