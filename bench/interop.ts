@@ -18,7 +18,7 @@ import { type Bench, type BenchResult, compared } from './types.ts';
 const TASKS = 800;
 const CALLS = 800;
 const IN_FLIGHT = 16;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** The instant agent: what the plain SDK executor and tool do, as an actor. */
 const Instant = defineActor({
@@ -77,11 +77,22 @@ async function a2aRate(client: A2AClient): Promise<number> {
   });
 }
 
-async function mcpRate(client: McpClient, tool: string): Promise<number> {
-  return pipelined(CALLS, async (i) => {
-    const r = await client.callTool({ name: tool, arguments: { input: `call ${i}` } });
-    if (r.isError) throw new Error(`tool call failed: ${JSON.stringify(r.content)}`);
-  });
+/**
+ * One round on a fresh session (not timed: connect and close). The SDK client's transport adds
+ * an abort listener per request to one signal and never removes it, so a long-lived client
+ * floods stderr with MaxListenersExceeded warnings past 1,500 calls, on both sides alike.
+ */
+async function mcpRate(url: string, tool: string): Promise<number> {
+  const client = new McpClient({ name: 'bench', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    return await pipelined(CALLS, async (i) => {
+      const r = await client.callTool({ name: tool, arguments: { input: `call ${i}` } });
+      if (r.isError) throw new Error(`tool call failed: ${JSON.stringify(r.content)}`);
+    });
+  } finally {
+    await client.close();
+  }
 }
 
 function plainMcp(): McpServer {
@@ -114,10 +125,8 @@ const bench: Bench = {
     try {
       const ta = await new ClientFactory().createFromUrl(troupeA2A.url);
       const pa = await new ClientFactory().createFromUrl(plainA2A.url);
-      const tm = new McpClient({ name: 'bench', version: '1.0.0' });
-      await tm.connect(new StreamableHTTPClientTransport(new URL(troupeMcp.url)));
-      const pm = new McpClient({ name: 'bench', version: '1.0.0' });
-      await pm.connect(new StreamableHTTPClientTransport(new URL(plainMcpHttp.url)));
+      const tm = troupeMcp.url;
+      const pm = plainMcpHttp.url;
       // Warm both sides (JIT, connections, schema compilation).
       await a2aRate(ta);
       await a2aRate(pa);
@@ -141,8 +150,6 @@ const bench: Bench = {
           mcp.push(await mcpRate(tm, 'instant'));
         }
       }
-      await tm.close();
-      await pm.close();
       return [
         compared(
           'a2a.send',
