@@ -12,6 +12,10 @@ const MODULES: { file: string; names: string[] }[] = [
     file: 'bench/kernel-local.ts',
     names: ['local.tell', 'local.ask', 'local.spawn', 'local.bytesPerActor'],
   },
+  {
+    file: 'bench/kernel-classic.ts',
+    names: ['local.burst', 'local.fanIn', 'local.spawnStop', 'local.validated'],
+  },
   { file: 'bench/kernel-nats.ts', names: ['nats.tell', 'nats.ask.seq', 'nats.ask.1000'] },
   { file: 'bench/telemetry.ts', names: ['local.tell.telemetry', 'nats.tell.telemetry'] },
   { file: 'bench/mesh-crypto.ts', names: ['mesh.handshake', 'mesh.bytes'] },

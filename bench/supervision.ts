@@ -1,9 +1,4 @@
 // Supervision figures beside an Erlang/OTP one_for_one supervisor (bench/peers/), same run.
-import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
 import {
   type ActorRef,
@@ -12,6 +7,7 @@ import {
   defineActor,
   defineSupervisor,
 } from '../index.ts';
+import { compileOtp, otpMissing } from './otp-peer.ts';
 import { type Bench, type BenchResult, higherIsBetter, lowerIsBetter } from './types.ts';
 
 const env = (k: string, d: number): number => {
@@ -213,45 +209,19 @@ interface OtpResult {
   };
 }
 
-const PEERS = resolve(import.meta.dirname, 'peers');
-const run = promisify(execFile);
-
-function onPath(cmd: string): boolean {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, cmd), constants.X_OK);
-      return true;
-    } catch {}
-  }
-  return false;
-}
-
 /** Compile the peer into a temporary directory (no .beam in the tree) and run it. */
 async function otpPeer(): Promise<OtpResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'troupe-otp-'));
+  const peer = await compileOtp(['otp_sup_bench.erl', 'otp_sup_worker.erl']);
   try {
-    await run(
-      'erlc',
-      ['-o', dir, join(PEERS, 'otp_sup_bench.erl'), join(PEERS, 'otp_sup_worker.erl')],
-      { timeout: 60_000 },
-    );
     const args = [SAMPLES, WARMUP, FRESH_ROUNDS, FRESH_WARMUP, FRESH_SAMPLES];
     const storm = [CHILDREN, STORM_MS, STORM_WARMUP_MS, WINDOW];
-    const { stdout } = await run(
-      'erl',
-      ['-noshell', '-pa', dir, '-run', 'otp_sup_bench', 'main', ...[...args, ...storm].map(String)],
-      { timeout: 2 * (STORM_MS + STORM_WARMUP_MS) + 120_000, maxBuffer: 1 << 20 },
+    return await peer.run<OtpResult>(
+      'otp_sup_bench',
+      [...args, ...storm],
+      2 * (STORM_MS + STORM_WARMUP_MS) + 120_000,
     );
-    const line = stdout
-      .trim()
-      .split('\n')
-      .reverse()
-      .find((l) => l.startsWith('{'));
-    if (line === undefined) throw new Error(`no result line from erl: ${stdout.slice(-500)}`);
-    return JSON.parse(line) as OtpResult;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    peer.close();
   }
 }
 
@@ -277,14 +247,14 @@ const bench: Bench = {
     const f99 = pct(mine.fresh, 0.99);
 
     let otp: OtpResult | null = null;
-    let why = 'erl is not on PATH';
-    if (onPath('erl') && onPath('erlc')) {
+    let why = otpMissing() ?? '';
+    if (why === '') {
       try {
         otp = await otpPeer();
       } catch (err) {
         why = `the OTP peer failed: ${err instanceof Error ? err.message : String(err)}`;
       }
-    } else if (onPath('erl')) why = 'erlc is not on PATH';
+    }
 
     const peer = otp ? `OTP ${otp.otp} one_for_one supervisor, gen_server worker` : null;
     const common =
