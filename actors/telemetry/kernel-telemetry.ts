@@ -53,8 +53,8 @@ const OUTCOME_BY_ERROR: Record<string, AskOutcome> = {
 /**
  * The kernel side of telemetry: per-type counters on plain numbers (a scrape reads them), a
  * handler latency sample (an actor's first message, then one in `timeEvery` per actor, and
- * every traced one), the ask
- * outcomes and the spans. Nothing here allocates for a message that is neither timed nor traced.
+ * every traced one), the ask outcomes and the spans. Nothing here allocates for a message that
+ * is neither timed nor traced.
  */
 export class KernelTelemetry implements TelemetryPort {
   readonly types = new Map<string, TypeRecord>();
