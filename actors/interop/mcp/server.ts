@@ -12,18 +12,15 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
-  type CallToolResult,
-  ErrorCode,
   isInitializeRequest,
   ListToolsRequestSchema,
-  McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { type ActorSystem, InvalidArgument } from '../../../runtime/index.ts';
 import { type A2AAuth, A2AAuthSchema, authenticate } from '../a2a/auth.ts';
-import { inputRequiredOf } from '../input-required.ts';
 import { ServedAgent, type ServeTarget } from '../served-agent.ts';
-import { type McpToolDef, mcpToolDefs } from './tool-defs.ts';
+import { JsonFastPath } from './json-fast-path.ts';
+import { ServedTools } from './served-tools.ts';
 
 export interface McpServeOptions {
   /** The actors to expose; each ask becomes a tool. */
@@ -46,23 +43,6 @@ function parse(opts: unknown, what: string): void {
       `${what}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
-}
-
-function result(def: McpToolDef, reply: unknown): CallToolResult {
-  const structured = def.wrapsOutput ? { result: reply } : (reply as Record<string, unknown>);
-  const text = typeof reply === 'string' ? reply : JSON.stringify(reply);
-  return { content: [{ type: 'text', text }], structuredContent: structured };
-}
-
-function failure(err: unknown): CallToolResult {
-  const gate = inputRequiredOf(err);
-  const text = gate ? `input required: ${gate.prompt}` : ((err as Error)?.message ?? String(err));
-  const code = (err as { code?: unknown })?.code;
-  return {
-    content: [{ type: 'text', text }],
-    isError: true,
-    ...(typeof code === 'string' ? { _meta: { 'troupe/code': code } } : {}),
-  };
 }
 
 /**
@@ -88,53 +68,39 @@ export function mcpServer(
   agents: readonly ServedAgent[],
   info: { name: string; version: string },
 ): Server {
-  const defs = mcpToolDefs(agents);
-  const byName = new Map(defs.map((d) => [d.name, d]));
+  return protocolServer(new ServedTools(agents), info);
+}
+
+function protocolServer(tools: ServedTools, info: { name: string; version: string }): Server {
   const server = new Server(info, { capabilities: { tools: { listChanged: false } } });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: defs.map((d) => ({
-      name: d.name,
-      description: d.description,
-      inputSchema: d.inputSchema as { type: 'object' },
-      outputSchema: d.outputSchema as { type: 'object' },
-    })),
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => tools.list());
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
-    const def = byName.get(req.params.name);
-    if (!def) throw new McpError(ErrorCode.InvalidParams, `unknown tool ${req.params.name}`);
-    const args = req.params.arguments ?? {};
-    const request = def.wrapsInput ? args.request : args;
     const token = req.params._meta?.progressToken;
     const notices: Promise<void>[] = [];
-    try {
-      const reply = await def.agent.call(def.skill, request, {
-        runId: `mcp-${String(extra.requestId)}-${randomUUID().slice(0, 8)}`,
-        signal: extra.signal,
-        ...(token === undefined
-          ? {}
-          : {
-              onProgress: (p) => {
-                const sent = extra
-                  .sendNotification({
-                    method: 'notifications/progress',
-                    params: {
-                      progressToken: token,
-                      progress: p.progress ?? 0,
-                      ...(p.total === undefined ? {} : { total: p.total }),
-                      ...(p.message === undefined ? {} : { message: p.message }),
-                    },
-                  })
-                  .catch(() => {});
-                notices.push(sent);
-              },
-            }),
-      });
-      await settle(notices);
-      return result(def, reply);
-    } catch (err) {
-      await settle(notices);
-      return failure(err);
-    }
+    const out = await tools.call(req.params, {
+      requestId: extra.requestId,
+      signal: extra.signal,
+      ...(token === undefined
+        ? {}
+        : {
+            onProgress: (p) => {
+              const sent = extra
+                .sendNotification({
+                  method: 'notifications/progress',
+                  params: {
+                    progressToken: token,
+                    progress: p.progress ?? 0,
+                    ...(p.total === undefined ? {} : { total: p.total }),
+                    ...(p.message === undefined ? {} : { message: p.message }),
+                  },
+                })
+                .catch(() => {});
+              notices.push(sent);
+            },
+          }),
+    });
+    await settle(notices);
+    return out;
   });
   return server;
 }
@@ -214,7 +180,9 @@ function httpError(res: ServerResponse, status: number, message: string): void {
 /**
  * Serve over MCP Streamable HTTP: one endpoint, POST for requests (answered as JSON or an SSE
  * stream), GET for the server's stream, DELETE to end a session; a session per `initialize`
- * (`Mcp-Session-Id`), each with its own protocol server over the same agents.
+ * (`Mcp-Session-Id`), each with its own protocol server over the same agents. Requests that
+ * need no stream (`ping`, `tools/list`, a `tools/call` without a progress token) are answered
+ * as plain JSON by the fast path; the SDK transport carries the rest.
  */
 export async function serveMcpHttp(
   system: ActorSystem,
@@ -227,6 +195,8 @@ export async function serveMcpHttp(
       `serveMcpHttp auth: ${auth.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   const agents = agentsOf(system, opts);
+  const tools = new ServedTools(agents);
+  const fast = new JsonFastPath(tools);
   const path = opts.path ?? '/mcp';
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: Server }>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -239,6 +209,10 @@ export async function serveMcpHttp(
     const id = Array.isArray(sid) ? sid[0] : sid;
     const parsed = req.method === 'POST' ? await body(req) : undefined;
     let s = id ? sessions.get(id) : undefined;
+    if (s && id) {
+      if (fast.take(id, req, parsed, res)) return;
+      fast.cancel(id, parsed);
+    }
     if (!s) {
       if (id) return httpError(res, 404, 'unknown session');
       if (req.method !== 'POST' || !isInitializeRequest(parsed)) {
@@ -251,9 +225,11 @@ export async function serveMcpHttp(
         },
       });
       transport.onclose = () => {
-        if (transport.sessionId) sessions.delete(transport.sessionId);
+        if (!transport.sessionId) return;
+        sessions.delete(transport.sessionId);
+        fast.drop(transport.sessionId);
       };
-      const server = mcpServer(agents, info(opts));
+      const server = protocolServer(tools, info(opts));
       await server.connect(transport);
       s = { transport, server };
     }
