@@ -1,4 +1,9 @@
-import type { Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentCard } from '@a2a-js/sdk';
 import { DefaultRequestHandler, InMemoryTaskStore, type User } from '@a2a-js/sdk/server';
@@ -10,6 +15,7 @@ import { ServedAgent, type ServeTarget } from '../served-agent.ts';
 import { type A2AAuth, A2AAuthSchema, authenticate } from './auth.ts';
 import { agentCard } from './card.ts';
 import { ActorExecutor } from './executor.ts';
+import { jsonRpcHttp } from './json-rpc-http.ts';
 
 export interface A2AServerOptions {
   readonly target: ServeTarget;
@@ -47,6 +53,20 @@ class AuthenticatedUser implements User {
   }
 }
 
+function unauthenticated(res: ServerResponse): void {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: -32001, message: 'unauthenticated: send a valid bearer token or API key' },
+  });
+  res.writeHead(401, {
+    'www-authenticate': 'Bearer',
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
 /** The SDK's request handler over a served actor, shared by every A2A binding. */
 export function a2aHandler(
   agent: ServedAgent,
@@ -79,12 +99,29 @@ export async function serveA2A(system: ActorSystem, opts: A2AServerOptions): Pro
   const host = opts.host ?? '127.0.0.1';
   const app = express();
   app.disable('x-powered-by');
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  let rpc: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  // JSON-RPC at `/` on plain node:http (the hot path); the card and every other request
+  // go through the SDK's express handlers.
+  const server = createServer((req, res) => {
+    if (rpc && req.method === 'POST' && (req.url === '/' || req.url?.startsWith('/?'))) {
+      if (authenticate(opts.auth, req.headers) === null) return unauthenticated(res);
+      if (rpc(req, res)) return;
+    }
+    app(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   const url = opts.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   const { handler, card } = a2aHandler(agent, url, opts.auth);
+  const user = (req: { headers: IncomingHttpHeaders }) =>
+    new AuthenticatedUser(authenticate(opts.auth, req.headers) ?? 'anonymous');
+  rpc = jsonRpcHttp({ requestHandler: handler, user });
   agent.start();
   app.use(
     '/.well-known/agent-card.json',
@@ -92,21 +129,13 @@ export async function serveA2A(system: ActorSystem, opts: A2AServerOptions): Pro
   );
   app.use('/', (req, res, next) => {
     if (authenticate(opts.auth, req.headers) !== null) return next();
-    res
-      .status(401)
-      .set('WWW-Authenticate', 'Bearer')
-      .json({
-        jsonrpc: '2.0',
-        id: null,
-        error: { code: -32001, message: 'unauthenticated: send a valid bearer token or API key' },
-      });
+    unauthenticated(res);
   });
   app.use(
     '/',
     jsonRpcHandler({
       requestHandler: handler,
-      userBuilder: async (req) =>
-        new AuthenticatedUser(authenticate(opts.auth, req.headers) ?? 'anonymous'),
+      userBuilder: async (req) => user(req),
       legacyCompat: { enabled: true },
     }),
   );
