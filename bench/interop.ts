@@ -1,7 +1,9 @@
 // Interop figures beside the official SDKs, in the same run: A2A tasks through troupe's
 // server (an actor behind the SDK's request handler) against a plain @a2a-js/sdk server with
 // the same instant executor; MCP tool calls through troupe's server against a plain
-// @modelcontextprotocol/sdk server. Same client, same transport, same process for both.
+// @modelcontextprotocol/sdk server. Same client, same transport, same process for both;
+// the peers are wired as the SDKs' READMEs do, troupe's side uses its fast paths
+// (docs/interop.md): what differs is said in each figure's notes.
 import { randomUUID } from 'node:crypto';
 import { type Message, Role, type SendMessageRequest } from '@a2a-js/sdk';
 import { type Client as A2AClient, ClientFactory } from '@a2a-js/sdk/client';
@@ -158,7 +160,7 @@ const bench: Bench = {
           'plain @a2a-js/sdk server, same instant executor',
           pa2a,
           {
-            notes: `${TASKS} blocking SendMessage over JSON-RPC/HTTP, ${IN_FLIGHT} in flight, SDK client; troupe: an actor's run ask behind the SDK handler; median of ${ROUNDS}`,
+            notes: `${TASKS} blocking SendMessage over JSON-RPC/HTTP, ${IN_FLIGHT} in flight, SDK client; troupe: an actor's run ask behind the SDK's request handler and task store, JSON-RPC served by the SDK's transport handler on plain node:http instead of its express router; median of ${ROUNDS}`,
           },
         ),
         compared(
@@ -168,7 +170,7 @@ const bench: Bench = {
           'plain @modelcontextprotocol/sdk McpServer, same instant tool',
           pmcp,
           {
-            notes: `${CALLS} tools/call over Streamable HTTP, ${IN_FLIGHT} in flight, SDK client, structured output; troupe: an actor's ask; median of ${ROUNDS}`,
+            notes: `${CALLS} tools/call over Streamable HTTP, ${IN_FLIGHT} in flight, SDK client, structured output; troupe: an actor's ask, calls without a progress token answered as plain JSON (as the spec allows) instead of an SSE stream through the SDK transport; median of ${ROUNDS}`,
           },
         ),
       ];
