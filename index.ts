@@ -1,7 +1,4 @@
 // troupe's public API: the only module examples and users import.
-// Every system started through the public API enforces handler limits and heartbeats, and
-// runs `start.process` children as OS processes.
-import './deploy/system-defaults.ts';
 
 export {
   type ActorToolOptions,
@@ -138,6 +135,9 @@ export {
   type TelemetryOptions,
 } from './actors/telemetry/index.ts';
 export { Watchdog } from './actors/watchdog/index.ts';
+// The runtime's ActorSystem with troupe's defaults (`start.process` children run as OS
+// processes); it shadows the plain one `export *` below brings.
+export { ActorSystem, withSystemDefaults } from './deploy/system-defaults.ts';
 export { renderTree } from './deploy/tree-render.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';
 export * from './runtime/index.ts';

@@ -41,9 +41,15 @@ export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>,
   logger?: Logger;
   /** Where audit events go; by default the most recent are kept in memory. */
   audit?: AuditSink;
-  /** The watchdog actor for handler limits and heartbeats (default: ActorSystem.defaultWatchdog). */
-  watchdog?: WatchdogDef;
-  /** Starts `start.process` children (default: ActorSystem.defaultProcessLauncher). */
+  /**
+   * The watchdog actor for handler limits and heartbeats: the runtime's own by default (every
+   * system has it, whatever entry point started it); null turns limits off.
+   */
+  watchdog?: WatchdogDef | null;
+  /**
+   * Starts `start.process` children. The runtime has none of its own (OS processes are
+   * actors/process); troupe's entry point and CLI pass theirs (deploy/system-defaults.ts).
+   */
   processes?: ProcessLauncher;
 }
 
