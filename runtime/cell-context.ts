@@ -57,6 +57,15 @@ export class ReportedFailure extends Error {
   override readonly name = 'ReportedFailure';
 }
 
+/**
+ * The cell behind a handler's context: the supervisor engine acts on its own cell. Throws
+ * for a context the runtime did not make.
+ */
+export function contextCell(ctx: ActorContext): Cell {
+  if (ctx instanceof BaseContext) return ctx.cell;
+  throw new InvalidArgument('not a context made by the runtime');
+}
+
 /** Context methods live on the prototype: no closures per actor or per message. */
 abstract class BaseContext implements ActorContext {
   /** Set by fail(): counts as a crash even if the handler catches what fail() threw. */
@@ -67,7 +76,7 @@ abstract class BaseContext implements ActorContext {
   protected abstract current(): Letter | null;
 
   private get host(): ContextHost {
-    return this.cell.host as unknown as ContextHost;
+    return this.cell.host;
   }
 
   get self(): ActorRef {
