@@ -122,7 +122,14 @@ abstract class BaseContext implements ActorContext {
   }
 
   stop(ref?: ActorRef): Promise<void> {
-    return this.host.stopFrom(this.cell, ref);
+    const p = this.host.stopFrom(this.cell, ref);
+    // A sync handler cannot await it: a dropped promise must never be an unhandled rejection.
+    p.catch(() => {});
+    // A stop waits for the running handler to end: awaited by the stopping actor's own handler
+    // it would wait out the stop timeout. The stop is under way; resolve now.
+    if ((ref === undefined || ref.path === this.cell.path) && this.cell.flags !== 0)
+      return Promise.resolve();
+    return p;
   }
 
   watch(ref: ActorRef): void {

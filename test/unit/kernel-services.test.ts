@@ -153,3 +153,64 @@ describe('kernel services', () => {
     ).rejects.toBeInstanceOf(InvalidArgument);
   });
 });
+
+describe('ctx.stop', () => {
+  it('from a sync handler: a refused stop is no unhandled rejection; a self-stop stops', async () => {
+    const Other = defineActor({ type: 'other', state: () => null, handle: {} });
+    const A = defineActor({
+      type: 'stopper',
+      state: () => null,
+      tells: { stopOther: z.object({ path: z.string() }), quit: z.object({}) },
+      handle: {
+        stopOther: (_s, m, ctx) => {
+          // Not a child: refused; the handler drops the promise, as a sync handler must.
+          ctx.stop({ system: ctx.system, path: m.path });
+        },
+        quit: (_s, _m, ctx) => {
+          ctx.stop();
+        },
+      },
+    });
+    const sys = await start('stop1');
+    const other = sys.spawn(Other, { name: 'other' });
+    const a = sys.spawn(A, { name: 'stopper' });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown) => unhandled.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      sys.tell(a, 'stopOther', { path: other.path });
+      await sys.whenQuiescent();
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+      expect(sys.lookup('other')).toBeDefined();
+      sys.tell(a, 'quit', {});
+      expect((await sys.whenTerminated(a)).reason).toBe('normal');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('awaited by the stopping actor in its own async handler, it does not wait the stop timeout', async () => {
+    let after = false;
+    const A = defineActor({
+      type: 'selfstop',
+      state: () => null,
+      tells: { quit: z.object({}) },
+      handle: {
+        quit: async (_s, _m, ctx) => {
+          await ctx.stop();
+          after = true;
+        },
+      },
+    });
+    const sys = await start('stop2');
+    const a = sys.spawn(A, { name: 'selfstop' });
+    const t0 = Date.now();
+    sys.tell(a, 'quit', {});
+    const t = await sys.whenTerminated(a);
+    expect(t.reason).toBe('normal');
+    expect(after).toBe(true);
+    // The system's stop timeout is 5 s; the stop ends as soon as the handler does.
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+});
