@@ -1,4 +1,7 @@
 // troupe's public API: the only module examples and users import.
+// Systems started through the public API run `start.process` children as OS processes (the
+// watchdog needs nothing here: it is a kernel service, on in every system).
+import './deploy/system-defaults.ts';
 
 export {
   type ActorToolOptions,
@@ -135,9 +138,6 @@ export {
   type TelemetryOptions,
 } from './actors/telemetry/index.ts';
 export { Watchdog } from './actors/watchdog/index.ts';
-// The runtime's ActorSystem with troupe's defaults (`start.process` children run as OS
-// processes); it shadows the plain one `export *` below brings.
-export { ActorSystem, withSystemDefaults } from './deploy/system-defaults.ts';
 export { renderTree } from './deploy/tree-render.ts';
 export { defineTroupe, type TroupeModule } from './deploy/troupe-module.ts';
 export * from './runtime/index.ts';

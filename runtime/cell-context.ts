@@ -62,8 +62,16 @@ export class ReportedFailure extends Error {
  * for a context the runtime did not make.
  */
 export function contextCell(ctx: ActorContext): Cell {
-  if (ctx instanceof BaseContext) return ctx.cell;
+  if (isCellContext(ctx)) return ctx.cell;
   throw new InvalidArgument('not a context made by the runtime');
+}
+
+/**
+ * Not `instanceof BaseContext`: a user module loaded by the CLI's TypeScript loader brings
+ * its own copy of the runtime's modules, and its supervisor runs in the CLI's cells.
+ */
+function isCellContext(ctx: ActorContext): ctx is ActorContext & { readonly cell: Cell } {
+  return 'cell' in ctx && typeof ctx.cell === 'object' && ctx.cell !== null;
 }
 
 /** Context methods live on the prototype: no closures per actor or per message. */

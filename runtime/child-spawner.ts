@@ -28,8 +28,8 @@ export class ChildSpawner {
 
   constructor(
     private readonly k: Kernel,
-    /** Starts `start.process` children; null: such a child is refused with a clear error. */
-    private readonly processLauncher: ProcessLauncher | null,
+    /** Starts `start.process` children (read at spawn); null: such a child is refused. */
+    private readonly processLauncher: () => ProcessLauncher | null,
     /** The watchdog actor; null turns handler limits off (with a warning on first use). */
     watchdogDef: WatchdogDef | null,
   ) {
@@ -104,11 +104,11 @@ export class ChildSpawner {
     if (!isActorDef(def)) throw new InvalidArgument(`child ${spec.id}: start.def is not an actor`);
     const proc = spec.start.process;
     if (proc !== undefined) {
-      const launcher = this.processLauncher;
+      const launcher = this.processLauncher();
       if (launcher === null || spec.node !== undefined) {
         throw new InvalidArgument(
           launcher === null
-            ? `child ${spec.id} runs as a process: no process launcher (pass processes in the system options; troupe's entry point does)`
+            ? `child ${spec.id} runs as a process: no process launcher (import troupe or actors/process)`
             : `child ${spec.id}: start.process and node cannot be combined`,
         );
       }

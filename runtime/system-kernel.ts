@@ -48,7 +48,8 @@ export interface KernelConfig {
   readonly shutdownTimeoutMs: number;
   readonly heartbeatMs: number;
   readonly watchdog: WatchdogDef | null;
-  readonly processes: ProcessLauncher | null;
+  /** The process launcher, read when a `start.process` child is spawned. */
+  readonly processes: () => ProcessLauncher | null;
 }
 
 /**

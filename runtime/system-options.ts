@@ -46,10 +46,7 @@ export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>,
    * system has it, whatever entry point started it); null turns limits off.
    */
   watchdog?: WatchdogDef | null;
-  /**
-   * Starts `start.process` children. The runtime has none of its own (OS processes are
-   * actors/process); troupe's entry point and CLI pass theirs (deploy/system-defaults.ts).
-   */
+  /** Starts `start.process` children (default: ActorSystem.defaultProcessLauncher). */
   processes?: ProcessLauncher;
 }
 

@@ -8,7 +8,7 @@ import { InvalidArgument, Stopped } from './errors.ts';
 import type { EventListener } from './events.ts';
 import { registerKernel } from './kernel-access.ts';
 import type { NodeStats } from './node-stats.ts';
-import type { ProcessInfo } from './process-port.ts';
+import type { ProcessInfo, ProcessLauncher } from './process-port.ts';
 import type { AskBody, AskReply, AskType, Protocol, TellBody, TellType } from './protocol.ts';
 import type { TreeRow } from './remote/control-protocol.ts';
 import { SystemKernel } from './system-kernel.ts';
@@ -40,6 +40,12 @@ export class ActorSystem {
     registerKernel(this, k);
   }
 
+  /**
+   * Starts `start.process` children unless the system options name one (troupe's entry point
+   * sets it: deploy/system-defaults.ts). The watchdog needs no such default: it is the kernel's.
+   */
+  static defaultProcessLauncher: ProcessLauncher | null = null;
+
   /** Start a system. Without a transport it runs embedded, with no broker. */
   static async start(options: SystemOptions): Promise<ActorSystem> {
     const { logger, audit, watchdog, processes, ...rest } = (options ?? {}) as SystemOptions;
@@ -64,7 +70,7 @@ export class ActorSystem {
       shutdownTimeoutMs: o.shutdownTimeoutMs ?? 10_000,
       heartbeatMs: o.heartbeatMs ?? 1_000,
       watchdog: watchdog === undefined ? Watchdog : watchdog,
-      processes: processes ?? null,
+      processes: () => processes ?? ActorSystem.defaultProcessLauncher,
     });
     if (o.deadLetterBodyBytes !== undefined)
       k.deadLetters.deadLetterBodyBytes = o.deadLetterBodyBytes;

@@ -11,7 +11,6 @@ import {
   MemoryAuditSink,
 } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
-import { withSystemDefaults } from '../system-defaults.ts';
 import { registerTsx } from '../tsx-loader.ts';
 
 export interface RunOptions extends Overrides {
@@ -135,9 +134,7 @@ export async function run(o: RunOptions, out: (line: string) => void): Promise<n
   const def = agentOf(mod, o.module);
   const cfg = await loadConfig(o);
   const sink = new ProgressSink(out);
-  const system = await ActorSystem.start(
-    withSystemDefaults({ ...systemOptions(cfg), audit: sink }),
-  );
+  const system = await ActorSystem.start({ ...systemOptions(cfg), audit: sink });
   try {
     const ref = system.spawn(def, { name: def.type });
     out(

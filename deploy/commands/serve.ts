@@ -12,7 +12,6 @@ import {
 
 import { ActorSystem, actorRef, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
-import { withSystemDefaults } from '../system-defaults.ts';
 import { type TroupeModule, troupeOf } from '../troupe-module.ts';
 import { registerTsx } from '../tsx-loader.ts';
 
@@ -124,9 +123,7 @@ async function targets(o: ServeOptions): Promise<{ system: ActorSystem; targets:
       `${o.target} must export default an actor definition, or export serve = [{ path, def?, name? }] beside its troupe`,
     );
   }
-  const system = await ActorSystem.start(
-    withSystemDefaults(systemOptions(cfg, troupe.name ?? cfg.system)),
-  );
+  const system = await ActorSystem.start(systemOptions(cfg, troupe.name ?? cfg.system));
   await troupe.setup(system);
   await system.allStarted();
   return {

@@ -6,7 +6,7 @@ import type { TelemetryOptions } from '../../actors/telemetry/index.ts';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
 import { nodeLog } from '../node-log.ts';
-import { withSystemDefaults } from '../system-defaults.ts';
+import '../system-defaults.ts';
 import { troupeOf } from '../troupe-module.ts';
 import { registerTsx } from '../tsx-loader.ts';
 import { UserCodeError } from '../user-code-error.ts';
@@ -53,13 +53,13 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
     mirror: cfg.nats !== undefined,
     format: cfg.logFormat,
   });
-  const system = await ActorSystem.start(
-    withSystemDefaults({ ...systemOptions(cfg, name), logger: log.logger }),
-  ).catch(async (err: unknown) => {
-    await served?.stop();
-    log.close();
-    throw err;
-  });
+  const system = await ActorSystem.start({ ...systemOptions(cfg, name), logger: log.logger }).catch(
+    async (err: unknown) => {
+      await served?.stop();
+      log.close();
+      throw err;
+    },
+  );
   log.attach(system);
   const where = cfg.nats ? `NATS ${String(cfg.nats.servers)}` : 'embedded (memory transport)';
   let stopping: Promise<void> | null = null;
