@@ -1,6 +1,6 @@
 // troupe's public API: the only module examples and users import.
-// Every system started through the public API enforces handler limits and heartbeats, and
-// runs `start.process` children as OS processes.
+// Systems started through the public API run `start.process` children as OS processes (the
+// watchdog needs nothing here: it is a kernel service, on in every system).
 import './deploy/system-defaults.ts';
 
 export {

@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import { setAgentSecrets } from '../actors/process/agent-secrets.ts';
 import { Bootstrap, type WorkerStatus } from '../actors/process/worker-protocol.ts';
 import { type ActorDef, ActorSystem, permissionDenied } from '../runtime/index.ts';
+import { kernelOf } from '../runtime/kernel-access.ts';
 
 /**
  * The troupe worker: the entry of an agent that runs as its own OS process. It reads its
@@ -85,7 +86,7 @@ async function host(
     else if (e.kind === 'stopped')
       exit(0, { t: 'exit', reason: e.reason, abnormal: false, phase: 'exit' });
   });
-  const cell = sys.spawnHosted(def, {
+  const cell = kernelOf(sys).spawnHosted(def, {
     type: boot.type,
     path: boot.path,
     args: boot.args,

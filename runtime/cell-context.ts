@@ -57,6 +57,23 @@ export class ReportedFailure extends Error {
   override readonly name = 'ReportedFailure';
 }
 
+/**
+ * The cell behind a handler's context: the supervisor engine acts on its own cell. Throws
+ * for a context the runtime did not make.
+ */
+export function contextCell(ctx: ActorContext): Cell {
+  if (isCellContext(ctx)) return ctx.cell;
+  throw new InvalidArgument('not a context made by the runtime');
+}
+
+/**
+ * Not `instanceof BaseContext`: a user module loaded by the CLI's TypeScript loader brings
+ * its own copy of the runtime's modules, and its supervisor runs in the CLI's cells.
+ */
+function isCellContext(ctx: ActorContext): ctx is ActorContext & { readonly cell: Cell } {
+  return 'cell' in ctx && typeof ctx.cell === 'object' && ctx.cell !== null;
+}
+
 /** Context methods live on the prototype: no closures per actor or per message. */
 abstract class BaseContext implements ActorContext {
   /** Set by fail(): counts as a crash even if the handler catches what fail() threw. */
@@ -67,7 +84,7 @@ abstract class BaseContext implements ActorContext {
   protected abstract current(): Letter | null;
 
   private get host(): ContextHost {
-    return this.cell.host as unknown as ContextHost;
+    return this.cell.host;
   }
 
   get self(): ActorRef {
@@ -113,7 +130,14 @@ abstract class BaseContext implements ActorContext {
   }
 
   stop(ref?: ActorRef): Promise<void> {
-    return this.host.stopFrom(this.cell, ref);
+    const p = this.host.stopFrom(this.cell, ref);
+    // A sync handler cannot await it: a dropped promise must never be an unhandled rejection.
+    p.catch(() => {});
+    // A stop waits for the running handler to end: awaited by the stopping actor's own handler
+    // it would wait out the stop timeout. The stop is under way; resolve now.
+    if ((ref === undefined || ref.path === this.cell.path) && this.cell.flags !== 0)
+      return Promise.resolve();
+    return p;
   }
 
   watch(ref: ActorRef): void {

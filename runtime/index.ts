@@ -90,4 +90,5 @@ export {
   type WorkSpan,
 } from './telemetry.ts';
 export { childTraceparent, isTraceparent, newTraceparent } from './trace.ts';
+export { Watchdog } from './watchdog-actor.ts';
 export type { WatchdogArgs, WatchdogDef, WatchdogPort, WatchedActor } from './watchdog-port.ts';

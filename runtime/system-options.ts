@@ -41,8 +41,11 @@ export interface SystemOptions extends Omit<z.input<typeof SystemOptionsSchema>,
   logger?: Logger;
   /** Where audit events go; by default the most recent are kept in memory. */
   audit?: AuditSink;
-  /** The watchdog actor for handler limits and heartbeats (default: ActorSystem.defaultWatchdog). */
-  watchdog?: WatchdogDef;
+  /**
+   * The watchdog actor for handler limits and heartbeats: the runtime's own by default (every
+   * system has it, whatever entry point started it); null turns limits off.
+   */
+  watchdog?: WatchdogDef | null;
   /** Starts `start.process` children (default: ActorSystem.defaultProcessLauncher). */
   processes?: ProcessLauncher;
 }

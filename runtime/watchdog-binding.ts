@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Cell } from './cell.ts';
 import type { ActorDef } from './define-actor.ts';
+import { InvalidArgument } from './errors.ts';
 import { Letter, LetterKind } from './letter.ts';
+import { isActorDef } from './system-options.ts';
 import {
   MISSED_BEATS,
   scanInterval,
@@ -79,7 +81,8 @@ export class WatchdogBinding {
         if (w !== undefined && this.watched.has(w)) w.hang(reason);
       },
     };
-    this.host.spawnRuntimeActor(def as ActorDef, 'watchdog', {
+    if (!isActorDef(def)) throw new InvalidArgument('the watchdog must be made by defineActor');
+    this.host.spawnRuntimeActor(def, 'watchdog', {
       port,
       intervalMs,
     } satisfies WatchdogArgs);

@@ -1,4 +1,5 @@
-import type { ActorDef } from './define-actor.ts';
+import type { SpawnableDef } from './context.ts';
+import type { Protocol } from './protocol.ts';
 
 /** One actor the watchdog keeps an eye on, as the runtime reports it. */
 export interface WatchedActor {
@@ -24,8 +25,8 @@ export interface WatchdogArgs {
   readonly intervalMs: number;
 }
 
-/** A watchdog definition (actors/watchdog supplies the default). */
-export type WatchdogDef = ActorDef<unknown, WatchdogArgs>;
+/** A watchdog definition (runtime/watchdog-actor.ts is the default), made by defineActor. */
+export type WatchdogDef = SpawnableDef<unknown, WatchdogArgs, Protocol>;
 
 /** Missed heartbeats allowed before a handler counts as hung. */
 export const MISSED_BEATS = 2;

@@ -1,6 +1,8 @@
 import type { NatsConnection, Status } from '@nats-io/transport-node';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ActorSystem, ModelUsage, RuntimeEvent } from '../../runtime/index.ts';
+import type { Kernel } from '../../runtime/kernel.ts';
+import { kernelOf } from '../../runtime/kernel-access.ts';
 import type { KernelTelemetry } from './kernel-telemetry.ts';
 
 /** Handler latency buckets (seconds): from a fast local tell to a slow model call. */
@@ -189,7 +191,7 @@ export class NodeMetrics {
   }
 
   private typeOf(path: string): string {
-    return this.types.get(path) ?? this.system.cellAt(path)?.def.type ?? 'unknown';
+    return this.types.get(path) ?? kernelOf(this.system).cellAt(path)?.def.type ?? 'unknown';
   }
 
   private onEvent(e: RuntimeEvent): void {
@@ -201,7 +203,7 @@ export class NodeMetrics {
         // Keep the type for the stop's last events; forget it once the actor is gone.
         const path = e.path;
         queueMicrotask(() => {
-          if (this.system.cellAt(path) === undefined) this.types.delete(path);
+          if (kernelOf(this.system).cellAt(path) === undefined) this.types.delete(path);
         });
         return;
       }
@@ -225,14 +227,14 @@ export class NodeMetrics {
 
   private mailboxDepths(): Map<string, number> {
     const depths = new Map<string, number>();
-    const visit = (c: ReturnType<ActorSystem['cellAt']>): void => {
+    const visit = (c: ReturnType<Kernel['cellAt']>): void => {
       for (let k = c!.firstChild; k !== null; k = k.next) {
         const d = k.mailbox === null ? 0 : k.mailbox.length;
         depths.set(k.def.type, (depths.get(k.def.type) ?? 0) + d);
         visit(k);
       }
     };
-    visit(this.system.rootCell);
+    visit(kernelOf(this.system).rootCell);
     return depths;
   }
 

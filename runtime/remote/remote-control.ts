@@ -305,7 +305,7 @@ export class RemoteControl implements RemoteChildOwner {
     settings: ChildSettings,
     restarts: number,
   ): RemoteChild {
-    const type = (spec.start.def as unknown as ActorDef).type;
+    const type = spec.start.def.type;
     const path = `${supervisor.path}/${spec.id}`;
     const body: SpawnRequest = {
       type,

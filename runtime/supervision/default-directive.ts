@@ -13,7 +13,7 @@ const PERIOD_S = 10;
  */
 export async function defaultDirective(parent: Cell, m: SupervisionMsg): Promise<void> {
   if (m.t !== 'exit') return;
-  const h = parent.host as unknown as SupervisionHost;
+  const h: SupervisionHost = parent.host;
   const child = m.child;
   // Remote children only ever live under supervisors.
   if (!(child instanceof Cell)) return;

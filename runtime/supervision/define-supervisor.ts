@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Cell } from '../cell.ts';
+import { contextCell } from '../cell-context.ts';
 import type { ActorContext, AskContext } from '../context.ts';
 import { defineActor } from '../define-actor.ts';
 import { InvalidArgument, NoSuchActor } from '../errors.ts';
@@ -53,7 +54,7 @@ function answered<M, R>(f: (st: SupervisorState, m: M, ctx: AskContext<R>) => R 
 }
 
 function cellOf(ctx: ActorContext): Cell {
-  return (ctx as unknown as { cell: Cell }).cell;
+  return contextCell(ctx);
 }
 
 function find(st: SupervisorState, id: string, path: string) {

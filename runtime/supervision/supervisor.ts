@@ -57,7 +57,7 @@ export class ChildStartFailed extends Error {
 }
 
 function host(sup: Cell): SupervisionHost {
-  return sup.host as unknown as SupervisionHost;
+  return sup.host;
 }
 
 /** The running cell just before `rec` in start order, to keep the child list in start order. */
