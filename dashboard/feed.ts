@@ -11,6 +11,7 @@ import {
   treeSubject,
 } from '../index.ts';
 import { decodeBody } from '../protocols/envelope/index.ts';
+import { eventWildcard, subjectPrefix } from '../protocols/subjects/index.ts';
 import type { Fleet } from './fleet.ts';
 import type { ResolvedDashboardOptions } from './options.ts';
 
@@ -66,8 +67,8 @@ export function feedFleet(
   let off: (() => void) | null = null;
   const nc = system.nats;
   if (nc !== undefined) {
-    const prefix = `troupe.${system.name}.evt.`;
-    sub = nc.subscribe(`${prefix}>`, {
+    const prefix = subjectPrefix('event', system.name);
+    sub = nc.subscribe(eventWildcard(system.name), {
       callback: (_err, m) => {
         // Nothing may escape a broker callback: a bad event is skipped.
         try {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type ActorSystem, InvalidArgument } from '../index.ts';
+import { alertEventSubject } from '../protocols/subjects/index.ts';
 import { feedFleet } from './feed.ts';
 import { Fleet } from './fleet.ts';
 import { type DashboardOptions, DashboardOptionsSchema, isLoopback } from './options.ts';
@@ -20,7 +21,7 @@ export { type DashboardOptions, DashboardOptionsSchema } from './options.ts';
  * `troupe.<sys>.evt.<node>.alert`, MessagePack body `{ rule, severity, actor, message, at }`.
  */
 export function alertSubject(system: string, node: string): string {
-  return `troupe.${system}.evt.${node}.alert`;
+  return alertEventSubject(system, node);
 }
 
 export interface Dashboard {

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { encodeBody } from '../protocols/envelope/index.ts';
+import { logEventSubject } from '../protocols/subjects/index.ts';
 import type { ActorSystem } from '../runtime/index.ts';
 import { REDACT, stderrDestination } from './logger.ts';
 
@@ -10,7 +11,7 @@ import { REDACT, stderrDestination } from './logger.ts';
  * without `-f`.
  */
 export function logSubject(system: string, node: string): string {
-  return `troupe.${system}.evt.${node}.log`;
+  return logEventSubject(system, node);
 }
 
 /** Lines logged before the system (and its connection) exists: a few, then dropped. */

@@ -1,3 +1,11 @@
+import {
+  isToken as isSubjectToken,
+  meshActorSubject,
+  meshShardSubject,
+  meshWildcard,
+  actorSubject as subjectOfActor,
+  shardSubject as subjectOfShard,
+} from '../protocols/subjects/index.ts';
 import { InvalidArgument } from './errors.ts';
 import type { Protocol } from './protocol.ts';
 
@@ -20,15 +28,13 @@ export interface ShardRef<P extends Protocol = Protocol> {
 
 export type Ref<P extends Protocol = Protocol> = ActorRef<P> | ShardRef<P>;
 
-/** NATS subject tokens must not contain `.`, wildcards or whitespace; we are stricter. */
-const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
-
+/** A subject token (protocols/subjects says what one is): names, types and path segments. */
 export function isToken(s: string): boolean {
-  return TOKEN.test(s);
+  return isSubjectToken(s);
 }
 
 export function assertToken(what: string, s: unknown): asserts s is string {
-  if (typeof s !== 'string' || !TOKEN.test(s)) {
+  if (!isSubjectToken(s)) {
     throw new InvalidArgument(
       `${what} must be 1-128 characters of A-Z a-z 0-9 _ - (got ${JSON.stringify(s)})`,
     );
@@ -111,7 +117,7 @@ export function actorSubject(system: string, path: string): string {
   const key = `${system} ${path}`;
   let s = subjectCache.get(key);
   if (s === undefined) {
-    s = `troupe.${system}.a.${path.replaceAll('/', '.')}`;
+    s = subjectOfActor(system, path);
     // Bounded: a process that talks to millions of paths just recomputes.
     if (subjectCache.size > 50_000) subjectCache.clear();
     subjectCache.set(key, s);
@@ -119,8 +125,17 @@ export function actorSubject(system: string, path: string): string {
   return s;
 }
 
+const shardSubjects = new Map<string, string>();
+
 export function shardSubject(system: string, type: string): string {
-  return `troupe.${system}.t.${type}`;
+  const key = `${system} ${type}`;
+  let s = shardSubjects.get(key);
+  if (s === undefined) {
+    s = subjectOfShard(system, type);
+    if (shardSubjects.size > 10_000) shardSubjects.clear();
+    shardSubjects.set(key, s);
+  }
+  return s;
 }
 
 /**
@@ -132,14 +147,14 @@ export function routeSubject(local: string, to: Ref): string {
   if (to.system === local) {
     return isShardRef(to) ? shardSubject(local, to.shard) : actorSubject(local, to.path);
   }
-  if (isShardRef(to)) return `troupe.${local}.mesh.${to.system}.t.${to.shard}`;
+  if (isShardRef(to)) return meshShardSubject(local, to.system, to.shard);
   let sites = meshSubjects.get(local);
   if (sites === undefined) meshSubjects.set(local, (sites = new Map()));
   let paths = sites.get(to.system);
   if (paths === undefined) sites.set(to.system, (paths = new Map()));
   let s = paths.get(to.path);
   if (s === undefined) {
-    s = `troupe.${local}.mesh.${to.system}.a.${to.path.replaceAll('/', '.')}`;
+    s = meshActorSubject(local, to.system, to.path);
     // Bounded: a process that talks to millions of remote paths just recomputes.
     if (paths.size > 50_000) paths.clear();
     paths.set(to.path, s);
@@ -149,7 +164,7 @@ export function routeSubject(local: string, to: Ref): string {
 
 /** The wildcard a bridge subscribes to for traffic bound to `site`. */
 export function meshSubject(local: string, site: string): string {
-  return `troupe.${local}.mesh.${site}.>`;
+  return meshWildcard(local, site);
 }
 
 /**

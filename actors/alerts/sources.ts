@@ -1,5 +1,6 @@
 import type { Status, Subscription } from '@nats-io/transport-node';
 import { decodeBody } from '../../protocols/envelope/index.ts';
+import { auditWildcard, eventWildcard, subjectPrefix } from '../../protocols/subjects/index.ts';
 import type { ActorSystem, AuditEvent, AuditSink } from '../../runtime/index.ts';
 import { interesting } from './rules.ts';
 import { fromAudit, fromLedgerAnnounce, fromRuntimeEvent, type Signal } from './signal.ts';
@@ -39,9 +40,9 @@ export class SignalSources {
     this.tapAudit();
     const nc = sys.nats;
     if (nc === undefined) return;
-    const evt = `troupe.${sys.name}.evt.`;
+    const evt = subjectPrefix('event', sys.name);
     this.subs.push(
-      nc.subscribe(`${evt}>`, {
+      nc.subscribe(eventWildcard(sys.name), {
         callback: (err, msg) => {
           if (err) return;
           try {
@@ -64,7 +65,7 @@ export class SignalSources {
     );
     if (auditDecoder) {
       this.subs.push(
-        nc.subscribe(`troupe.${sys.name}.audit.>`, {
+        nc.subscribe(auditWildcard(sys.name), {
           callback: (err, msg) => {
             if (err) return;
             try {

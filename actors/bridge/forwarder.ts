@@ -1,5 +1,12 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import {
+  askBatchReplySubject,
+  meshTailSubject,
+  meshWildcard,
+  repliesSubject,
+  subjectPrefix,
+} from '../../protocols/subjects/index.ts';
 import { errorBatch, type PendingRequest, walkBatch } from './batch.ts';
 import { encodeFrame } from './frames.ts';
 
@@ -96,7 +103,7 @@ export class Forwarder {
   constructor(nc: NatsConnection, options: ForwarderOptions) {
     this.#nc = nc;
     this.#o = options;
-    this.#meshPrefix = `troupe.${options.local}.mesh.`;
+    this.#meshPrefix = subjectPrefix('mesh', options.local);
     this.#private = options.privatePaths.map((p) => `a.${p.replaceAll('/', '.')}`);
   }
 
@@ -111,7 +118,7 @@ export class Forwarder {
     if (this.#subs.length > 0) return;
     this.#subs = [
       // nats.js ends the connection's read loop when a callback throws: nothing escapes.
-      this.#nc.subscribe(`${this.#meshPrefix}>`, {
+      this.#nc.subscribe(meshWildcard(this.#o.local), {
         callback: (e, m) => {
           try {
             this.#outbound(e, m);
@@ -241,7 +248,7 @@ export class Forwarder {
     if (requests.length === 0) return;
     const inbox = msg.reply.slice(0, msg.reply.lastIndexOf('.'));
     this.#publish(
-      `${inbox}.r`,
+      repliesSubject(inbox),
       errorBatch(requests, (q) =>
         noSuchActor(site, q.to, `site ${site} is not a peer of ${this.#o.local}`),
       ),
@@ -328,7 +335,7 @@ export class Forwarder {
       );
     }
     if (walked.data === null) return;
-    const subject = `troupe.${this.#o.local}.${tail}`;
+    const subject = meshTailSubject(this.#o.local, tail);
     if (route === null || walked.requests.length === 0) {
       this.#publish(subject, walked.data, undefined);
       return;
@@ -336,7 +343,7 @@ export class Forwarder {
     const ours = this.#peerRoute(site, route);
     const seq = ++this.#batchSeq;
     this.#askBatches.set(seq, { site, peerRoute: route, requests: walked.requests, at: now });
-    this.#publish(subject, walked.data, `${this.#o.inbox}.${ours}.b${seq}`);
+    this.#publish(subject, walked.data, askBatchReplySubject(`${this.#o.inbox}.${ours}`, seq));
   }
 
   /** A `reply` frame from `site`: answers for one of our askers. */
@@ -348,7 +355,7 @@ export class Forwarder {
       return;
     }
     this.stats.replies++;
-    this.#publish(`${dest.inbox}.r`, data, undefined);
+    this.#publish(repliesSubject(dest.inbox), data, undefined);
   }
 
   #peerRoute(site: string, theirs: number): number {

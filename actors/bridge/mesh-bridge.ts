@@ -11,6 +11,7 @@ import {
   InviteRejectedError,
 } from '../../protocols/mesh/index.ts';
 import { UnexpectedStaticKeyError } from '../../protocols/noise/index.ts';
+import { nodeInbox, roomSubject } from '../../protocols/subjects/index.ts';
 import {
   type ActorRef,
   type ActorSystem,
@@ -115,7 +116,7 @@ export class MeshBridge {
     this.invites = invites;
     this.forwarder = new Forwarder(nc, {
       local: system.name,
-      inbox: `${o.inboxPrefix}.${system.node}-mesh`,
+      inbox: nodeInbox(o.inboxPrefix, `${system.node}-mesh`),
       log: this.log,
       holdBytes: o.holdBytes,
       privatePaths: [o.path, 'sys'],
@@ -745,7 +746,7 @@ export class MeshBridge {
     const nc = this.#system.nats;
     if (!nc || nc.isClosed()) return;
     try {
-      nc.publish(`troupe.${this.site}.room.${room}`, JSON.stringify(m));
+      nc.publish(roomSubject(this.site, room), JSON.stringify(m));
     } catch (err) {
       this.log.warn({ room, err }, 'room message not published');
     }

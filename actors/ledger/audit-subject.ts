@@ -1,3 +1,5 @@
+import * as subjects from '../../protocols/subjects/index.ts';
+
 /** Names of the audit stream on the wire (DESIGN.md, "Names on the wire"). */
 
 const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -15,13 +17,13 @@ export function isSubjectToken(text: string): boolean {
 
 /** `troupe.<sys>.audit.<node>.<actor path tokens>`: `team/coder` becomes `team.coder`. */
 export function auditSubject(system: string, node: string, actor: string): string {
-  const path = actor.split('/').map(token).join('.');
-  return `troupe.${token(system)}.audit.${token(node)}.${path}`;
+  const path = actor.split('/').map(token).join('/');
+  return subjects.auditSubject(token(system), token(node), path);
 }
 
 /** Everything a system's audit stream captures. */
 export function auditSubjects(system: string): string {
-  return `troupe.${system}.audit.>`;
+  return subjects.auditWildcard(system);
 }
 
 /** The JetStream stream (or local stream) of one system's audit events. */
@@ -29,7 +31,9 @@ export function auditStreamName(system: string): string {
   return `TROUPE_AUDIT_${system}`;
 }
 
-/** Where a running ledger announces checkpoints and alerts (`troupe ledger tail` listens). */
+/** Where a running ledger announces checkpoints and alerts; node `*`: every node's (`ledger tail`). */
 export function ledgerEventSubject(system: string, node: string): string {
-  return `troupe.${system}.evt.${node}.ledger`;
+  return node === '*'
+    ? subjects.eventKindWildcard(system, 'ledger')
+    : subjects.ledgerEventSubject(system, node);
 }

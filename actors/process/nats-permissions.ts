@@ -1,4 +1,14 @@
-import { actorSubject } from '../../runtime/index.ts';
+import {
+  actorSubject,
+  actorSubtreeWildcard,
+  auditWildcard,
+  controlWildcard,
+  DEFAULT_INBOX_PREFIX,
+  eventWildcard,
+  heartbeatSubject,
+  inboxWildcard,
+  treeSubject,
+} from '../../protocols/subjects/index.ts';
 import { agentIdentity } from './identity.ts';
 
 /** One process agent as the permissions see it: its path and the peers it declared. */
@@ -40,33 +50,33 @@ export function agentPermissions(
   return agents.map((a) => {
     const id = agentIdentity(system, a.path);
     const self = actorSubject(system, a.path);
-    const pub = new Set<string>([self, `${self}.>`]);
+    const subtree = actorSubtreeWildcard(system, a.path);
+    const pub = new Set<string>([self, subtree]);
     const parent = parentOf(a.path);
     if (parent !== null) pub.add(actorSubject(system, parent));
     for (const p of a.peers) pub.add(actorSubject(system, p));
-    pub.add(`troupe.${system}.evt.${id.node}.>`);
-    pub.add(`troupe.${system}.hb.${id.node}`);
-    pub.add(`troupe.${system}.audit.${id.node}.>`);
-    pub.add(`troupe.${system}.ctl.${id.node}.>`);
+    pub.add(eventWildcard(system, id.node));
+    pub.add(heartbeatSubject(system, id.node));
+    pub.add(auditWildcard(system, id.node));
+    pub.add(controlWildcard(system, id.node));
     // Replies: the operator (supervising node, CLI) asks from `_INBOX`.
-    pub.add('_INBOX.>');
+    pub.add(inboxWildcard(DEFAULT_INBOX_PREFIX));
     for (const other of agents) {
       if (other !== a && maySend(other, a.path))
-        pub.add(`${agentIdentity(system, other.path).inboxPrefix}.>`);
+        pub.add(inboxWildcard(agentIdentity(system, other.path).inboxPrefix));
     }
     const sub = [
       self,
-      `${self}.>`,
-      `${id.inboxPrefix}.>`,
-      `troupe.${system}.ctl.${id.node}.>`,
-      `troupe.${system}.ctl.all.tree`,
+      subtree,
+      inboxWildcard(id.inboxPrefix),
+      controlWildcard(system, id.node),
+      treeSubject(system),
     ];
     // Its subtree is its own, except agents below it that run in processes of their own.
     const deny: string[] = [];
     for (const other of agents) {
       if (other.path.startsWith(`${a.path}/`)) {
-        const s = actorSubject(system, other.path);
-        deny.push(s, `${s}.>`);
+        deny.push(actorSubject(system, other.path), actorSubtreeWildcard(system, other.path));
       }
     }
     return { path: a.path, user: id.user, publish: [...pub], subscribe: sub, subscribeDeny: deny };

@@ -1,5 +1,6 @@
 import type { NatsConnection, Status } from '@nats-io/transport-node';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { meshWildcard, subjectPrefix } from '../../protocols/subjects/index.ts';
 import type { ActorSystem, ModelUsage, RuntimeEvent } from '../../runtime/index.ts';
 import type { Kernel } from '../../runtime/kernel.ts';
 import { kernelOf } from '../../runtime/kernel-access.ts';
@@ -388,8 +389,8 @@ export class NodeMetrics {
     const nc = this.system.nats;
     if (nc !== undefined) {
       // What this node hands the bridge, per peer: `troupe.<sys>.mesh.<peer>.>`.
-      const prefix = `troupe.${this.system.name}.mesh.`;
-      this.meshSub = nc.subscribe(`${prefix}*.>`, {
+      const prefix = subjectPrefix('mesh', this.system.name);
+      this.meshSub = nc.subscribe(meshWildcard(this.system.name, '*'), {
         callback: (_err, msg) => {
           const peer = msg.subject.slice(prefix.length, msg.subject.indexOf('.', prefix.length));
           this.meshBytes.inc({ peer }, msg.data.length);

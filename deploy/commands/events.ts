@@ -1,4 +1,5 @@
 import { decodeBody } from '../../protocols/envelope/index.ts';
+import { subjectPrefix } from '../../protocols/subjects/index.ts';
 import { InvalidArgument } from '../../runtime/index.ts';
 import { startCliClient } from '../cli-client.ts';
 import type { Overrides } from '../config.ts';
@@ -73,7 +74,7 @@ export async function events(o: EventsOptions, out: (line: string) => void): Pro
   const count = wholeFlag(o.count, '--count', 1, Number.POSITIVE_INFINITY);
   const listenMs = o.follow ? Number.POSITIVE_INFINITY : wholeFlag(o.timeout, '--timeout', 1, 2000);
   const sys = await startCliClient({ ...o, node: undefined });
-  const prefix = `troupe.${sys.name}.evt.`;
+  const prefix = subjectPrefix('event', sys.name);
   const nc = sys.nats!;
   let seen = 0;
   try {

@@ -1,4 +1,5 @@
 import { type RoomDelivery, type RoomInfo, RoomOperationError } from '../../actors/bridge/index.ts';
+import { roomSubject } from '../../protocols/subjects/index.ts';
 import { type BridgeClientOptions, withBridge } from './mesh-client.ts';
 
 type Out = (line: string) => void;
@@ -82,7 +83,7 @@ export async function roomWatch(
     if (!rooms.some((r) => r.room === o.room)) {
       throw new RoomOperationError(`this site is not a member of room ${o.room}`);
     }
-    const sub = sys.nats!.subscribe(`troupe.${sys.name}.room.${o.room}`, {
+    const sub = sys.nats!.subscribe(roomSubject(sys.name, o.room), {
       ...(o.count ? { max: o.count } : {}),
     });
     await sys.nats!.flush();

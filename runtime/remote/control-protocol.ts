@@ -1,4 +1,17 @@
 import { z } from 'zod';
+import {
+  heartbeatSubject as heartbeat,
+  heartbeatWildcard,
+  PATH_SOURCE,
+  TOKEN_SOURCE,
+} from '../../protocols/subjects/index.ts';
+
+// The control plane's subjects are built in protocols/subjects, under the names it always had.
+export {
+  anySpawnSubject,
+  controlSubject as ctlSubject,
+  treeSubject,
+} from '../../protocols/subjects/index.ts';
 
 /**
  * The control plane between nodes of one system, on `troupe.<sys>.ctl.<node>.<verb>`: a
@@ -10,7 +23,7 @@ const TimerMs = z.number().int().nonnegative().max(2_147_483_647);
 /** An actor path as the wire may name it: `/`-separated subject tokens, nothing else. */
 const WirePath = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,128}(\/[A-Za-z0-9_-]{1,128})*$/, 'an actor path of subject tokens');
+  .regex(new RegExp(`^${PATH_SOURCE}$`), 'an actor path of subject tokens');
 /** Who asked, as the requester states it: only trustworthy with per-node credentials. */
 const Requester = z.string().max(256).optional();
 
@@ -51,7 +64,7 @@ export const ExitReport = z.object({
 export type ExitReport = z.infer<typeof ExitReport>;
 
 export const Heartbeat = z.object({
-  node: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  node: z.string().regex(new RegExp(`^${TOKEN_SOURCE}$`)),
   intervalMs: z.number().int().positive().max(600_000),
 });
 
@@ -96,19 +109,7 @@ export const TreeRow = z.object({
 });
 export type TreeRow = z.infer<typeof TreeRow>;
 
-export function ctlSubject(system: string, node: string, verb: string): string {
-  return `troupe.${system}.ctl.${node}.${verb}`;
-}
-
-/** Spawn on any node that hosts the type: a queue group per type. */
-export function anySpawnSubject(system: string, type: string): string {
-  return `troupe.${system}.ctl.any.spawn.${type}`;
-}
-
-export function treeSubject(system: string): string {
-  return `troupe.${system}.ctl.all.tree`;
-}
-
+/** A node's heartbeat subject; `*` for every node's (what a supervisor listens to). */
 export function heartbeatSubject(system: string, node: string): string {
-  return `troupe.${system}.hb.${node}`;
+  return node === '*' ? heartbeatWildcard(system) : heartbeat(system, node);
 }

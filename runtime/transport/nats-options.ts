@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+import { isInboxPrefix } from '../../protocols/subjects/index.ts';
 
 /** How to reach the broker. Validated, so a typo is one clear error naming the field. */
 export const NatsOptionsSchema = z
@@ -13,7 +12,7 @@ export const NatsOptionsSchema = z
     /** A NATS credentials file (JWT + nkey seed). */
     credsFile: z.string().min(1).optional(),
     /** Inbox prefix for replies; set it per tenant when subject permissions are tight. */
-    inboxPrefix: z.string().regex(SUBJECT_PREFIX, 'dot-separated subject tokens').optional(),
+    inboxPrefix: z.string().refine(isInboxPrefix, 'dot-separated subject tokens').optional(),
     connectTimeoutMs: z.number().int().positive().max(120_000).optional(),
     /** Largest batch of envelopes per NATS message; capped by the server's max_payload. */
     batchBytes: z
