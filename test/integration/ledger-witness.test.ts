@@ -186,13 +186,29 @@ describe('witness in another process', () => {
 
   it('refuses to start on bad settings, with one line naming the variable', async () => {
     const r = await runTroupe(
-      ['up', 'deploy/services/witness-troupe.ts', '--nats', server.url, '--system', 'wit2', '--once'],
+      [
+        'up',
+        'deploy/services/witness-troupe.ts',
+        '--nats',
+        server.url,
+        '--system',
+        'wit2',
+        '--once',
+      ],
       { ...env, TROUPE_WITNESS_LOGS: join(base, 'missing-vkeys') },
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^troupe: InvalidArgument: TROUPE_WITNESS_LOGS: cannot read /);
     const noDir = await runTroupe(
-      ['up', 'deploy/services/ledger-troupe.ts', '--nats', server.url, '--system', 'wit2', '--once'],
+      [
+        'up',
+        'deploy/services/ledger-troupe.ts',
+        '--nats',
+        server.url,
+        '--system',
+        'wit2',
+        '--once',
+      ],
       { ...env, TROUPE_LEDGER_DIR: '' },
     );
     expect(noDir.code).toBe(1);
