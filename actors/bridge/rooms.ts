@@ -6,7 +6,7 @@ import {
   RoomState,
 } from '../../protocols/mesh/index.ts';
 import { RoomOperationError, UnknownPeerError } from './errors.ts';
-import { encodeFrame } from './frames.ts';
+import { encodeFrame, type RoomFrame } from './frames.ts';
 
 /** What the rooms need from the bridge. */
 export interface RoomsHost {
@@ -167,6 +167,21 @@ export class Rooms {
     }
     this.#open(room, j, sealed);
     return { room, epoch: j.state.epoch ?? 0, recipients };
+  }
+
+  /** A room frame from the site `fromSite`, whose link authenticated the key `fromKey`. */
+  onFrame(fromKey: Uint8Array, fromSite: string, frame: RoomFrame): void {
+    switch (frame.t) {
+      case 'room-key':
+        this.onKey(fromKey, fromSite, frame.room, frame.u);
+        return;
+      case 'room-left':
+        this.onLeft(fromKey, frame.room);
+        return;
+      case 'room-msg':
+        this.onMessage(fromKey, frame.room, frame.m);
+        return;
+    }
   }
 
   /** A `room-key` frame from the peer `fromKey` (the link's authenticated key). */

@@ -8,17 +8,18 @@ import {
   InvalidArgument,
   Timeout,
 } from '../../runtime/index.ts';
-import type { AuditSinkStats, LedgerAuditSink } from './audit-sink.ts';
-import type { AuditStream } from './audit-stream.ts';
-import { auditStreamName } from './audit-subject.ts';
-import { createJetStreamAuditSink } from './jetstream-sink.ts';
 import {
+  type AuditSinkStats,
+  type AuditStream,
   type AuditStreamInfo,
   type AuditStreamSettings,
   AuditStreamSettingsSchema,
+  auditStreamName,
+  createJetStreamAuditSink,
   ensureAuditStream,
   jetStreamAuditStream,
-} from './jetstream-stream.ts';
+  type LedgerAuditSink,
+} from '../audit/index.ts';
 import { LedgerActor, type LedgerActorArgs, type LedgerProtocol } from './ledger-actor.ts';
 import { createLocalAuditSink } from './local-sink.ts';
 import { type LocalAuditStream, openLocalStream } from './local-stream.ts';

@@ -1,15 +1,45 @@
-// The audit ledger: storage (store/), stream ingest, the witness, and the running system around
-// them: audit sinks, the audit stream (JetStream or the embedded file), the ledger and witness
-// actors. docs/audit.md is the guide; docs/ledger-format.md the on-disk format.
+// The audit ledger: storage (store/), stream ingest, the witness, the embedded audit stream (one
+// local file, built on the store's primitives) and the ledger and witness actors. The audit
+// pipeline it follows (sinks, batches, subjects, the JetStream stream) is actors/audit/, re-exported
+// here so the ledger's public face stays whole. docs/audit.md is the guide; docs/ledger-format.md
+// the on-disk format.
 export {
   AUDIT_BATCH_VERSION,
   AuditBatchError,
   AuditEncodeError,
+  AuditEventTooLargeError,
+  AuditOverflowError,
+  AuditPublishError,
+  type AuditPublisher,
+  type AuditSinkAlert,
+  type AuditSinkOptions,
+  type AuditSinkStats,
+  type AuditStream,
+  AuditStreamConfigError,
+  AuditStreamError,
+  type AuditStreamInfo,
+  type AuditStreamSettings,
+  AuditUnavailableError,
   auditBatchId,
+  auditStreamName,
+  auditSubject,
+  auditSubjects,
+  BatchingAuditSink,
+  createJetStreamAuditSink,
   decodeAuditBatch,
   encodeAuditBatch,
   encodeAuditEvent,
-} from './audit-batch.ts';
+  ensureAuditStream,
+  isRetryablePublishError,
+  type JetStreamReadOptions,
+  type JetStreamSinkOptions,
+  jetStreamAuditStream,
+  jetStreamPublisher,
+  type LedgerAuditSink,
+  ledgerEventSubject,
+  parseTimestampNs,
+  type StreamRecord,
+} from '../audit/index.ts';
 export {
   type AuditLedger,
   type AuditLedgerOptions,
@@ -18,24 +48,6 @@ export {
   type LedgerStatus,
   startAuditLedger,
 } from './audit-ledger.ts';
-export {
-  AuditEventTooLargeError,
-  AuditOverflowError,
-  AuditPublishError,
-  type AuditSinkAlert,
-  type AuditSinkOptions,
-  type AuditSinkStats,
-  AuditUnavailableError,
-  BatchingAuditSink,
-  type LedgerAuditSink,
-} from './audit-sink.ts';
-export { type AuditPublisher, type AuditStream, AuditStreamError } from './audit-stream.ts';
-export {
-  auditStreamName,
-  auditSubject,
-  auditSubjects,
-  ledgerEventSubject,
-} from './audit-subject.ts';
 export {
   createIngester,
   ForkAlarmError,
@@ -47,23 +59,7 @@ export {
   IngestRecordError,
   type IngestResult,
   type IngestStore,
-  type StreamRecord,
 } from './ingest.ts';
-export {
-  createJetStreamAuditSink,
-  isRetryablePublishError,
-  type JetStreamSinkOptions,
-  jetStreamPublisher,
-} from './jetstream-sink.ts';
-export {
-  AuditStreamConfigError,
-  type AuditStreamInfo,
-  type AuditStreamSettings,
-  ensureAuditStream,
-  type JetStreamReadOptions,
-  jetStreamAuditStream,
-  parseTimestampNs,
-} from './jetstream-stream.ts';
 export {
   alertData,
   checkLedgerArgs,

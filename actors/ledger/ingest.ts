@@ -1,19 +1,8 @@
 import type { Leaf } from '../../protocols/ledger/index.ts';
 import { commitPayload, LEAF_MAX_BYTES, LEAF_MIN_BYTES } from '../../protocols/ledger/index.ts';
 import { equalHashes } from '../../protocols/merkle/index.ts';
+import type { StreamRecord } from '../audit/index.ts';
 import type { AppendResult, LedgerEntry, SeqLookup, StoredEntry } from './store/index.ts';
-
-/** One message as the audit stream delivered it. */
-export interface StreamRecord {
-  /** The stream sequence (JetStream's, 1-based). */
-  seq: bigint;
-  subject: string;
-  /** Nats-Msg-Id, or '' when the publisher set none. */
-  msgId: string;
-  payload: Uint8Array;
-  /** The stream's own timestamp for the message, in ns. */
-  timestampNs: bigint;
-}
 
 /** What the ingester did with one record. Ack the stream for every outcome except 'fork'. */
 export type IngestOutcome =

@@ -9,9 +9,12 @@ import {
   InvalidArgument,
   Stopped,
 } from '../../runtime/index.ts';
-import { type AuditStream, AuditStreamError } from './audit-stream.ts';
-import { ledgerEventSubject } from './audit-subject.ts';
-import type { StreamRecord } from './ingest.ts';
+import {
+  type AuditStream,
+  AuditStreamError,
+  ledgerEventSubject,
+  type StreamRecord,
+} from '../audit/index.ts';
 import {
   type LedgerKeys,
   LedgerProofError,

@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../runtime/index.ts';
-import { type AuditSinkOptions, BatchingAuditSink } from './audit-sink.ts';
+import { type AuditSinkOptions, BatchingAuditSink } from '../audit/index.ts';
 import { LocalAuditStream } from './local-stream.ts';
 
 /**

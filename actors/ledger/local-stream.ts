@@ -3,8 +3,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
-import type { AuditPublisher, AuditStream } from './audit-stream.ts';
-import type { StreamRecord } from './ingest.ts';
+import type { AuditPublisher, AuditStream, StreamRecord } from '../audit/index.ts';
 import { crc32, LedgerLockedError, lockLedger, writeFileAtomic } from './store/index.ts';
 
 /**

@@ -1,11 +1,5 @@
-import type { AuditStream } from './audit-stream.ts';
-import {
-  createIngester,
-  type IngestAlert,
-  type Ingester,
-  type IngestOutcome,
-  type StreamRecord,
-} from './ingest.ts';
+import type { AuditStream, StreamRecord } from '../audit/index.ts';
+import { createIngester, type IngestAlert, type Ingester, type IngestOutcome } from './ingest.ts';
 import { CheckpointTooSoonError, type Ledger, type SignedCheckpoint } from './store/index.ts';
 
 /**

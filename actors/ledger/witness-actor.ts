@@ -12,7 +12,7 @@ import { createWitness, type Witness, WitnessError, type WitnessOptions } from '
  * The witness as an actor (c2sp.org/tlog-witness add-checkpoint over troupe asks): it cosigns a
  * log's checkpoint only after verifying a consistency proof from the last checkpoint it cosigned,
  * and refuses a fork or a rollback. Run it in another process, on another host, with its own keys
- * (`witness-troupe.ts`): a ledger host that lies cannot get it to sign two histories.
+ * (`deploy/services/witness-troupe.ts`): a ledger host that lies cannot get it to sign two histories.
  *
  * A refusal is a reply (`ok: false` with the tlog-witness HTTP status), not an exception: it is
  * the expected answer to a bad request and must not restart the witness.

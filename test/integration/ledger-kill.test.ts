@@ -1,4 +1,4 @@
-// kill -9 of a ledger *process* (troupe up actors/ledger/ledger-troupe.ts) while it consumes a
+// kill -9 of a ledger *process* (troupe up deploy/services/ledger-troupe.ts) while it consumes a
 // real JetStream stream that is still being written. Restarted, it recovers the directory, resumes
 // from its own cursor, and ends with every stream message exactly once (no duplicate, no gap) and
 // the root it had signed before the kill intact.
@@ -52,7 +52,7 @@ afterAll(async () => {
 const startLedger = () =>
   spawnTs(
     'bin/troupe.js',
-    ['up', 'actors/ledger/ledger-troupe.ts', '--nats', server.url, '--system', SYSTEM],
+    ['up', 'deploy/services/ledger-troupe.ts', '--nats', server.url, '--system', SYSTEM],
     { env, ready: /serving/, readyTimeoutMs: 60_000 },
   );
 

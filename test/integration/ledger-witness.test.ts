@@ -1,4 +1,4 @@
-// The witness in its own process (troupe up actors/ledger/witness-troupe.ts) over a real
+// The witness in its own process (troupe up deploy/services/witness-troupe.ts) over a real
 // nats-server: it cosigns the ledger's normal growth, proven by consistency proofs, and refuses a
 // forked checkpoint and a rollback shown to it, across its own restart.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ let witnessProc: Awaited<ReturnType<typeof spawnTs>> | undefined;
 async function startWitness(): Promise<string[]> {
   witnessProc = await spawnTs(
     'bin/troupe.js',
-    ['up', 'actors/ledger/witness-troupe.ts', '--nats', server.url, '--system', 'wit'],
+    ['up', 'deploy/services/witness-troupe.ts', '--nats', server.url, '--system', 'wit'],
     { env, ready: /serving/, readyTimeoutMs: 60_000 },
   );
   return [...witnessProc.output().matchAll(/^witness vkey (\S+)$/gm)].map((m) => m[1]!);
@@ -186,13 +186,29 @@ describe('witness in another process', () => {
 
   it('refuses to start on bad settings, with one line naming the variable', async () => {
     const r = await runTroupe(
-      ['up', 'actors/ledger/witness-troupe.ts', '--nats', server.url, '--system', 'wit2', '--once'],
+      [
+        'up',
+        'deploy/services/witness-troupe.ts',
+        '--nats',
+        server.url,
+        '--system',
+        'wit2',
+        '--once',
+      ],
       { ...env, TROUPE_WITNESS_LOGS: join(base, 'missing-vkeys') },
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^troupe: InvalidArgument: TROUPE_WITNESS_LOGS: cannot read /);
     const noDir = await runTroupe(
-      ['up', 'actors/ledger/ledger-troupe.ts', '--nats', server.url, '--system', 'wit2', '--once'],
+      [
+        'up',
+        'deploy/services/ledger-troupe.ts',
+        '--nats',
+        server.url,
+        '--system',
+        'wit2',
+        '--once',
+      ],
       { ...env, TROUPE_LEDGER_DIR: '' },
     );
     expect(noDir.code).toBe(1);

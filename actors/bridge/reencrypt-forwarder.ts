@@ -9,6 +9,7 @@ import {
 } from '../../protocols/subjects/index.ts';
 import { errorBatch, type PendingRequest, walkBatch } from './batch.ts';
 import { encodeFrame } from './frames.ts';
+import { ASK_BATCH_TTL_MS, ReplyRoutes } from './reply-routes.ts';
 
 /** Where the forwarder hands a frame for one peer: its live link. */
 export interface PeerOutlet {
@@ -21,18 +22,6 @@ interface Site {
   held: Uint8Array[];
   heldBytes: number;
   dropped: number;
-}
-
-interface ReplyRoute {
-  readonly site: string;
-  readonly id: number;
-}
-
-interface AskBatch {
-  readonly site: string;
-  readonly peerRoute: number;
-  readonly requests: PendingRequest[];
-  readonly at: number;
 }
 
 export interface ForwarderOptions {
@@ -51,15 +40,16 @@ export interface ForwarderOptions {
 }
 
 const TAIL = /^(a(\.[A-Za-z0-9_-]{1,128}){1,64}|t\.[A-Za-z0-9_-]{1,128})$/;
-const MAX_ROUTES = 65_536;
-const ASK_BATCH_TTL_MS = 10_000;
 const LOG_EVERY_MS = 1_000;
 
 /**
- * Carries NATS traffic between this site's broker and the links to other sites.
+ * Carries NATS traffic between this site's broker and the links to other sites, re-encrypting
+ * it on the way: a message leaves the local broker in the clear (or under the broker's TLS) and
+ * is re-encrypted for the peer's Noise link (ChaCha20-Poly1305 under that link's keys, in
+ * `Link.send`); a frame from a peer arrives decrypted by its link and is published locally.
  *
- * Out: everything published on `troupe.<local>.mesh.<site>.<tail>` goes to `<site>` as a `nats`
- * frame carrying the tail and the batch as it is. An asker's reply subject never leaves the
+ * Out (`reencryptForPeer`): everything published on `troupe.<local>.mesh.<site>.<tail>` goes
+ * to `<site>` as a `nats` frame carrying the tail and the batch as it is. An asker's reply subject never leaves the
  * site: it becomes a small route id, per peer, and replies come back to it by that id.
  *
  * In: a `nats` frame is checked envelope by envelope (hop counts raised, expired envelopes
@@ -73,15 +63,7 @@ export class Forwarder {
   readonly #o: ForwarderOptions;
   readonly #meshPrefix: string;
   readonly #sites = new Map<string, Site>();
-  /** Our routes for local askers' inboxes: `<site> <inbox>` → id, id → inbox. */
-  readonly #askerRoutes = new Map<string, number>();
-  readonly #askerInboxes = new Map<number, { site: string; inbox: string }>();
-  /** Routes for peers' askers: `<site> <their id>` → our id, our id → (site, their id). */
-  readonly #peerRoutes = new Map<string, number>();
-  readonly #peerRouteIds = new Map<number, ReplyRoute>();
-  readonly #askBatches = new Map<number, AskBatch>();
-  #routeSeq = 0;
-  #batchSeq = 0;
+  readonly #routes = new ReplyRoutes();
   #subs: Subscription[] = [];
   #sweeper: NodeJS.Timeout | null = null;
   readonly #lastLog = new Map<string, { at: number; suppressed: number }>();
@@ -121,7 +103,7 @@ export class Forwarder {
       this.#nc.subscribe(meshWildcard(this.#o.local), {
         callback: (e, m) => {
           try {
-            this.#outbound(e, m);
+            this.#reencryptForPeer(e, m);
           } catch (err) {
             this.#callbackFailed(m, err);
           }
@@ -137,7 +119,7 @@ export class Forwarder {
         },
       }),
     ];
-    this.#sweeper = setInterval(() => this.#sweep(), ASK_BATCH_TTL_MS);
+    this.#sweeper = setInterval(() => this.#routes.sweep(Date.now()), ASK_BATCH_TTL_MS);
     this.#sweeper.unref();
   }
 
@@ -209,9 +191,15 @@ export class Forwarder {
     return true;
   }
 
-  // ---- out: local NATS → link --------------------------------------------------------------
+  // ---- out: local NATS → link, re-encrypted for the peer -----------------------------------
 
-  #outbound(err: Error | null, msg: Msg): void {
+  /**
+   * The NATS → link path: one message published on `troupe.<local>.mesh.<site>.<tail>` becomes
+   * a `nats` frame for `<site>`, handed to that site's link (held while it is down), which
+   * re-encrypts it for the peer under the link's Noise session. Nothing is decrypted here: the
+   * envelope batch travels as the local publisher wrote it.
+   */
+  #reencryptForPeer(err: Error | null, msg: Msg): void {
     if (err) {
       this.#o.log.error({ err }, 'mesh subscription error');
       return;
@@ -230,7 +218,7 @@ export class Forwarder {
       this.#refuseUnknownSite(site, msg);
       return;
     }
-    const r = msg.reply ? this.#askerRoute(site, msg.reply) : null;
+    const r = msg.reply ? this.#routes.askerRoute(site, msg.reply) : null;
     this.stats.out++;
     this.send(site, encodeFrame({ t: 'nats', s: tail, r, d: msg.data }));
   }
@@ -254,28 +242,6 @@ export class Forwarder {
       ),
       undefined,
     );
-  }
-
-  #askerRoute(site: string, reply: string): number {
-    const inbox = reply.slice(0, Math.max(0, reply.lastIndexOf('.')));
-    const key = `${site} ${inbox}`;
-    let id = this.#askerRoutes.get(key);
-    if (id === undefined) {
-      if (this.#askerRoutes.size >= MAX_ROUTES) {
-        // Inboxes are one per node: this many means churn. Start over; in-flight asks time out.
-        this.#askerRoutes.clear();
-        this.#askerInboxes.clear();
-      }
-      id = this.#nextRoute();
-      this.#askerRoutes.set(key, id);
-      this.#askerInboxes.set(id, { site, inbox });
-    }
-    return id;
-  }
-
-  #nextRoute(): number {
-    this.#routeSeq = (this.#routeSeq + 1) % 0xffff_ffff;
-    return this.#routeSeq;
   }
 
   // ---- in: link → local NATS ---------------------------------------------------------------
@@ -340,15 +306,19 @@ export class Forwarder {
       this.#publish(subject, walked.data, undefined);
       return;
     }
-    const ours = this.#peerRoute(site, route);
-    const seq = ++this.#batchSeq;
-    this.#askBatches.set(seq, { site, peerRoute: route, requests: walked.requests, at: now });
+    const ours = this.#routes.peerRoute(site, route);
+    const seq = this.#routes.holdAsks({
+      site,
+      peerRoute: route,
+      requests: walked.requests,
+      at: now,
+    });
     this.#publish(subject, walked.data, askBatchReplySubject(`${this.#o.inbox}.${ours}`, seq));
   }
 
   /** A `reply` frame from `site`: answers for one of our askers. */
   inboundReply(site: string, route: number, data: Uint8Array): void {
-    const dest = this.#askerInboxes.get(route);
+    const dest = this.#routes.askerInbox(route);
     // Only the peer we sent the ask to may answer on its route.
     if (!dest || dest.site !== site) {
       this.#warn(`route:${site}`, { site, route }, 'reply for an unknown route: dropped');
@@ -358,28 +328,13 @@ export class Forwarder {
     this.#publish(repliesSubject(dest.inbox), data, undefined);
   }
 
-  #peerRoute(site: string, theirs: number): number {
-    const key = `${site} ${theirs}`;
-    let id = this.#peerRoutes.get(key);
-    if (id === undefined) {
-      if (this.#peerRoutes.size >= MAX_ROUTES) {
-        this.#peerRoutes.clear();
-        this.#peerRouteIds.clear();
-      }
-      id = this.#nextRoute();
-      this.#peerRoutes.set(key, id);
-      this.#peerRouteIds.set(id, { site, id: theirs });
-    }
-    return id;
-  }
-
   /** Replies from local responders, and no-responders statuses for what we published. */
   #inbox(err: Error | null, msg: Msg): void {
     if (err) return;
     const rest = msg.subject.slice(this.#o.inbox.length + 1);
     const dot = rest.indexOf('.');
     if (dot < 0) return;
-    const route = this.#peerRouteIds.get(Number(rest.slice(0, dot)));
+    const route = this.#routes.peerRouteOf(Number(rest.slice(0, dot)));
     const token = rest.slice(dot + 1);
     if (token === 'r') {
       if (!route || msg.data.length === 0) return;
@@ -388,9 +343,8 @@ export class Forwarder {
     }
     if (token.startsWith('b') && msg.headers?.code === 503) {
       const seq = Number(token.slice(1));
-      const batch = this.#askBatches.get(seq);
+      const batch = this.#routes.takeAsks(seq);
       if (!batch) return;
-      this.#askBatches.delete(seq);
       this.stats.noResponders++;
       this.send(
         batch.site,
@@ -400,14 +354,6 @@ export class Forwarder {
           d: errorBatch(batch.requests, (q) => noSuchActor(this.#o.local, q.to)),
         }),
       );
-    }
-  }
-
-  #sweep(): void {
-    const cutoff = Date.now() - ASK_BATCH_TTL_MS;
-    for (const [seq, b] of this.#askBatches) {
-      if (b.at < cutoff) this.#askBatches.delete(seq);
-      else break; // insertion order is time order
     }
   }
 

@@ -1,4 +1,5 @@
-// The ledger as its own process: `troupe up actors/ledger/ledger-troupe.ts --nats <url> --system <sys>`
+// The ledger as its own process (compose, Kubernetes and systemd run its compiled form):
+//   troupe up deploy/services/ledger-troupe.ts --nats <url> --system <sys>
 // follows the system's audit stream (JetStream with --nats, the local file stream without).
 //   TROUPE_LEDGER_DIR        the ledger directory (required)
 //   TROUPE_LEDGER_ORIGIN     the log's origin (default troupe/<system>)
@@ -7,8 +8,8 @@
 //   TROUPE_LEDGER_NAME       the actor's name (default `ledger`)
 //   TROUPE_LEDGER_MAX_RECORDS  stream messages per group commit (default 256)
 import { z } from 'zod';
+import { startAuditLedger } from '../../actors/ledger/index.ts';
 import type { ActorSystem } from '../../runtime/index.ts';
-import { startAuditLedger } from './audit-ledger.ts';
 import { list, parseEnv } from './process-env.ts';
 
 const Env = z.object({

@@ -13,9 +13,8 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
-import { type AuditStream, AuditStreamError } from './audit-stream.ts';
+import { type AuditStream, AuditStreamError, type StreamRecord } from './audit-stream.ts';
 import { auditStreamName, auditSubjects, isSubjectToken } from './audit-subject.ts';
-import type { StreamRecord } from './ingest.ts';
 
 /**
  * The audit stream on JetStream: `TROUPE_AUDIT_<sys>` capturing `troupe.<sys>.audit.>`.

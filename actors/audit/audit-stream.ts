@@ -1,9 +1,19 @@
-import type { StreamRecord } from './ingest.ts';
+/** One message as the audit stream delivered it. */
+export interface StreamRecord {
+  /** The stream sequence (JetStream's, 1-based). */
+  seq: bigint;
+  subject: string;
+  /** Nats-Msg-Id, or '' when the publisher set none. */
+  msgId: string;
+  payload: Uint8Array;
+  /** The stream's own timestamp for the message, in ns. */
+  timestampNs: bigint;
+}
 
 /**
  * The audit stream as the ledger reads it: a sequence of messages numbered from 1, which the
  * ledger walks with its own cursor. Two implementations: JetStream (`jetstream-stream.ts`) and
- * the embedded local file (`local-stream.ts`), with the same sequence semantics.
+ * the embedded local file (`actors/ledger/local-stream.ts`), with the same sequence semantics.
  *
  * A stream may skip sequences (a deleted or lost message): `fetch` then jumps, and `get` of a
  * skipped sequence gives undefined. It never yields the same sequence twice in one fetch session

@@ -1,4 +1,5 @@
-// A witness as its own process: `troupe up actors/ledger/witness-troupe.ts --nats <url> --system <sys>`
+// A witness as its own process (compose, Kubernetes and systemd run its compiled form):
+//   troupe up deploy/services/witness-troupe.ts --nats <url> --system <sys>
 // with its own key folder and state, on another host than the ledger it witnesses.
 //   TROUPE_WITNESS_DIR   state and keys (required; keys in <dir>/keys unless TROUPE_WITNESS_KEYS_DIR)
 //   TROUPE_WITNESS_NAME  its key name, e.g. witness.example.com/w1 (required)
@@ -8,10 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { WitnessActor } from '../../actors/ledger/index.ts';
 import { parseVkey } from '../../protocols/checkpoint/index.ts';
 import { type ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { list, parseEnv } from './process-env.ts';
-import { WitnessActor } from './witness-actor.ts';
 
 const Env = z.object({
   TROUPE_WITNESS_DIR: z.string().min(1, 'the witness state folder'),
