@@ -38,20 +38,33 @@ export {
 } from './define-actor.ts';
 export {
   ActorFailed,
+  ActorFailedError,
   Hung,
+  HungError,
   InvalidArgument,
+  InvalidArgumentError,
   MailboxFull,
+  MailboxFullError,
+  NamedError,
   NoReply,
+  NoReplyError,
   NoSuchActor,
+  NoSuchActorError,
   PayloadTooLarge,
+  PayloadTooLargeError,
   PermissionDenied,
+  PermissionDeniedError,
   permissionDenied,
   Rejected,
+  RejectedError,
   RemoteError,
   Stopped,
+  StoppedError,
   Timeout,
+  TimeoutError,
   TransportError,
   TroupeError,
+  type TroupeErrorOptions,
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
 export type { NodeStats } from './node-stats.ts';
