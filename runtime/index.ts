@@ -68,6 +68,7 @@ export {
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
 export type { NodeStats } from './node-stats.ts';
+export { parseOptions } from './parse-options.ts';
 export type {
   ProcessChildRequest,
   ProcessInfo,
