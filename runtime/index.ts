@@ -77,6 +77,7 @@ export type {
 export type { AskBody, AskMap, AskReply, AskSpec, AskType, Protocol, TellMap } from './protocol.ts';
 export {
   type Backoff,
+  type BackoffPolicy,
   backoffDelay,
   type ChildInfo,
   type ChildSpec,
