@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { InvalidArgument, type SystemOptions } from '../runtime/index.ts';
+import { InvalidArgument, parseOptions, type SystemOptions } from '../runtime/index.ts';
 import { makeLogger } from './logger.ts';
 import { registerTsx } from './tsx-loader.ts';
 
@@ -51,11 +51,6 @@ export interface Overrides {
 /** Where commands that talk to a running system connect when nothing else says. */
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
-function formatIssue(source: string, e: z.ZodError): string {
-  const i = e.issues[0]!;
-  return `${source}: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`;
-}
-
 async function readFileConfig(
   path: string | undefined,
 ): Promise<{ data: unknown; source: string }> {
@@ -87,9 +82,7 @@ export async function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Config> {
   const { data, source } = await readFileConfig(flags.config ?? env.TROUPE_CONFIG);
-  const fromFile = ConfigSchema.safeParse(data);
-  if (!fromFile.success)
-    throw new InvalidArgument(`invalid config: ${formatIssue(source, fromFile.error)}`);
+  parseOptions(ConfigSchema, data, `invalid config: ${source}`);
   const merged: Record<string, unknown> = { ...(data as object) };
   const natsFile = (data as { nats?: Record<string, unknown> }).nats;
   const nats: Record<string, unknown> = { ...(natsFile ?? {}) };
@@ -114,13 +107,7 @@ export async function loadConfig(
   set('logFormat', flags.logFormat);
   setNats('servers', flags.nats);
   if (Object.keys(nats).length > 0) merged.nats = nats;
-  const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    throw new InvalidArgument(
-      `invalid config: ${formatIssue('config, TROUPE_* or flags', parsed.error)}`,
-    );
-  }
-  return parsed.data;
+  return parseOptions(ConfigSchema, merged, 'invalid config: config, TROUPE_* or flags');
 }
 
 /**

@@ -1,212 +1,224 @@
 import type { core } from 'zod';
+import { NamedError } from '../protocols/named-error.ts';
+
+export { NamedError };
+
+/** What a TroupeError takes besides its message: the `cause`, and the detail that travels. */
+export interface TroupeErrorOptions extends ErrorOptions {
+  /** Structured detail that travels with the error across processes (JSON/MessagePack-safe). */
+  readonly detail?: unknown;
+}
 
 /**
  * Every error the runtime raises is a TroupeError with a stable `code`, so an error that
- * crossed the wire comes back as the same class it left as.
+ * crossed the wire comes back as the same class it left as. The `code` strings are protocol:
+ * they never change, even when a class is renamed.
  */
-export abstract class TroupeError extends Error {
+export abstract class TroupeError extends NamedError {
   abstract readonly code: string;
+  readonly #detail: unknown;
+  constructor(message?: string, options?: TroupeErrorOptions) {
+    super(message, options);
+    this.#detail = options?.detail;
+  }
   /** Structured detail that travels with the error across processes. */
   get detail(): unknown {
-    return undefined;
+    return this.#detail;
   }
 }
 
 /** An ask's deadline passed before a reply arrived. */
-export class Timeout extends TroupeError {
+export class TimeoutError extends TroupeError {
   readonly code = 'Timeout';
-  override readonly name = 'Timeout';
   constructor(
     readonly target: string,
     readonly type: string,
     readonly afterMs: number,
   ) {
-    super(`ask ${type} to ${target} timed out after ${afterMs} ms`);
-  }
-  override get detail(): unknown {
-    return { target: this.target, type: this.type, afterMs: this.afterMs };
+    super(`ask ${type} to ${target} timed out after ${afterMs} ms`, {
+      detail: { target, type, afterMs },
+    });
   }
 }
 
 /** No actor lives at the address (or no instance of the sharded type exists). Raised at once. */
-export class NoSuchActor extends TroupeError {
+export class NoSuchActorError extends TroupeError {
   readonly code = 'NoSuchActor';
-  override readonly name = 'NoSuchActor';
   constructor(readonly target: string) {
-    super(`no actor at ${target}`);
-  }
-  override get detail(): unknown {
-    return { target: this.target };
+    super(`no actor at ${target}`, { detail: { target } });
   }
 }
 
 /** The message failed the target's schema, or the target has no handler for its type. */
-export class Rejected extends TroupeError {
+export class RejectedError extends TroupeError {
   readonly code = 'Rejected';
-  override readonly name = 'Rejected';
   constructor(
     readonly target: string,
     readonly type: string,
     readonly issues: readonly core.$ZodIssue[] | readonly { message: string }[],
     reason?: string,
   ) {
-    super(
-      `${target} rejected ${type}: ${reason ?? issues.map((i) => describeIssue(i)).join('; ')}`,
-    );
-  }
-  override get detail(): unknown {
-    return { target: this.target, type: this.type, issues: this.issues };
+    super(`${target} rejected ${type}: ${reason ?? describeIssues(issues)}`, {
+      detail: { target, type, issues },
+    });
   }
 }
 
-function describeIssue(i: { message: string; path?: readonly PropertyKey[] }): string {
-  return i.path && i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message;
+/** Issues as `path: message` (the path left out when empty), joined with `; `. */
+export function describeIssues(
+  issues: readonly { message: string; path?: readonly PropertyKey[] }[],
+  root = '',
+): string {
+  return issues
+    .map((i) => {
+      const at = i.path && i.path.length > 0 ? i.path.map(String).join('.') : root;
+      return at === '' ? i.message : `${at}: ${i.message}`;
+    })
+    .join('; ');
 }
 
 /** The target's mailbox is full and its overflow policy failed or dropped this message. */
-export class MailboxFull extends TroupeError {
+export class MailboxFullError extends TroupeError {
   readonly code = 'MailboxFull';
-  override readonly name = 'MailboxFull';
   constructor(
     readonly target: string,
     readonly capacity: number,
   ) {
-    super(`mailbox of ${target} is full (capacity ${capacity})`);
-  }
-  override get detail(): unknown {
-    return { target: this.target, capacity: this.capacity };
+    super(`mailbox of ${target} is full (capacity ${capacity})`, { detail: { target, capacity } });
   }
 }
 
 /** The target stopped (or the system shut down) before it handled the message. */
-export class Stopped extends TroupeError {
+export class StoppedError extends TroupeError {
   readonly code = 'Stopped';
-  override readonly name = 'Stopped';
   constructor(
     readonly target: string,
     reason = 'stopped',
   ) {
-    super(`${target} ${reason}`);
-  }
-  override get detail(): unknown {
-    return { target: this.target };
+    super(`${target} ${reason}`, { detail: { target } });
   }
 }
 
 /** The encoded message is larger than the broker accepts; checked before publishing. */
-export class PayloadTooLarge extends TroupeError {
+export class PayloadTooLargeError extends TroupeError {
   readonly code = 'PayloadTooLarge';
-  override readonly name = 'PayloadTooLarge';
   constructor(
     readonly size: number,
     readonly max: number,
   ) {
-    super(`message is ${size} bytes, over the server's max_payload of ${max}`);
-  }
-  override get detail(): unknown {
-    return { size: this.size, max: this.max };
+    super(`message is ${size} bytes, over the server's max_payload of ${max}`, {
+      detail: { size, max },
+    });
   }
 }
 
 /** The handler threw, or reported a failure, while handling an ask. */
-export class ActorFailed extends TroupeError {
+export class ActorFailedError extends TroupeError {
   readonly code = 'ActorFailed';
-  override readonly name = 'ActorFailed';
   constructor(
     readonly target: string,
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
-    super(`${target} failed: ${reason}`, options);
-  }
-  override get detail(): unknown {
-    return { target: this.target, reason: this.reason };
+    super(`${target} failed: ${reason}`, { ...options, detail: { target, reason } });
   }
 }
 
 /** The watchdog found the actor hung (handler over its time, or heartbeats missed). */
-export class Hung extends TroupeError {
+export class HungError extends TroupeError {
   readonly code = 'Hung';
-  override readonly name = 'Hung';
   constructor(
     readonly target: string,
     readonly reason: string,
   ) {
-    super(`${target} hung: ${reason}`);
-  }
-  override get detail(): unknown {
-    return { target: this.target, reason: this.reason };
+    super(`${target} hung: ${reason}`, { detail: { target, reason } });
   }
 }
 
 /** The ask handler finished without replying and without deferring its reply. */
-export class NoReply extends TroupeError {
+export class NoReplyError extends TroupeError {
   readonly code = 'NoReply';
-  override readonly name = 'NoReply';
   constructor(
     readonly target: string,
     readonly type: string,
   ) {
-    super(`${target} handled ${type} without replying`);
-  }
-  override get detail(): unknown {
-    return { target: this.target, type: this.type };
+    super(`${target} handled ${type} without replying`, { detail: { target, type } });
   }
 }
 
 /** Bad input to a public entry point: the message says which argument and why. */
-export class InvalidArgument extends TroupeError {
+export class InvalidArgumentError extends TroupeError {
   readonly code = 'InvalidArgument';
-  override readonly name = 'InvalidArgument';
 }
 
 /** The transport cannot carry the message (not connected, closed, refused). */
 export class TransportError extends TroupeError {
   readonly code = 'TransportError';
-  override readonly name = 'TransportError';
 }
 
 /**
  * The broker refused a publish or a subscription: the connection's credentials do not allow
  * the subject (least-privilege agents, actors/process). Raised instead of a silent drop.
  */
-export class PermissionDenied extends TroupeError {
+export class PermissionDeniedError extends TroupeError {
   readonly code = 'PermissionDenied';
-  override readonly name = 'PermissionDenied';
   constructor(
     readonly operation: 'publish' | 'subscription',
     readonly subject: string,
     options?: ErrorOptions,
   ) {
-    super(`NATS permission denied: ${operation} to ${subject}`, options);
-  }
-  override get detail(): unknown {
-    return { operation: this.operation, subject: this.subject };
+    super(`NATS permission denied: ${operation} to ${subject}`, {
+      ...options,
+      detail: { operation, subject },
+    });
   }
 }
 
-/** A nats.js PermissionViolationError as a PermissionDenied; null for any other error. */
-export function permissionDenied(err: unknown): PermissionDenied | null {
+/** A nats.js PermissionViolationError as a PermissionDeniedError; null for any other error. */
+export function permissionDenied(err: unknown): PermissionDeniedError | null {
   const e = err as { name?: unknown; operation?: unknown; subject?: unknown } | null;
   if (e === null || typeof e !== 'object' || e.name !== 'PermissionViolationError') return null;
   const op = e.operation === 'subscription' ? 'subscription' : 'publish';
-  return new PermissionDenied(op, String(e.subject ?? ''), { cause: err });
+  return new PermissionDeniedError(op, String(e.subject ?? ''), { cause: err });
 }
 
 /** An error received from another process whose code this process does not know. */
 export class RemoteError extends TroupeError {
-  override readonly name = 'RemoteError';
   constructor(
     readonly code: string,
     message: string,
     readonly remoteDetail: unknown,
   ) {
-    super(message);
-  }
-  override get detail(): unknown {
-    return this.remoteDetail;
+    super(message, { detail: remoteDetail });
   }
 }
+
+// The names before the `…Error` convention: the same classes (value and type), so `instanceof`
+// and `catch` code written against either name keeps working. The wire `code`s did not change.
+export {
+  /** @deprecated use ActorFailedError */
+  ActorFailedError as ActorFailed,
+  /** @deprecated use HungError */
+  HungError as Hung,
+  /** @deprecated use InvalidArgumentError */
+  InvalidArgumentError as InvalidArgument,
+  /** @deprecated use MailboxFullError */
+  MailboxFullError as MailboxFull,
+  /** @deprecated use NoReplyError */
+  NoReplyError as NoReply,
+  /** @deprecated use NoSuchActorError */
+  NoSuchActorError as NoSuchActor,
+  /** @deprecated use PayloadTooLargeError */
+  PayloadTooLargeError as PayloadTooLarge,
+  /** @deprecated use PermissionDeniedError */
+  PermissionDeniedError as PermissionDenied,
+  /** @deprecated use RejectedError */
+  RejectedError as Rejected,
+  /** @deprecated use StoppedError */
+  StoppedError as Stopped,
+  /** @deprecated use TimeoutError */
+  TimeoutError as Timeout,
+};
 
 interface WireError {
   code: string;
@@ -222,6 +234,33 @@ export function toWireError(err: unknown): WireError {
   return { code: 'ActorFailed', message, detail: { reason: message } };
 }
 
+/** A wire error's detail as it arrived, with readers that never throw. */
+interface Detail {
+  s(key: string): string;
+  n(key: string): number;
+  raw: Record<string, unknown>;
+  message: string;
+}
+
+/** How each known wire code becomes its class again; unknown codes become RemoteError. */
+const FROM_WIRE: Readonly<Record<string, (d: Detail) => TroupeError>> = {
+  Timeout: (d) => new TimeoutError(d.s('target'), d.s('type'), d.n('afterMs')),
+  NoSuchActor: (d) => new NoSuchActorError(d.s('target')),
+  Rejected: (d) => new RejectedError(d.s('target'), d.s('type'), wireIssues(d.raw.issues)),
+  MailboxFull: (d) => new MailboxFullError(d.s('target'), d.n('capacity')),
+  Stopped: (d) => new StoppedError(d.s('target')),
+  PayloadTooLarge: (d) => new PayloadTooLargeError(d.n('size'), d.n('max')),
+  ActorFailed: (d) => new ActorFailedError(d.s('target'), d.s('reason')),
+  NoReply: (d) => new NoReplyError(d.s('target'), d.s('type')),
+  Hung: (d) => new HungError(d.s('target'), d.s('reason')),
+  InvalidArgument: (d) => new InvalidArgumentError(d.message),
+  PermissionDenied: (d) =>
+    new PermissionDeniedError(
+      d.raw.operation === 'subscription' ? 'subscription' : 'publish',
+      d.s('subject'),
+    ),
+};
+
 /** Rebuild the typed error an envelope carried; unknown codes become RemoteError. */
 export function fromWireError(wire: unknown): TroupeError {
   // Whatever arrived (nil, a string, a number): a typed error, never an exception here.
@@ -232,53 +271,18 @@ export function fromWireError(wire: unknown): TroupeError {
     typeof (wire as WireError).message === 'string'
       ? (wire as WireError)
       : { code: 'MalformedError', message: `malformed error reply: ${describeWire(wire)}` };
-  const d = (typeof w.detail === 'object' && w.detail !== null ? w.detail : {}) as Record<
+  const build = Object.hasOwn(FROM_WIRE, w.code) ? FROM_WIRE[w.code] : undefined;
+  if (build === undefined) return new RemoteError(w.code, w.message, w.detail);
+  const raw = (typeof w.detail === 'object' && w.detail !== null ? w.detail : {}) as Record<
     string,
     unknown
   >;
-  const s = (k: string): string => String(d[k] ?? '');
-  const n = (k: string): number => Number(d[k] ?? 0);
-  let e: TroupeError;
-  switch (w.code) {
-    case 'Timeout':
-      e = new Timeout(s('target'), s('type'), n('afterMs'));
-      break;
-    case 'NoSuchActor':
-      e = new NoSuchActor(s('target'));
-      break;
-    case 'Rejected':
-      e = new Rejected(s('target'), s('type'), wireIssues(d.issues));
-      break;
-    case 'MailboxFull':
-      e = new MailboxFull(s('target'), n('capacity'));
-      break;
-    case 'Stopped':
-      e = new Stopped(s('target'));
-      break;
-    case 'PayloadTooLarge':
-      e = new PayloadTooLarge(n('size'), n('max'));
-      break;
-    case 'ActorFailed':
-      e = new ActorFailed(s('target'), s('reason'));
-      break;
-    case 'NoReply':
-      e = new NoReply(s('target'), s('type'));
-      break;
-    case 'Hung':
-      e = new Hung(s('target'), s('reason'));
-      break;
-    case 'InvalidArgument':
-      e = new InvalidArgument(w.message);
-      break;
-    case 'PermissionDenied':
-      e = new PermissionDenied(
-        d.operation === 'subscription' ? 'subscription' : 'publish',
-        s('subject'),
-      );
-      break;
-    default:
-      return new RemoteError(w.code, w.message, w.detail);
-  }
+  const e = build({
+    s: (k) => String(raw[k] ?? ''),
+    n: (k) => Number(raw[k] ?? 0),
+    raw,
+    message: w.message,
+  });
   // Keep the remote wording: it names the remote path and reason exactly.
   e.message = w.message;
   return e;

@@ -38,23 +38,37 @@ export {
 } from './define-actor.ts';
 export {
   ActorFailed,
+  ActorFailedError,
   Hung,
+  HungError,
   InvalidArgument,
+  InvalidArgumentError,
   MailboxFull,
+  MailboxFullError,
+  NamedError,
   NoReply,
+  NoReplyError,
   NoSuchActor,
+  NoSuchActorError,
   PayloadTooLarge,
+  PayloadTooLargeError,
   PermissionDenied,
+  PermissionDeniedError,
   permissionDenied,
   Rejected,
+  RejectedError,
   RemoteError,
   Stopped,
+  StoppedError,
   Timeout,
+  TimeoutError,
   TransportError,
   TroupeError,
+  type TroupeErrorOptions,
 } from './errors.ts';
 export type { EventListener, RuntimeEvent, RuntimeEventKind } from './events.ts';
 export type { NodeStats } from './node-stats.ts';
+export { parseOptions } from './parse-options.ts';
 export type {
   ProcessChildRequest,
   ProcessInfo,
@@ -63,6 +77,7 @@ export type {
 export type { AskBody, AskMap, AskReply, AskSpec, AskType, Protocol, TellMap } from './protocol.ts';
 export {
   type Backoff,
+  type BackoffPolicy,
   backoffDelay,
   type ChildInfo,
   type ChildSpec,

@@ -16,16 +16,12 @@ export type ModelErrorKind =
 /** A model call failed; `status` is the last HTTP status seen, if any. */
 export class ModelError extends TroupeError {
   readonly code = 'ModelError';
-  override readonly name = 'ModelError';
   constructor(
     readonly kind: ModelErrorKind,
     message: string,
     readonly status: number | null = null,
     options?: ErrorOptions,
   ) {
-    super(message, options);
-  }
-  override get detail(): unknown {
-    return { kind: this.kind, status: this.status };
+    super(message, { ...options, detail: { kind, status } });
   }
 }

@@ -173,13 +173,7 @@ export class SinkQueue {
         r.retryAfterMs !== undefined
           ? Math.min(r.retryAfterMs, this.o.maxRetryAfterMs)
           : backoffDelay(
-              {
-                initialMs: this.o.initialMs,
-                maxMs: this.o.maxMs,
-                multiplier: 2,
-                jitter: 0.2,
-                resetAfterMs: 0,
-              },
+              { initialMs: this.o.initialMs, maxMs: this.o.maxMs, multiplier: 2, jitter: 0.2 },
               ++this.failures,
             );
       this.timer = setTimeout(() => {

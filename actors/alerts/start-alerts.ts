@@ -4,6 +4,7 @@ import {
   type ActorSystem,
   InvalidArgument,
   type ProtocolOf,
+  parseOptions,
 } from '../../runtime/index.ts';
 import type { Alert } from './alert.ts';
 import { AlertsActor, type AlertsStatus } from './alerts-actor.ts';
@@ -135,12 +136,6 @@ export interface Alerts {
   close(): Promise<void>;
 }
 
-function fail(i: z.core.$ZodIssue): never {
-  throw new InvalidArgument(
-    `alerts options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-  );
-}
-
 /**
  * Start the alerts actor on `system`: it hears every node's lifecycle events, the ledger's and
  * the mesh bridge's alarms, and sends what its rules make of them to Telegram, a webhook, Slack
@@ -150,9 +145,7 @@ export async function startAlerts(
   system: ActorSystem,
   options: AlertsOptions = {},
 ): Promise<Alerts> {
-  const parsed = AlertsOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) fail(parsed.error.issues[0]!);
-  const o = parsed.data;
+  const o = parseOptions(AlertsOptionsSchema, options ?? {}, 'alerts options');
   const rules = [...DEFAULT_RULES, ...(o.extraRules ?? [])];
   const names = new Set<string>();
   for (const r of rules) {
@@ -173,9 +166,7 @@ export async function startAlerts(
     env: string | undefined,
     path: string,
   ) => {
-    const r = schema.safeParse({ value, env });
-    if (!r.success) fail({ ...r.error.issues[0]!, path: [path] });
-    return r.data;
+    return parseOptions(schema, { value, env }, `alerts options: ${path}`);
   };
   if (o.telegram) {
     const t = o.telegram;

@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { writeFileAtomic as replaceFile } from '../ledger/store/fs-util.ts';
 
 /**
- * Writes `text` to `path` through a temporary file in the same folder, fsync and rename, so a
- * crash leaves either the old file or the new one, never half of one. Mode 0600: these files
- * hold keys or the list of keys we trust.
+ * Writes `text` to `path` with troupe's one atomic write (tmp, fsync, rename, directory fsync),
+ * so a crash leaves either the old file or the new one. Mode 0600: these files hold keys or the
+ * list of keys we trust. A tmp name of its own per write: the CLI and the bridge may both write.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (cause) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw cause;
-  }
+  await replaceFile(path, text, {
+    mode: 0o600,
+    tmp: `${path}.${randomBytes(6).toString('hex')}.tmp`,
+  });
 }

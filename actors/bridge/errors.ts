@@ -9,53 +9,44 @@ export abstract class BridgeError extends TroupeError {}
 /** The bridge needs a NATS transport: it consumes `troupe.<sys>.mesh.>` on the broker. */
 export class BridgeNeedsNatsError extends BridgeError {
   readonly code = 'BridgeNeedsNats';
-  override readonly name = 'BridgeNeedsNatsError';
 }
 
 /** The site directory holds no identity, or an unreadable / too-open / malformed one. */
 export class IdentityError extends BridgeError {
   readonly code = 'IdentityError';
-  override readonly name = 'IdentityError';
 }
 
 /** The roster file cannot be read or written, or a change would break it (a site name taken). */
 export class RosterError extends BridgeError {
   readonly code = 'RosterError';
-  override readonly name = 'RosterError';
 }
 
 /** No paired peer has this site name. */
 export class UnknownPeerError extends BridgeError {
   readonly code = 'UnknownPeer';
-  override readonly name = 'UnknownPeerError';
   constructor(readonly site: string) {
-    super(`no paired peer named ${JSON.stringify(site)}: see troupe mesh peers`);
-  }
-  override get detail(): unknown {
-    return { site: this.site };
+    super(`no paired peer named ${JSON.stringify(site)}: see troupe mesh peers`, {
+      detail: { site },
+    });
   }
 }
 
 /** Joining through an invite failed: unreachable, refused, wrong key, or another mesh. */
 export class JoinFailedError extends BridgeError {
   readonly code = 'JoinFailed';
-  override readonly name = 'JoinFailedError';
 }
 
 /** The TCP listener could not start (address in use, no such interface). */
 export class ListenError extends BridgeError {
   readonly code = 'ListenError';
-  override readonly name = 'ListenError';
 }
 
 /** A frame from a peer that is not valid bridge traffic; the link is closed. */
 export class BridgeFrameError extends BridgeError {
   readonly code = 'BridgeFrameError';
-  override readonly name = 'BridgeFrameError';
 }
 
 /** A room operation that cannot be done: unknown room, not its admin, not a member, no key yet. */
 export class RoomOperationError extends BridgeError {
   readonly code = 'RoomOperation';
-  override readonly name = 'RoomOperationError';
 }

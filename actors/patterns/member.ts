@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   type ActorRef,
   type AskContext,
+  backoffDelay,
   InvalidArgument,
   isShardRef,
   NoSuchActor,
@@ -150,8 +151,11 @@ export async function callMember(
   pattern: string,
 ): Promise<unknown> {
   const attempts = policy.retry?.attempts ?? 1;
-  let backoff = policy.retry?.backoffMs ?? 50;
-  const maxBackoff = policy.retry?.maxBackoffMs ?? 2_000;
+  const backoff = {
+    initialMs: policy.retry?.backoffMs ?? 50,
+    maxMs: policy.retry?.maxBackoffMs ?? 2_000,
+    jitter: 0,
+  };
   const deadline = ctx.deadline === 0 ? Number.POSITIVE_INFINITY : ctx.deadline;
   for (let attempt = 1; ; attempt++) {
     const left = deadline - Date.now();
@@ -169,9 +173,8 @@ export async function callMember(
         retry: again,
       });
       if (!again) throw err;
-      const wait = Math.min(backoff, Math.max(0, deadline - Date.now() - 1));
+      const wait = Math.min(backoffDelay(backoff, attempt), Math.max(0, deadline - Date.now() - 1));
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      backoff = Math.min(maxBackoff, backoff * 2);
     }
   }
 }

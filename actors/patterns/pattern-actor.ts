@@ -1,9 +1,9 @@
-import type { z } from 'zod';
 import {
   type ActorDef,
   type AskContext,
   defineActor,
   InvalidArgument,
+  parseOptions,
   type Ref,
   Stopped,
   Timeout,
@@ -33,17 +33,7 @@ type RunAsks = { run: typeof RunAsk };
 export type PatternDef = ActorDef<PatternState, void, Record<never, never>, RunAsks>;
 
 /** Parse a pattern option with a clear error that names the pattern and the field. */
-export function parseOption<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  what: string,
-): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const i = r.error.issues[0]!;
-  const at = i.path.length > 0 ? `.${i.path.map(String).join('.')}` : '';
-  throw new InvalidArgument(`${what}${at}: ${i.message}`);
-}
+export { parseOptions as parseOption };
 
 /**
  * Build a pattern as an actor: its members (refs, or definitions started as its children so a
@@ -58,7 +48,7 @@ export function definePattern(o: {
   readonly step?: StepPolicy;
   readonly logic: (p: PatternRun, input: unknown) => Promise<unknown>;
 }): PatternDef {
-  const step = parseOption(StepPolicySchema, o.step ?? {}, `${o.type} step`);
+  const step = parseOptions(StepPolicySchema, o.step ?? {}, `${o.type} step`);
   const names = new Set<string>();
   for (const m of Object.values(o.members)) {
     if (m.kind !== 'child') continue;

@@ -3,7 +3,7 @@
 
 export { AgentLog } from './agent-log.ts';
 export { secret, secretNames } from './agent-secrets.ts';
-export { ProcessStartFailed } from './errors.ts';
+export { ProcessStartFailed, ProcessStartFailedError } from './errors.ts';
 export { exitReason } from './exit-reason.ts';
 export {
   type AgentIdentity,

@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   type Child,
-  InvalidArgument,
   type ProcessChildRequest,
   type ProcessLauncher,
+  parseOptions,
 } from '../../runtime/index.ts';
 import { masterKeyFromEnv } from '../secrets/master-key.ts';
 import { SecretStore, secretsDirFromEnv } from '../secrets/secret-store.ts';
@@ -45,12 +45,7 @@ export class AgentProcessLauncher implements ProcessLauncher, LaunchContext {
   private store: SecretStore | null = null;
 
   constructor(options: ProcessLauncherOptions = {}) {
-    const r = OptionsSchema.safeParse(options);
-    if (!r.success) {
-      const i = r.error.issues[0]!;
-      throw new InvalidArgument(`process launcher: ${i.path.map(String).join('.')}: ${i.message}`);
-    }
-    const o = r.data;
+    const o = parseOptions(OptionsSchema, options, 'process launcher');
     const env = process.env;
     this.workspaceRoot = resolve(
       o.workspaceRoot ?? (env.TROUPE_WORKSPACES || '.troupe/workspaces'),

@@ -5,6 +5,7 @@ import {
   type ActorSystem,
   InvalidArgument,
   type ModelUsage,
+  parseOptions,
   setTelemetryHooks,
   type TelemetryHooks,
 } from '../../runtime/index.ts';
@@ -99,14 +100,7 @@ export async function startTelemetry(
   system: ActorSystem,
   options: TelemetryOptions,
 ): Promise<Telemetry> {
-  const parsed = TelemetryOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `telemetry options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  const o = parsed.data;
+  const o = parseOptions(TelemetryOptionsSchema, options ?? {}, 'telemetry options');
   if (system.telemetry !== null) {
     throw new InvalidArgument(`system ${system.name} on ${system.node} already has telemetry`);
   }

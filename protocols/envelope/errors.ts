@@ -1,7 +1,4 @@
+import { NamedError } from '../named-error.ts';
+
 /** Bytes that are not a valid envelope. */
-export class EnvelopeError extends Error {
-  override readonly name = 'EnvelopeError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class EnvelopeError extends NamedError {}

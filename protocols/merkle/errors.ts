@@ -1,15 +1,15 @@
-/** A Merkle proof that does not verify, or arguments no proof can exist for. */
-export class MerkleProofError extends Error {
-  override readonly name = 'MerkleProofError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+import { NamedError } from '../named-error.ts';
 
-/** A size or index outside what a log can hold (negative, fractional, ≥ 2^64). */
+/** A Merkle proof that does not verify, or arguments no proof can exist for. */
+export class MerkleProofError extends NamedError {}
+
+/**
+ * A size or index outside what a log can hold (negative, fractional, ≥ 2^64). A RangeError, so
+ * it cannot extend NamedError; it sets its name the same way.
+ */
 export class MerkleRangeError extends RangeError {
-  override readonly name = 'MerkleRangeError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
+    this.name = new.target.name;
   }
 }

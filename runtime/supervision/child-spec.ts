@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MailboxOptions, SpawnableDef } from '../context.ts';
-import { InvalidArgument } from '../errors.ts';
+import { parseOptions } from '../parse-options.ts';
 import type { Protocol } from '../protocol.ts';
 import { type ProcessStart, ProcessStartSchema } from './process-spec.ts';
 
@@ -133,11 +133,6 @@ export interface NormalizedFlags {
   readonly backoff: Required<Backoff> | null;
 }
 
-function issue(what: string, e: z.ZodError): InvalidArgument {
-  const i = e.issues[0]!;
-  return new InvalidArgument(`${what}: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-}
-
 export function isSupervisorDef(def: unknown): boolean {
   return (
     typeof def === 'object' &&
@@ -147,9 +142,7 @@ export function isSupervisorDef(def: unknown): boolean {
 }
 
 export function normalizeChildSpec(spec: unknown, where = 'child spec'): NormalizedChildSpec {
-  const r = ChildSpecSchema.safeParse(spec);
-  if (!r.success) throw issue(where, r.error);
-  const s = r.data;
+  const s = parseOptions(ChildSpecSchema, spec, where);
   const type = s.type ?? (isSupervisorDef(s.start.def) ? 'supervisor' : 'worker');
   const shutdown = s.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000);
   const shutdownMs =
@@ -158,9 +151,7 @@ export function normalizeChildSpec(spec: unknown, where = 'child spec'): Normali
 }
 
 export function normalizeFlags(flags: unknown): NormalizedFlags {
-  const r = FlagsSchema.safeParse(flags);
-  if (!r.success) throw issue('supervisor flags', r.error);
-  const f = r.data;
+  const f = parseOptions(FlagsSchema, flags, 'supervisor flags');
   return {
     strategy: f.strategy,
     intensity: f.intensity ?? 1,

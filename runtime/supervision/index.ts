@@ -1,4 +1,4 @@
-export { backoffDelay } from './backoff.ts';
+export { type BackoffPolicy, backoffDelay } from './backoff.ts';
 export type {
   Backoff,
   ChildSpec,

@@ -106,7 +106,7 @@ describe('troupe run', () => {
       expect(r.stdout).toContain('step 1   model llama3.2 failed (rejected)');
       expect(r.stdout).toMatch(/usage: 1 model call, 0 tool calls/);
       expect(r.stderr).toMatch(
-        /^troupe: ActorFailed: timekeeper failed: model API refused the request: HTTP 401: Incorrect API key provided\n$/,
+        /^troupe: ActorFailedError: timekeeper failed: model API refused the request: HTTP 401: Incorrect API key provided\n$/,
       );
       expect(r.stderr + r.stdout).not.toContain('sk-bad');
     },
@@ -124,7 +124,7 @@ describe('troupe run', () => {
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/must export default defineAgent/);
       expect(missing.stderr).toBe(
-        'troupe: InvalidArgument: module examples/agent/nope.ts not found\n',
+        'troupe: InvalidArgumentError: module examples/agent/nope.ts not found\n',
       );
       expect(usage.code).toBe(2);
       expect(usage.stderr).toMatch(/run takes <agent\.ts>/);

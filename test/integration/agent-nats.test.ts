@@ -102,7 +102,7 @@ describe('agents over NATS', () => {
     expect(again).toEqual({ title: 'failed', facts: 0 });
     const toolMsg = writerModel.requests[3]!.messages.at(-1)!;
     expect(toolMsg.role).toBe('tool');
-    expect(JSON.parse(toolMsg.content).error).toMatchObject({ type: 'ActorFailed' });
+    expect(JSON.parse(toolMsg.content).error).toMatchObject({ type: 'ActorFailedError' });
     expect(JSON.parse(toolMsg.content).error.message).toContain(
       'invalid output after 0 repair turns',
     );

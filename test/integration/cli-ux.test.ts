@@ -84,7 +84,7 @@ describe('troupe help and usage', () => {
     const r = await troupe(['ledger', 'prove', './audit', '-1']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(
-      'troupe: InvalidArgument: index must be a whole number (got "-1")',
+      'troupe: InvalidArgumentError: index must be a whole number (got "-1")',
     );
   });
 });
@@ -144,11 +144,11 @@ describe('talking to a running system', () => {
       const at = ['--nats', server.url, '--system', 'ux'];
       const bad = await troupe(['tell', 'counter', 'add', '{"n":"x"}', ...at], natsEnv);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/^troupe: Rejected: counter rejected add: n: /);
+      expect(bad.stderr).toMatch(/^troupe: RejectedError: counter rejected add: n: /);
       const unknown = await troupe(['tell', 'counter', 'frob', '{}', ...at], natsEnv);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr.trim()).toBe(
-        'troupe: Rejected: counter rejected frob: no message type frob',
+        'troupe: RejectedError: counter rejected frob: no message type frob',
       );
       const good = await troupe(['tell', 'counter', 'add', '{"n":1}', ...at], natsEnv);
       expect(good).toMatchObject({ code: 0, stdout: 'sent\n' });

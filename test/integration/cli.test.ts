@@ -71,14 +71,14 @@ describe('troupe CLI', () => {
       );
       expect(bad.code).toBe(1);
       expect(bad.stderr.trim()).toBe(
-        'troupe: Rejected: counter rejected add: add is a tell, sent as an ask',
+        'troupe: RejectedError: counter rejected add: add is a tell, sent as an ask',
       );
       const ghost = await troupe(
         ['tell', 'ghost', 'add', '{}', '--nats', server.url, '--system', 'cli'],
         natsEnv,
       );
       expect(ghost.code).toBe(1);
-      expect(ghost.stderr.trim()).toBe('troupe: NoSuchActor: no actor at ghost');
+      expect(ghost.stderr.trim()).toBe('troupe: NoSuchActorError: no actor at ghost');
       const late = await troupe(
         [
           'ask',
@@ -174,7 +174,7 @@ describe('troupe CLI', () => {
     const cases: [string[], RegExp, number][] = [
       [
         ['up', 'examples/nope.ts'],
-        /^troupe: InvalidArgument: module examples\/nope.ts not found$/,
+        /^troupe: InvalidArgumentError: module examples\/nope.ts not found$/,
         1,
       ],
       [
@@ -185,12 +185,12 @@ describe('troupe CLI', () => {
       [['up', 'runtime/index.ts'], /must export default defineTroupe/, 1],
       [
         ['tell', 'counter', 'add', '{not json', '--nats', server.url],
-        /^troupe: InvalidArgument: message body is not valid JSON/,
+        /^troupe: InvalidArgumentError: message body is not valid JSON/,
         1,
       ],
       [
         ['ask', 'bad path!', 'get', '{}', '--nats', server.url],
-        /^troupe: InvalidArgument: path segment/,
+        /^troupe: InvalidArgumentError: path segment/,
         1,
       ],
       [
@@ -200,7 +200,7 @@ describe('troupe CLI', () => {
       ],
       [
         ['up', 'examples/counter/counter.ts', '--system', 'no.dots', '--once'],
-        /^troupe: InvalidArgument: invalid config: .*system/,
+        /^troupe: InvalidArgumentError: invalid config: .*system/,
         1,
       ],
       [['frobnicate'], /^troupe: unknown command frobnicate/, 2],

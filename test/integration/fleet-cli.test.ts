@@ -112,7 +112,7 @@ describe('troupe ps', () => {
       const ghost = await troupe(['ps', ...nats, '--node', 'ghost']);
       expect(ghost.code).toBe(1);
       expect(ghost.stderr).toMatch(
-        /^troupe: InvalidArgument: node ghost did not answer \(nodes: .*n1/,
+        /^troupe: InvalidArgumentError: node ghost did not answer \(nodes: .*n1/,
       );
       const stray = await troupe(['ps', 'extra', ...nats]);
       expect(stray.code).toBe(2);
@@ -183,7 +183,7 @@ describe('troupe top', () => {
       const sort = await troupe(['top', ...nats, '--sort', 'cpu']);
       expect(sort.code).toBe(1);
       expect(sort.stderr.trim()).toBe(
-        'troupe: InvalidArgument: --sort must be rate or mailbox (got "cpu")',
+        'troupe: InvalidArgumentError: --sort must be rate or mailbox (got "cpu")',
       );
       const interval = await troupe(['top', ...nats, '--interval', 'fast']);
       expect(interval.code).toBe(1);
@@ -252,7 +252,7 @@ describe('troupe logs', () => {
     async () => {
       const ghost = await troupe(['logs', 'crew/ghost', ...nats]);
       expect(ghost.code).toBe(1);
-      expect(ghost.stderr.trim()).toBe('troupe: NoSuchActor: no actor at crew/ghost (system crew)');
+      expect(ghost.stderr.trim()).toBe('troupe: NoSuchActorError: no actor at crew/ghost (system crew)');
       const noFile = await troupe([
         'logs',
         'crew/crasher',

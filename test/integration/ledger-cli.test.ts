@@ -131,19 +131,19 @@ describe('troupe ledger', () => {
     const failures: Array<[string[], RegExp]> = [
       [
         ['ledger', 'verify', join(base, 'nope')],
-        /^troupe: InvalidArgument: .* is not a ledger directory/,
+        /^troupe: InvalidArgumentError: .* is not a ledger directory/,
       ],
       [
         ['ledger', 'prove', demoDir, 'abc'],
-        /^troupe: InvalidArgument: index must be a whole number/,
+        /^troupe: InvalidArgumentError: index must be a whole number/,
       ],
       [['ledger', 'prove', demoDir, '999999'], /^troupe: LedgerProofError: entry 999999 /],
-      [['ledger', 'consistency', demoDir, '0'], /^troupe: InvalidArgument: old size must be ≥ 1/],
+      [['ledger', 'consistency', demoDir, '0'], /^troupe: InvalidArgumentError: old size must be ≥ 1/],
       [
         ['ledger', 'demo', join(base, 'd0'), '--events', '0'],
-        /^troupe: InvalidArgument: --events /,
+        /^troupe: InvalidArgumentError: --events /,
       ],
-      [['ledger', 'tail', '--count', 'x'], /^troupe: InvalidArgument: --count /],
+      [['ledger', 'tail', '--count', 'x'], /^troupe: InvalidArgumentError: --count /],
       [
         ['ledger', 'verify', demoDir, '--witness-vkey', 'bogus'],
         /^troupe: ledger verify .*: witnessed: /,

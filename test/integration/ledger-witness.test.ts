@@ -198,7 +198,7 @@ describe('witness in another process', () => {
       { ...env, TROUPE_WITNESS_LOGS: join(base, 'missing-vkeys') },
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^troupe: InvalidArgument: TROUPE_WITNESS_LOGS: cannot read /);
+    expect(r.stderr).toMatch(/^troupe: InvalidArgumentError: TROUPE_WITNESS_LOGS: cannot read /);
     const noDir = await runTroupe(
       [
         'up',
@@ -212,7 +212,7 @@ describe('witness in another process', () => {
       { ...env, TROUPE_LEDGER_DIR: '' },
     );
     expect(noDir.code).toBe(1);
-    expect(noDir.stderr).toMatch(/^troupe: InvalidArgument: TROUPE_LEDGER_DIR: /);
+    expect(noDir.stderr).toMatch(/^troupe: InvalidArgumentError: TROUPE_LEDGER_DIR: /);
   });
 });
 

@@ -32,10 +32,10 @@ describe('observability from the config', () => {
     });
     const r = await runTroupe(['up', 'examples/counter/counter.ts', '--once', '--config', bad]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/InvalidArgument: alerts options: telegram\.botToken/);
+    expect(r.stderr).toMatch(/InvalidArgumentError: alerts options: telegram\.botToken/);
     const bad2 = config('bad2.json', { telemetry: { metrics: { port: 'nine' } } });
     const r2 = await runTroupe(['up', 'examples/counter/counter.ts', '--once', '--config', bad2]);
     expect(r2.code).not.toBe(0);
-    expect(r2.stderr).toMatch(/InvalidArgument: telemetry options: metrics\.port/);
+    expect(r2.stderr).toMatch(/InvalidArgumentError: telemetry options: metrics\.port/);
   }, 90_000);
 });

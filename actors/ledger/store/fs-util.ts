@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** fsync a directory so a rename or create inside it survives power loss. */
@@ -12,21 +12,31 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Replace a file atomically: write a sibling tmp, fsync it, rename over, fsync the directory. */
+/**
+ * Replace a file atomically, the one way troupe does it: write a sibling tmp, fsync it, rename
+ * over, fsync the directory (without that last step the rename itself can be lost on power
+ * loss). A crash leaves the old file or the new one, never half of one; a failed write removes
+ * its tmp. `durable: false` skips both fsyncs (derived files that are rebuilt on open).
+ */
 export async function writeFileAtomic(
   path: string,
   data: Uint8Array | string,
   options: { mode?: number; tmp?: string; durable?: boolean } = {},
 ): Promise<void> {
   const tmp = options.tmp ?? `${path}.tmp`;
-  const fh = await open(tmp, 'w', options.mode ?? 0o644);
   try {
-    await fh.writeFile(data);
-    if (options.durable !== false) await fh.datasync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w', options.mode ?? 0o644);
+    try {
+      await fh.writeFile(data);
+      if (options.durable !== false) await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    renameSync(tmp, path);
+  } catch (cause) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw cause;
   }
-  renameSync(tmp, path);
   if (options.durable !== false) fsyncDir(dirname(path));
 }
 

@@ -1,13 +1,14 @@
+import { NamedError } from '../../../protocols/named-error.ts';
+
 /**
  * Why a witness refused to cosign. `httpStatus` is the c2sp.org/tlog-witness add-checkpoint
  * answer for the same refusal, for the HTTP front end that will carry these.
  */
-export class WitnessError extends Error {
-  override readonly name: string = 'WitnessError';
+export class WitnessError extends NamedError {
   constructor(
     message: string,
     readonly httpStatus: 400 | 403 | 404 | 409 | 422,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
   }
@@ -15,7 +16,6 @@ export class WitnessError extends Error {
 
 /** The checkpoint's origin is not a log this witness follows (404). */
 export class WitnessUnknownLogError extends WitnessError {
-  override readonly name = 'WitnessUnknownLogError';
   constructor(readonly origin: string) {
     super(`this witness does not follow ${origin}`, 404);
   }
@@ -23,23 +23,20 @@ export class WitnessUnknownLogError extends WitnessError {
 
 /** No valid signature from the log's keys, or a bad one from a known key (403). */
 export class WitnessSignatureError extends WitnessError {
-  override readonly name = 'WitnessSignatureError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, 403, options);
   }
 }
 
 /** A malformed request: old size beyond the checkpoint size, unparsable bytes (400). */
 export class WitnessBadRequestError extends WitnessError {
-  override readonly name = 'WitnessBadRequestError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, 400, options);
   }
 }
 
 /** The old size is not the size this witness last cosigned: resend from `knownSize` (409). */
 export class WitnessConflictError extends WitnessError {
-  override readonly name = 'WitnessConflictError';
   constructor(readonly knownSize: bigint) {
     super(`this witness last cosigned size ${knownSize}`, 409);
   }
@@ -47,7 +44,6 @@ export class WitnessConflictError extends WitnessError {
 
 /** A checkpoint smaller than one this witness already cosigned: a rollback (409). */
 export class WitnessRollbackError extends WitnessError {
-  override readonly name = 'WitnessRollbackError';
   constructor(
     readonly knownSize: bigint,
     readonly offeredSize: bigint,
@@ -61,8 +57,7 @@ export class WitnessRollbackError extends WitnessError {
  * not lead from what the witness cosigned to the offered checkpoint (422). Evidence of a fork.
  */
 export class WitnessForkError extends WitnessError {
-  override readonly name = 'WitnessForkError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, 422, options);
   }
 }
