@@ -13,6 +13,7 @@ import type {
 import { parseOptions } from '../options.ts';
 import { modelEndpoint } from './endpoint.ts';
 import { streamFailure } from './http.ts';
+import { modelResponse } from './response.ts';
 import { sseEvents } from './sse.ts';
 
 export const AnthropicOptionsSchema = z
@@ -212,13 +213,11 @@ export function anthropic(options: AnthropicOptions = {}): Model {
         toolCalls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
       }
     }
-    return {
-      message: { role: 'assistant', content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) },
-      toolCalls,
+    return modelResponse(text, toolCalls, {
       usage: { inputTokens: m.usage.input_tokens, outputTokens: m.usage.output_tokens },
       finishReason: stopReasonOf(m.stop_reason),
       model: m.model,
-    };
+    });
   }
 
   async function* stream(req: ModelRequest): AsyncGenerator<ModelDelta> {
@@ -316,17 +315,11 @@ export function anthropic(options: AnthropicOptions = {}): Model {
     }
     yield {
       type: 'done',
-      response: {
-        message: {
-          role: 'assistant',
-          content: text,
-          ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        },
-        toolCalls,
+      response: modelResponse(text, toolCalls, {
         usage: { inputTokens, outputTokens },
         finishReason: stopReasonOf(stop),
         model: answered,
-      },
+      }),
     };
   }
 

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { InvalidArgument } from '../../../runtime/index.ts';
 import { ModelError } from '../errors.ts';
 import type {
-  AssistantMessage,
   ChatMessage,
   FinishReason,
   Model,
@@ -14,6 +13,7 @@ import type {
 import { parseOptions } from '../options.ts';
 import { modelEndpoint } from './endpoint.ts';
 import { streamFailure } from './http.ts';
+import { modelResponse } from './response.ts';
 import { sseEvents } from './sse.ts';
 
 const Backoff = z
@@ -192,21 +192,14 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): Model {
       name: t.function.name,
       arguments: t.function.arguments,
     }));
-    const message: AssistantMessage = {
-      role: 'assistant',
-      content: choice.message.content ?? '',
-      ...(toolCalls.length > 0 ? { toolCalls } : {}),
-    };
-    return {
-      message,
-      toolCalls,
+    return modelResponse(choice.message.content ?? '', toolCalls, {
       usage: {
         inputTokens: c.usage?.prompt_tokens ?? 0,
         outputTokens: c.usage?.completion_tokens ?? 0,
       },
       finishReason: finishReasonOf(choice.finish_reason),
       model: c.model ?? model!,
-    };
+    });
   }
 
   async function* stream(req: ModelRequest): AsyncGenerator<ModelDelta> {
@@ -273,17 +266,11 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): Model {
     }
     yield {
       type: 'done',
-      response: {
-        message: {
-          role: 'assistant',
-          content: text,
-          ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        },
-        toolCalls,
+      response: modelResponse(text, toolCalls, {
         usage,
         finishReason: finishReasonOf(finish),
         model: answered,
-      },
+      }),
     };
   }
 
