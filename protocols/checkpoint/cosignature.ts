@@ -3,7 +3,7 @@ import { type Ed25519Backend, nodeEd25519 } from './ed25519.ts';
 import type { KeyedSigner, KeyedVerifier } from './ed25519-note.ts';
 import { concatBytes, decodeUtf8, encodeUtf8, u64be } from './encoding.ts';
 import { KeyFormatError } from './errors.ts';
-import { checkKeyName, computeKeyId, SignatureType } from './key-id.ts';
+import { keyIdentity, SignatureType } from './key-id.ts';
 import { MLDSA44_SIGNATURE_SIZE, mldsa44KeyPair, mldsa44Verify } from './mldsa44.ts';
 
 const MAX_TIMESTAMP = (1n << 63n) - 1n;
@@ -71,14 +71,10 @@ export function ed25519Cosigner(
   seed: Uint8Array,
   options: CosignerOptions & { backend?: Ed25519Backend } = {},
 ): KeyedSigner {
-  checkKeyName(name);
   const pair = (options.backend ?? nodeEd25519).keyPair(seed);
   const now = options.now ?? Date.now;
   return {
-    name,
-    type: SignatureType.ed25519Cosignature,
-    publicKey: pair.publicKey,
-    keyId: computeKeyId(name, SignatureType.ed25519Cosignature, pair.publicKey),
+    ...keyIdentity(name, SignatureType.ed25519Cosignature, pair.publicKey),
     sign(text) {
       parseCheckpoint(decodeUtf8(text));
       const t = seconds(now);
@@ -92,13 +88,9 @@ export function ed25519CosignatureVerifier(
   publicKey: Uint8Array,
   backend: Ed25519Backend = nodeEd25519,
 ): KeyedVerifier {
-  checkKeyName(name);
   const verify = backend.verifier(publicKey);
   return {
-    name,
-    type: SignatureType.ed25519Cosignature,
-    publicKey,
-    keyId: computeKeyId(name, SignatureType.ed25519Cosignature, publicKey),
+    ...keyIdentity(name, SignatureType.ed25519Cosignature, publicKey),
     verify(text, signature) {
       if (signature.length !== 8 + 64) return false;
       const t = cosignatureTimestamp(signature);
@@ -126,16 +118,12 @@ export function mldsa44Cosigner(
   seed: Uint8Array,
   options: CosignerOptions = {},
 ): MlDsa44Cosigner {
-  checkKeyName(name);
   const pair = mldsa44KeyPair(seed);
   const now = options.now ?? Date.now;
   const signSubtree = (s: Omit<SubtreeStatement, 'cosigner'>): Uint8Array =>
     concatBytes(u64be(s.timestamp), pair.sign(subtreeMessage({ ...s, cosigner: name })));
   return {
-    name,
-    type: SignatureType.mldsa44,
-    publicKey: pair.publicKey,
-    keyId: computeKeyId(name, SignatureType.mldsa44, pair.publicKey),
+    ...keyIdentity(name, SignatureType.mldsa44, pair.publicKey),
     signSubtree,
     sign(text) {
       const cp = parseCheckpoint(decodeUtf8(text));
@@ -151,7 +139,6 @@ export function mldsa44Cosigner(
 }
 
 export function mldsa44Verifier(name: string, publicKey: Uint8Array): MlDsa44Verifier {
-  checkKeyName(name);
   const verify = mldsa44Verify(publicKey);
   const verifySubtree = (
     s: Omit<SubtreeStatement, 'cosigner' | 'timestamp'>,
@@ -169,10 +156,7 @@ export function mldsa44Verifier(name: string, publicKey: Uint8Array): MlDsa44Ver
     return verify(message, signature.subarray(8));
   };
   return {
-    name,
-    type: SignatureType.mldsa44,
-    publicKey,
-    keyId: computeKeyId(name, SignatureType.mldsa44, publicKey),
+    ...keyIdentity(name, SignatureType.mldsa44, publicKey),
     verifySubtree,
     verify(text, signature) {
       let cp: ReturnType<typeof parseCheckpoint>;

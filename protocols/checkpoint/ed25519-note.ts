@@ -1,5 +1,5 @@
 import { type Ed25519Backend, nodeEd25519 } from './ed25519.ts';
-import { checkKeyName, computeKeyId, SignatureType } from './key-id.ts';
+import { keyIdentity, SignatureType } from './key-id.ts';
 import type { NoteSigner, NoteVerifier } from './note.ts';
 
 export interface KeyedSigner extends NoteSigner {
@@ -18,13 +18,9 @@ export function ed25519NoteSigner(
   seed: Uint8Array,
   backend: Ed25519Backend = nodeEd25519,
 ): KeyedSigner {
-  checkKeyName(name);
   const pair = backend.keyPair(seed);
   return {
-    name,
-    type: SignatureType.ed25519,
-    publicKey: pair.publicKey,
-    keyId: computeKeyId(name, SignatureType.ed25519, pair.publicKey),
+    ...keyIdentity(name, SignatureType.ed25519, pair.publicKey),
     sign: (text) => pair.sign(text),
   };
 }
@@ -35,13 +31,9 @@ export function ed25519NoteVerifier(
   publicKey: Uint8Array,
   backend: Ed25519Backend = nodeEd25519,
 ): KeyedVerifier {
-  checkKeyName(name);
   const verify = backend.verifier(publicKey);
   return {
-    name,
-    type: SignatureType.ed25519,
-    publicKey,
-    keyId: computeKeyId(name, SignatureType.ed25519, publicKey),
+    ...keyIdentity(name, SignatureType.ed25519, publicKey),
     verify: (text, signature) => verify(text, signature),
   };
 }

@@ -31,6 +31,16 @@ export function computeKeyId(name: string, type: number, publicKey: Uint8Array):
   return new DataView(h.buffer, h.byteOffset, 4).getUint32(0);
 }
 
+/** What every note signer and verifier exposes about its key; checks the name first. */
+export function keyIdentity(
+  name: string,
+  type: number,
+  publicKey: Uint8Array,
+): { name: string; type: number; publicKey: Uint8Array; keyId: number } {
+  checkKeyName(name);
+  return { name, type, publicKey, keyId: computeKeyId(name, type, publicKey) };
+}
+
 export function keyIdHex(keyId: number): string {
   return keyId.toString(16).padStart(8, '0');
 }

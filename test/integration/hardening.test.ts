@@ -1,5 +1,5 @@
 import { type Socket, connect as tcpConnect } from 'node:net';
-import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { dialLink, LinkListener } from '../../actors/bridge/link/index.ts';
@@ -8,7 +8,6 @@ import {
   ActorSystem,
   type AuditEvent,
   defineActor,
-  defineSupervisor,
   InvalidArgument,
   MemoryAuditSink,
   Rejected,
@@ -25,10 +24,10 @@ import {
   writeEnvelopeWithBody,
 } from '../../protocols/envelope/index.ts';
 import { fromWireError, TroupeError } from '../../runtime/errors.ts';
-import { RemoteWorker } from '../support/defs.ts';
 import { MESH_ID } from '../support/mesh-pair.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually } from '../support/processes.ts';
+import { type SupervisedTrio, startSupervisedTrio } from '../support/remote-team.ts';
 import { serve, sleep, within } from '../support/tcp.ts';
 
 /**
@@ -41,7 +40,6 @@ import { serve, sleep, within } from '../support/tcp.ts';
 const SYS = 'hd';
 let server: NatsServer;
 let na: ActorSystem;
-let nb: ActorSystem;
 let client: ActorSystem;
 let raw: NatsConnection;
 const audit = new MemoryAuditSink();
@@ -104,41 +102,21 @@ function impostor(path: string, answer: (inbox: string, corr: number, type: stri
   });
 }
 
+let trio: SupervisedTrio | undefined;
 beforeAll(async () => {
   server = await startNatsServer({ jetstream: false });
-  const start = (node: string) =>
-    ActorSystem.start({
-      name: SYS,
-      node,
-      logLevel: 'silent',
-      heartbeatMs: 200,
-      transport: server.transport,
-      audit,
-    });
-  na = await start('na');
-  nb = await start('nb');
-  client = await start('nc');
-  na.spawn(Counter, { name: 'counter' });
-  nb.host(RemoteWorker);
-  // na supervises a child on nb: it reads heartbeats and exit reports.
-  const Team = defineSupervisor({
-    type: 'team',
-    strategy: 'one_for_one',
+  trio = await startSupervisedTrio(server, SYS, {
     intensity: 10,
-    period: 1,
-    children: [{ id: 'w', start: { def: RemoteWorker }, node: 'nb' }],
+    audit,
+    setup: (na) => {
+      na.spawn(Counter, { name: 'counter' });
+    },
   });
-  na.spawn(Team, { name: 'team' });
-  await na.flush();
-  await eventually(() =>
-    client.ask({ system: SYS, path: 'team/w' }, 'where', {}, { timeout: 500 }),
-  );
-  raw = await connect({ servers: server.url, user: server.user, pass: server.pass });
+  ({ na, client, raw } = trio);
 }, 60_000);
 
 afterAll(async () => {
-  await raw?.close();
-  for (const s of [client, nb, na]) await s?.shutdown({ timeoutMs: 2000 });
+  await trio?.stop();
   await stopAllNatsServers();
 });
 

@@ -1,55 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ActorRef, ActorSystem, defineSupervisor, type RuntimeEvent } from '../../index.ts';
-import { RemoteWorker } from '../support/defs.ts';
-import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
-import { eventually, spawnTs, stopChild } from '../support/processes.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../support/processes.ts';
+import { remoteTeam, useRemoteHosts } from '../support/remote-team.ts';
 import { runTroupe } from '../support/troupe-cli.ts';
 
 // A supervisor whose child may run on any host (`node: '*'`) waits for one when there is none,
 // instead of burning its restart intensity on failed starts.
 
-let server: NatsServer;
-const systems: ActorSystem[] = [];
-const children: Awaited<ReturnType<typeof spawnTs>>[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer({ jetstream: false });
-});
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 3000 })));
-  await Promise.all(children.splice(0).map((c) => stopChild(c)));
-});
-afterAll(async () => {
-  await stopAllNatsServers();
-});
-
-async function host(node: string) {
-  const c = await spawnTs(
-    'test/support/remote-host.ts',
-    [server.url, server.user, server.pass, 'hw', node],
-    { readyTimeoutMs: 60_000 },
-  );
-  children.push(c);
-  return c;
-}
-
-async function boss(): Promise<{ sys: ActorSystem; events: RuntimeEvent[] }> {
-  const sys = await ActorSystem.start({
-    name: 'hw',
-    node: 'boss',
-    logLevel: 'silent',
-    heartbeatMs: 150,
-    transport: server.transport,
-  });
-  systems.push(sys);
-  const events: RuntimeEvent[] = [];
-  sys.on((e) => events.push(e));
-  return { sys, events };
-}
-
-type WorkerP = NonNullable<(typeof RemoteWorker)['__protocol']>;
-const w: ActorRef<WorkerP> = { system: 'hw', path: 'team/w' };
+const rh = useRemoteHosts('hw');
+const { w, host, boss } = rh;
 
 describe('a remote child waits for a host', () => {
   it('survives the SIGKILL of its only host and starts on a new host 5 s later', async () => {
@@ -57,13 +16,7 @@ describe('a remote child waits for a host', () => {
     const { sys, events } = await boss();
     // Intensity 1: the lost host is one restart; a failed start while waiting would be a
     // second and the supervisor would give up.
-    const Team = defineSupervisor({
-      type: 'team',
-      strategy: 'one_for_one',
-      intensity: 1,
-      period: 60,
-      children: [{ id: 'w', start: { def: RemoteWorker }, node: '*' }],
-    });
+    const Team = remoteTeam({ intensity: 1, period: 60 }, { node: '*' });
     const team = sys.spawn(Team, { name: 'team' });
     expect(await eventually(() => sys.ask(w, 'where', {}, { timeout: 500 }), 30_000)).toBe('h1');
 
@@ -75,9 +28,9 @@ describe('a remote child waits for a host', () => {
     }, 30_000);
     expect(waiting).toMatchObject({ id: 'w', restarts: 1 });
     // `troupe tree` shows the child that has no host yet, reported by its supervisor's node.
-    const tree = await runTroupe(['tree', '--json', '--nats', server.url, '--system', 'hw'], {
-      TROUPE_NATS_USER: server.user,
-      TROUPE_NATS_PASS: server.pass,
+    const tree = await runTroupe(['tree', '--json', '--nats', rh.server.url, '--system', 'hw'], {
+      TROUPE_NATS_USER: rh.server.user,
+      TROUPE_NATS_PASS: rh.server.pass,
     });
     expect(tree.code, tree.stderr).toBe(0);
     const rows = JSON.parse(tree.stdout) as { path: string; status: string; node: string }[];
@@ -97,13 +50,7 @@ describe('a remote child waits for a host', () => {
 
   it('starts a supervisor before any host exists; the child starts when one comes', async () => {
     const { sys, events } = await boss();
-    const Team = defineSupervisor({
-      type: 'team',
-      strategy: 'one_for_one',
-      intensity: 0,
-      period: 60,
-      children: [{ id: 'w', start: { def: RemoteWorker }, node: '*' }],
-    });
+    const Team = remoteTeam({ intensity: 0, period: 60 }, { node: '*' });
     const team = sys.spawn(Team, { name: 'team' });
     await sys.started(team);
     const k = await sys.ask(team, 'whichChildren', {}, { timeout: 1000 });
@@ -115,13 +62,7 @@ describe('a remote child waits for a host', () => {
 
   it('gives up after waitForHostMs with a message that names the type, not a subject', async () => {
     const { sys, events } = await boss();
-    const Team = defineSupervisor({
-      type: 'team',
-      strategy: 'one_for_one',
-      intensity: 0,
-      period: 60,
-      children: [{ id: 'w', start: { def: RemoteWorker }, node: '*', waitForHostMs: 1000 }],
-    });
+    const Team = remoteTeam({ intensity: 0, period: 60 }, { node: '*', waitForHostMs: 1000 });
     sys.spawn(Team, { name: 'team' });
     const crash = await eventually(async () => {
       const e = events.find((x) => x.kind === 'gaveUp' && x.path === 'team');

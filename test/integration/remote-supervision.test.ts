@@ -1,64 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ActorRef, ActorSystem, defineSupervisor, type RuntimeEvent } from '../../index.ts';
-import { RemoteWorker } from '../support/defs.ts';
-import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
-import { eventually, spawnTs, stopChild } from '../support/processes.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../support/processes.ts';
+import { remoteTeam, useRemoteHosts } from '../support/remote-team.ts';
 
-let server: NatsServer;
-const systems: ActorSystem[] = [];
-const children: Awaited<ReturnType<typeof spawnTs>>[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer({ jetstream: false });
-});
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 3000 })));
-  await Promise.all(children.splice(0).map((c) => stopChild(c)));
-});
-afterAll(async () => {
-  await stopAllNatsServers();
-});
-
-async function host(node: string) {
-  const c = await spawnTs('test/support/remote-host.ts', [
-    server.url,
-    server.user,
-    server.pass,
-    'rs',
-    node,
-  ]);
-  children.push(c);
-  return c;
-}
-
-async function boss(): Promise<{ sys: ActorSystem; events: RuntimeEvent[] }> {
-  const sys = await ActorSystem.start({
-    name: 'rs',
-    node: 'boss',
-    logLevel: 'silent',
-    heartbeatMs: 150,
-    transport: server.transport,
-  });
-  systems.push(sys);
-  const events: RuntimeEvent[] = [];
-  sys.on((e) => events.push(e));
-  return { sys, events };
-}
-
-type WorkerP = NonNullable<(typeof RemoteWorker)['__protocol']>;
-const w: ActorRef<WorkerP> = { system: 'rs', path: 'team/w' };
+const { w, host, boss } = useRemoteHosts('rs');
 
 describe('supervising a child in another process', () => {
   it('starts it there, restarts it there after a crash, by the same rules', async () => {
     await host('h1');
     const { sys } = await boss();
-    const Team = defineSupervisor({
-      type: 'team',
-      strategy: 'one_for_one',
-      intensity: 3,
-      period: 60,
-      children: [{ id: 'w', start: { def: RemoteWorker }, node: 'h1' }],
-    });
+    const Team = remoteTeam({ intensity: 3, period: 60 }, { node: 'h1' });
     const team = sys.spawn(Team, { name: 'team' });
     await eventually(() => sys.ask(w, 'where', {}, { timeout: 500 }));
     expect(await sys.ask(w, 'where', {}, { timeout: 1000 })).toBe('h1');
@@ -79,13 +29,7 @@ describe('supervising a child in another process', () => {
     const h1 = await host('h1');
     const h2 = await host('h2');
     const { sys, events } = await boss();
-    const Team = defineSupervisor({
-      type: 'team',
-      strategy: 'one_for_one',
-      intensity: 3,
-      period: 60,
-      children: [{ id: 'w', start: { def: RemoteWorker }, node: '*' }],
-    });
+    const Team = remoteTeam({ intensity: 3, period: 60 }, { node: '*' });
     const team = sys.spawn(Team, { name: 'team' });
     const first = await eventually(() => sys.ask(w, 'where', {}, { timeout: 500 }));
     const victim = first === 'h1' ? h1 : h2;
@@ -105,13 +49,7 @@ describe('supervising a child in another process', () => {
 
   it('fails to start when the node named for the child is not there', async () => {
     const { sys, events } = await boss();
-    const Team = defineSupervisor({
-      type: 'team',
-      strategy: 'one_for_one',
-      intensity: 0,
-      period: 60,
-      children: [{ id: 'w', start: { def: RemoteWorker }, node: 'nowhere' }],
-    });
+    const Team = remoteTeam({ intensity: 0, period: 60 }, { node: 'nowhere' });
     sys.spawn(Team, { name: 'team' });
     await eventually(async () => {
       if (!events.some((e) => e.kind === 'crashed' && e.path === 'team'))

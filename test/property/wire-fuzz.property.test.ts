@@ -1,20 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { initIdentity, startBridge } from '../../actors/bridge/index.ts';
-import { type ActorRef, ActorSystem, defineActor, defineSupervisor } from '../../index.ts';
+import { type ActorRef, type ActorSystem, defineActor } from '../../index.ts';
 import {
   encodeBody,
   MsgpackWriter,
   writeEnvelopeWithBody,
 } from '../../protocols/envelope/index.ts';
-import { RemoteWorker, Worker } from '../support/defs.ts';
+import { Worker } from '../support/defs.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
-import { eventually } from '../support/processes.ts';
+import { type SupervisedTrio, startSupervisedTrio } from '../support/remote-team.ts';
 
 /**
  * No message can silence a node: random and mutated bytes on every subject node `na`
@@ -26,7 +26,6 @@ import { eventually } from '../support/processes.ts';
 const SYS = 'fz';
 let server: NatsServer;
 let na: ActorSystem;
-let nb: ActorSystem;
 let client: ActorSystem;
 let raw: NatsConnection;
 let meshDir: string;
@@ -44,45 +43,25 @@ const Echo = defineActor({
 type EchoP = NonNullable<(typeof Echo)['__protocol']>;
 const echoRef: ActorRef<EchoP> = { system: SYS, path: 'echo' };
 
+let trio: SupervisedTrio | undefined;
 beforeAll(async () => {
   server = await startNatsServer({ jetstream: false });
-  const start = (node: string) =>
-    ActorSystem.start({
-      name: SYS,
-      node,
-      logLevel: 'silent',
-      heartbeatMs: 200,
-      transport: server.transport,
-    });
-  na = await start('na');
-  nb = await start('nb');
-  client = await start('nc');
-  na.spawn(Echo, { name: 'echo' });
-  na.spawn(Echo, { name: 'sharded', shard: true });
-  na.host(Worker);
-  nb.host(RemoteWorker);
-  // A supervisor with a child on nb: na now also watches heartbeats and reads exit reports.
-  const Team = defineSupervisor({
-    type: 'team',
-    strategy: 'one_for_one',
+  trio = await startSupervisedTrio(server, SYS, {
     intensity: 1000,
-    period: 1,
-    children: [{ id: 'w', start: { def: RemoteWorker }, node: 'nb' }],
+    setup: async (na) => {
+      na.spawn(Echo, { name: 'echo' });
+      na.spawn(Echo, { name: 'sharded', shard: true });
+      na.host(Worker);
+      meshDir = await mkdtemp(join(tmpdir(), 'troupe-fuzz-mesh-'));
+      await initIdentity(meshDir);
+      await startBridge(na, { dir: meshDir, listen: '127.0.0.1:0' });
+    },
   });
-  na.spawn(Team, { name: 'team' });
-  meshDir = await mkdtemp(join(tmpdir(), 'troupe-fuzz-mesh-'));
-  await initIdentity(meshDir);
-  await startBridge(na, { dir: meshDir, listen: '127.0.0.1:0' });
-  await na.flush();
-  await eventually(() =>
-    client.ask({ system: SYS, path: 'team/w' }, 'where', {}, { timeout: 500 }),
-  );
-  raw = await connect({ servers: server.url, user: server.user, pass: server.pass });
+  ({ na, client, raw } = trio);
 }, 60_000);
 
 afterAll(async () => {
-  await raw?.close();
-  for (const s of [client, nb, na]) await s?.shutdown({ timeoutMs: 2000 });
+  await trio?.stop();
   await stopAllNatsServers();
   if (meshDir) await rm(meshDir, { recursive: true, force: true });
 });

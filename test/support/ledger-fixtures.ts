@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { afterEach } from 'vitest';
 import {
   type Ledger,
   type LedgerEntry,
@@ -34,6 +35,19 @@ export function tmpDir(prefix = 'troupe-ledger-'): { dir: string; cleanup: () =>
   return {
     dir: join(base, 'ledger'),
     cleanup: () => rmSync(base, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh ledger directory per call, all removed after each test (afterEach). */
+export function useTmpDirs(prefix?: string): () => string {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    while (cleanups.length) cleanups.pop()!();
+  });
+  return () => {
+    const t = tmpDir(prefix);
+    cleanups.push(t.cleanup);
+    return t.dir;
   };
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { verifyLedger } from '../../actors/ledger/store/index.ts';
 import {
   event,
@@ -42,6 +42,21 @@ export async function buildFlipLedger(): Promise<{
   const original = new Map<string, Buffer>();
   for (const f of files) original.set(f, readFileSync(join(dir, f)));
   return { dir, cleanup, files, original, trusted: testKeys().vkeys };
+}
+
+export type FlipLedger = Awaited<ReturnType<typeof buildFlipLedger>>;
+
+/** Builds the flip ledger once for the test file (beforeAll) and removes it after (afterAll). */
+export function useFlipLedger(): () => FlipLedger {
+  let fx: FlipLedger | undefined;
+  beforeAll(async () => {
+    fx = await buildFlipLedger();
+  }, 60_000);
+  afterAll(() => fx?.cleanup());
+  return () => {
+    if (!fx) throw new Error('the flip ledger is built in beforeAll');
+    return fx;
+  };
 }
 
 /** A fixed, varied, non-zero mask per byte position (so some flips keep base64 valid). */

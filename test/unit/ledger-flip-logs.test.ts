@@ -3,18 +3,15 @@
 // checkpoint files are in ledger-flip-checkpoints.test.ts (they cost more: signatures).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../actors/ledger/store/index.ts';
-import { buildFlipLedger, flipEveryByte, flipMask } from '../support/ledger-flip.ts';
+import { flipEveryByte, flipMask, useFlipLedger } from '../support/ledger-flip.ts';
 
-let fx: Awaited<ReturnType<typeof buildFlipLedger>>;
-beforeAll(async () => {
-  fx = await buildFlipLedger();
-}, 60_000);
-afterAll(() => fx.cleanup());
+const flipLedger = useFlipLedger();
 
 describe('single-byte tampering: logs, state, keys, tree cache', () => {
   it('the untouched ledger verifies: 19 entries, a gap, a late event, an erasure', async () => {
+    const fx = flipLedger();
     expect(fx.files).toEqual([
       'LEDGER',
       'cache/level-00.bin',
@@ -43,18 +40,21 @@ describe('single-byte tampering: logs, state, keys, tree cache', () => {
   it.each(['LEDGER', 'vkeys', 'state', 'leaves.log', 'payloads.log'])(
     'every byte of %s',
     async (file) => {
+      const fx = flipLedger();
       await flipEveryByte(fx.dir, file, fx.original.get(file)!, fx.trusted);
     },
     120_000,
   );
 
   it('every byte of every tree cache level (derived: rebuilt)', async () => {
+    const fx = flipLedger();
     for (const file of fx.files.filter((f) => f.startsWith('cache/'))) {
       await flipEveryByte(fx.dir, file, fx.original.get(file)!, fx.trusted);
     }
   }, 120_000);
 
   it('without trusted keys, the directory vkeys are checked the same way', async () => {
+    const fx = flipLedger();
     const path = join(fx.dir, 'vkeys');
     const bytes = fx.original.get('vkeys')!;
     for (let i = 0; i < bytes.length; i += 11) {
@@ -68,6 +68,7 @@ describe('single-byte tampering: logs, state, keys, tree cache', () => {
   }, 120_000);
 
   it('names the first bad entry', async () => {
+    const fx = flipLedger();
     const leaves = fx.original.get('leaves.log')!;
     const bad = Buffer.from(leaves);
     bad[leaves.length - 40]! ^= 1; // inside the last entry

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CheckpointTooSoonError,
   LedgerAppendError,
@@ -24,18 +24,10 @@ import {
   openTestLedger,
   STREAM,
   testKeys,
-  tmpDir,
+  useTmpDirs,
 } from '../support/ledger-fixtures.ts';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function dir(): string {
-  const t = tmpDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = useTmpDirs();
 
 describe('ledger store', () => {
   it('appends, chains, checkpoints and proves', async () => {

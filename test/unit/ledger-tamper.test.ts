@@ -2,7 +2,7 @@
 // test per case. Crash safety (kill -9 at every step) is in ledger-crash.test.ts.
 import { cpSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createIngester,
   createWitness,
@@ -35,18 +35,10 @@ import {
   openTestLedger,
   STREAM,
   testKeys,
-  tmpDir,
+  useTmpDirs,
 } from '../support/ledger-fixtures.ts';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function newDir(): string {
-  const t = tmpDir('troupe-tamper-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const newDir = useTmpDirs('troupe-tamper-');
 
 const trusted = testKeys().vkeys;
 /** Fixed salts, so two ledgers given the same events hold byte-identical entries. */

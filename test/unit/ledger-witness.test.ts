@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createWitness,
   type Ledger,
@@ -20,17 +20,9 @@ import {
   signNote,
   verifierFromVkey,
 } from '../../protocols/checkpoint/index.ts';
-import { event, ORIGIN, openTestLedger, testKeys, tmpDir } from '../support/ledger-fixtures.ts';
+import { event, ORIGIN, openTestLedger, testKeys, useTmpDirs } from '../support/ledger-fixtures.ts';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function dir(): string {
-  const t = tmpDir('troupe-witness-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = useTmpDirs('troupe-witness-');
 
 const seeds = { ed25519: new Uint8Array(32).fill(9), mldsa44: new Uint8Array(32).fill(8) };
 const logVkeys = testKeys().vkeys;

@@ -11,7 +11,9 @@ import type {
   ToolCall,
 } from '../model.ts';
 import { parseOptions } from '../options.ts';
-import { postJson, readJson, requestSignal, streamFailure } from './http.ts';
+import { modelEndpoint } from './endpoint.ts';
+import { streamFailure } from './http.ts';
+import { modelResponse } from './response.ts';
 import { sseEvents } from './sse.ts';
 
 export const AnthropicOptionsSchema = z
@@ -170,14 +172,6 @@ export function toAnthropic(messages: readonly ChatMessage[]): {
   return { system: system.join('\n\n'), messages: out };
 }
 
-function malformed(what: string, error: z.ZodError): ModelError {
-  const i = error.issues[0];
-  const at = i ? `${i.path.map(String).join('.')}: ${i.message}` : '';
-  return new ModelError('malformed', `Anthropic ${what} is not the documented shape (${at})`, 200, {
-    cause: error,
-  });
-}
-
 /**
  * Anthropic's Messages API with tool use and streaming, as a small fetch client (see
  * openAICompatible for why not the SDK). An output schema goes to the model in the agent's
@@ -191,11 +185,7 @@ export function anthropic(options: AnthropicOptions = {}): Model {
   const url = `${(o.baseURL ?? 'https://api.anthropic.com').replace(/\/+$/, '')}/v1/messages`;
   const headers: Record<string, string> = { 'anthropic-version': o.version, ...o.headers };
   if (apiKey) headers['x-api-key'] = apiKey;
-  const retry = {
-    ...(o.maxRetries === undefined ? {} : { maxRetries: o.maxRetries }),
-    ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
-    ...(o.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: o.maxRetryAfterMs }),
-  };
+  const api = modelEndpoint('Anthropic', url, headers, o);
 
   const body = (req: ModelRequest, stream: boolean): Record<string, unknown> => {
     const { system, messages } = toAnthropic(req.messages);
@@ -214,11 +204,7 @@ export function anthropic(options: AnthropicOptions = {}): Model {
   };
 
   async function complete(req: ModelRequest): Promise<ModelResponse> {
-    const signal = requestSignal(req);
-    const res = await postJson(url, headers, body(req, false), req, signal, retry);
-    const parsed = Message.safeParse(await readJson(res, signal));
-    if (!parsed.success) throw malformed('response', parsed.error);
-    const m = parsed.data;
+    const m = await api.complete(Message, body(req, false), req);
     let text = '';
     const toolCalls: ToolCall[] = [];
     for (const b of m.content) {
@@ -227,19 +213,15 @@ export function anthropic(options: AnthropicOptions = {}): Model {
         toolCalls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
       }
     }
-    return {
-      message: { role: 'assistant', content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) },
-      toolCalls,
+    return modelResponse(text, toolCalls, {
       usage: { inputTokens: m.usage.input_tokens, outputTokens: m.usage.output_tokens },
       finishReason: stopReasonOf(m.stop_reason),
       model: m.model,
-    };
+    });
   }
 
   async function* stream(req: ModelRequest): AsyncGenerator<ModelDelta> {
-    const signal = requestSignal(req);
-    const res = await postJson(url, headers, body(req, true), req, signal, retry);
-    if (res.body === null) throw new ModelError('malformed', 'Anthropic stream has no body');
+    const { body: events, signal } = await api.open(body(req, true), req);
     let text = '';
     // Content blocks by index: the tool_use ones become tool calls, in order.
     const blocks: (
@@ -253,15 +235,10 @@ export function anthropic(options: AnthropicOptions = {}): Model {
     let outputTokens = 0;
     let stopped = false;
     try {
-      for await (const ev of sseEvents(res.body)) {
-        let json: unknown;
-        try {
-          json = JSON.parse(ev.data);
-        } catch (cause) {
-          throw new ModelError('malformed', 'Anthropic stream event is not JSON', 200, { cause });
-        }
+      for await (const ev of sseEvents(events)) {
+        const json = api.eventJson('stream event', ev.data);
         const parsed = StreamEvent.safeParse(json);
-        if (!parsed.success) throw malformed(`stream event ${ev.event}`, parsed.error);
+        if (!parsed.success) throw api.malformed(`stream event ${ev.event}`, parsed.error);
         const e = parsed.data;
         switch (e.type) {
           case 'message_start':
@@ -338,17 +315,11 @@ export function anthropic(options: AnthropicOptions = {}): Model {
     }
     yield {
       type: 'done',
-      response: {
-        message: {
-          role: 'assistant',
-          content: text,
-          ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        },
-        toolCalls,
+      response: modelResponse(text, toolCalls, {
         usage: { inputTokens, outputTokens },
         finishReason: stopReasonOf(stop),
         model: answered,
-      },
+      }),
     };
   }
 

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { InvalidArgument } from '../../../runtime/index.ts';
 import { ModelError } from '../errors.ts';
 import type {
-  AssistantMessage,
   ChatMessage,
   FinishReason,
   Model,
@@ -12,7 +11,9 @@ import type {
   ToolCall,
 } from '../model.ts';
 import { parseOptions } from '../options.ts';
-import { postJson, readJson, requestSignal, streamFailure } from './http.ts';
+import { modelEndpoint } from './endpoint.ts';
+import { streamFailure } from './http.ts';
+import { modelResponse } from './response.ts';
 import { sseEvents } from './sse.ts';
 
 const Backoff = z
@@ -138,19 +139,6 @@ export function toOpenAIMessages(messages: readonly ChatMessage[]): unknown[] {
   });
 }
 
-function malformed(what: string, error: z.ZodError): ModelError {
-  const i = error.issues[0];
-  const at = i ? `${i.path.map(String).join('.')}: ${i.message}` : '';
-  return new ModelError(
-    'malformed',
-    `chat completions ${what} is not the documented shape (${at})`,
-    200,
-    {
-      cause: error,
-    },
-  );
-}
-
 /**
  * The OpenAI chat completions API, as OpenAI, Ollama, vLLM, llama.cpp server, LM Studio and
  * OpenRouter speak it. A small fetch client (no SDK): the agent loop needs one endpoint, and
@@ -171,11 +159,7 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): Model {
   const url = `${baseURL}/chat/completions`;
   const headers: Record<string, string> = { ...o.headers };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  const retry = {
-    ...(o.maxRetries === undefined ? {} : { maxRetries: o.maxRetries }),
-    ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
-    ...(o.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: o.maxRetryAfterMs }),
-  };
+  const api = modelEndpoint('chat completions', url, headers, o);
 
   const body = (req: ModelRequest, stream: boolean): Record<string, unknown> => {
     const b: Record<string, unknown> = { model, messages: toOpenAIMessages(req.messages) };
@@ -201,38 +185,25 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): Model {
   };
 
   async function complete(req: ModelRequest): Promise<ModelResponse> {
-    const signal = requestSignal(req);
-    const res = await postJson(url, headers, body(req, false), req, signal, retry);
-    const parsed = Completion.safeParse(await readJson(res, signal));
-    if (!parsed.success) throw malformed('response', parsed.error);
-    const c = parsed.data;
+    const c = await api.complete(Completion, body(req, false), req);
     const choice = c.choices[0]!;
     const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).map((t) => ({
       id: t.id,
       name: t.function.name,
       arguments: t.function.arguments,
     }));
-    const message: AssistantMessage = {
-      role: 'assistant',
-      content: choice.message.content ?? '',
-      ...(toolCalls.length > 0 ? { toolCalls } : {}),
-    };
-    return {
-      message,
-      toolCalls,
+    return modelResponse(choice.message.content ?? '', toolCalls, {
       usage: {
         inputTokens: c.usage?.prompt_tokens ?? 0,
         outputTokens: c.usage?.completion_tokens ?? 0,
       },
       finishReason: finishReasonOf(choice.finish_reason),
       model: c.model ?? model!,
-    };
+    });
   }
 
   async function* stream(req: ModelRequest): AsyncGenerator<ModelDelta> {
-    const signal = requestSignal(req);
-    const res = await postJson(url, headers, body(req, true), req, signal, retry);
-    if (res.body === null) throw new ModelError('malformed', 'chat completions stream has no body');
+    const { body: events, signal } = await api.open(body(req, true), req);
     let text = '';
     const calls: { id: string; name: string; arguments: string }[] = [];
     let finish: string | null | undefined = null;
@@ -240,19 +211,12 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): Model {
     let answered = model!;
     let done = false;
     try {
-      for await (const ev of sseEvents(res.body)) {
+      for await (const ev of sseEvents(events)) {
         if (ev.data === '[DONE]') {
           done = true;
           break;
         }
-        let json: unknown;
-        try {
-          json = JSON.parse(ev.data);
-        } catch (cause) {
-          throw new ModelError('malformed', `chat completions stream chunk is not JSON`, 200, {
-            cause,
-          });
-        }
+        const json = api.eventJson('stream chunk', ev.data);
         if (typeof json === 'object' && json !== null && 'error' in json) {
           const e = (json as { error?: { message?: unknown } }).error;
           throw new ModelError(
@@ -261,7 +225,7 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): Model {
           );
         }
         const parsed = Chunk.safeParse(json);
-        if (!parsed.success) throw malformed('stream chunk', parsed.error);
+        if (!parsed.success) throw api.malformed('stream chunk', parsed.error);
         const c = parsed.data;
         if (c.model) answered = c.model;
         if (c.usage) {
@@ -302,17 +266,11 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): Model {
     }
     yield {
       type: 'done',
-      response: {
-        message: {
-          role: 'assistant',
-          content: text,
-          ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        },
-        toolCalls,
+      response: modelResponse(text, toolCalls, {
         usage,
         finishReason: finishReasonOf(finish),
         model: answered,
-      },
+      }),
     };
   }
 
