@@ -10,12 +10,25 @@ import { InvalidArgument } from './errors.ts';
 import type { Protocol } from './protocol.ts';
 
 /**
+ * `P` itself when it is a protocol. The schemas take `P` unconstrained and narrow it here,
+ * lazily: a constraint would make TypeScript resolve `P` at once, and two protocols whose
+ * messages carry refs to each other (declared as interfaces) would then be circular.
+ */
+export type AsProtocol<P> = P extends Protocol ? P : never;
+
+/**
  * A zod schema for a ref inside a message. Input and output are both the typed ref, so the
  * sender must put a ref of the right protocol in the message and the handler gets one back:
  * a tell through it is checked like a tell through any typed ref.
  */
-export type ActorRefSchema<P extends Protocol = Protocol> = z.ZodType<ActorRef<P>, ActorRef<P>>;
-export type ShardRefSchema<P extends Protocol = Protocol> = z.ZodType<ShardRef<P>, ShardRef<P>>;
+export type ActorRefSchema<P = Protocol> = z.ZodType<
+  ActorRef<AsProtocol<P>>,
+  ActorRef<AsProtocol<P>>
+>;
+export type ShardRefSchema<P = Protocol> = z.ZodType<
+  ShardRef<AsProtocol<P>>,
+  ShardRef<AsProtocol<P>>
+>;
 
 /** What names a protocol at the value level: a definition, or `{ tells, asks }` itself. */
 export type ProtocolSource = { readonly __protocol?: Protocol } | Protocol;
@@ -62,7 +75,7 @@ function checkSource(of: unknown, what: string): void {
  * checked at run time, because a ref's protocol never travels; the receiving actor validates
  * what is sent to it). `of` only names `P` from a value.
  */
-export function actorRefSchema<P extends Protocol = Protocol>(): ActorRefSchema<P>;
+export function actorRefSchema<P = Protocol>(): ActorRefSchema<P>;
 export function actorRefSchema<D extends ProtocolSource>(of: D): ActorRefSchema<ProtocolFrom<D>>;
 export function actorRefSchema(of?: unknown): ActorRefSchema {
   checkSource(of, 'actorRef');
@@ -70,7 +83,7 @@ export function actorRefSchema(of?: unknown): ActorRefSchema {
 }
 
 /** The zod schema of a shard ref (any instance of a sharded type), typed by protocol `P`. */
-export function shardRefSchema<P extends Protocol = Protocol>(): ShardRefSchema<P>;
+export function shardRefSchema<P = Protocol>(): ShardRefSchema<P>;
 export function shardRefSchema<D extends ProtocolSource>(of: D): ShardRefSchema<ProtocolFrom<D>>;
 export function shardRefSchema(of?: unknown): ShardRefSchema {
   checkSource(of, 'shardRef');
@@ -83,7 +96,7 @@ export function shardRefSchema(of?: unknown): ShardRefSchema {
  * One name for both, because a ref in a message is written where a ref is meant.
  */
 export function actorRef<P extends Protocol = Protocol>(system: string, path: string): ActorRef<P>;
-export function actorRef<P extends Protocol = Protocol>(): ActorRefSchema<P>;
+export function actorRef<P = Protocol>(): ActorRefSchema<P>;
 export function actorRef<D extends ProtocolSource>(of: D): ActorRefSchema<ProtocolFrom<D>>;
 export function actorRef(a?: unknown, b?: unknown): ActorRef | ActorRefSchema {
   if (typeof a === 'string' || b !== undefined) return buildActorRef(a as string, b as string);
@@ -92,7 +105,7 @@ export function actorRef(a?: unknown, b?: unknown): ActorRef | ActorRefSchema {
 
 /** `shardRef(system, type)` builds a shard ref; `shardRef<P>()` is the schema for one in a message. */
 export function shardRef<P extends Protocol = Protocol>(system: string, type: string): ShardRef<P>;
-export function shardRef<P extends Protocol = Protocol>(): ShardRefSchema<P>;
+export function shardRef<P = Protocol>(): ShardRefSchema<P>;
 export function shardRef<D extends ProtocolSource>(of: D): ShardRefSchema<ProtocolFrom<D>>;
 export function shardRef(a?: unknown, b?: unknown): ShardRef | ShardRefSchema {
   if (typeof a === 'string' || b !== undefined) return buildShardRef(a as string, b as string);

@@ -1,5 +1,6 @@
 export {
   type ActorRefSchema,
+  type AsProtocol,
   actorRef,
   actorRefSchema,
   type ProtocolFrom,
