@@ -34,8 +34,8 @@ export type ShardRefSchema<P = Protocol> = z.ZodType<
 export type ProtocolSource = { readonly __protocol?: Protocol } | Protocol;
 
 /** The protocol a definition or protocol value stands for. */
-export type ProtocolFrom<D> = D extends { readonly __protocol?: infer P }
-  ? P extends Protocol
+export type ProtocolFrom<D> = '__protocol' extends keyof D
+  ? NonNullable<D[keyof D & '__protocol']> extends infer P extends Protocol
     ? P
     : Protocol
   : D extends Protocol

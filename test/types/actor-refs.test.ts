@@ -19,7 +19,7 @@ import {
   Pinger,
   type PingerProtocol,
   Ponger,
-  type PongerMessages,
+  PongerMessages,
   type PongerProtocol,
 } from '../support/ref-defs.ts';
 
@@ -35,6 +35,8 @@ describe('actorRef<P>() in a message schema', () => {
   it('actorRef(def) names the protocol from a definition', () => {
     const schema = actorRef(Ponger);
     expectTypeOf<z.output<typeof schema>>().toEqualTypeOf<ActorRef<ProtocolOf<typeof Ponger>>>();
+    const fromValue = actorRef(PongerMessages);
+    expectTypeOf<z.output<typeof fromValue>>().toEqualTypeOf<ActorRef<typeof PongerMessages>>();
     // The interface and the definition's protocol are the same protocol, both ways.
     expectTypeOf<ActorRef<ProtocolOf<typeof Ponger>>>().toExtend<ActorRef<PongerProtocol>>();
     expectTypeOf<ActorRef<PongerProtocol>>().toExtend<ActorRef<ProtocolOf<typeof Ponger>>>();
