@@ -73,14 +73,21 @@ export interface MailboxOptions {
   readonly overflow?: OverflowPolicy;
 }
 
-/** What a handler sees: who it is, who sent the message, and ways to act. */
-export interface ActorContext extends Sender {
-  readonly self: ActorRef;
+/**
+ * What a handler sees: who it is, who sent the message, and ways to act. `P` is the actor's
+ * own protocol, so a tell to `self` is checked.
+ */
+export interface ActorContext<P extends Protocol = Protocol> extends Sender {
+  readonly self: ActorRef<P>;
   /** The system name. */
   readonly system: string;
   /** The node (process) the actor runs on. */
   readonly node: string;
-  /** The sending actor, or null when the message came from outside any actor. */
+  /**
+   * The sending actor, or null when the message came from outside any actor. Its protocol is
+   * not known here (any actor may send); for a typed answer path put `actorRef<P>()` in the
+   * message schema (`replyTo`), which the sender must fill with a ref of that protocol.
+   */
   readonly sender: ActorRef | null;
   /** Absolute deadline of the current message (epoch ms), 0 when it has none. */
   readonly deadline: number;
@@ -111,7 +118,7 @@ export interface ActorContext extends Sender {
 }
 
 /** In an ask handler: answer now with `reply`, or later through `deferReply`. */
-export interface AskContext<R> extends ActorContext {
+export interface AskContext<R, P extends Protocol = Protocol> extends ActorContext<P> {
   reply(value: R): void;
   /** Take the reply out of the handler, e.g. to answer after another actor responds. */
   deferReply(): ReplyHandle<R>;

@@ -6,25 +6,53 @@ import type { AskMap, Protocol, Schema, TellMap } from './protocol.ts';
 
 type Empty = Record<never, never>;
 
-/** A tell handler returns the next state, or nothing to keep the current one. */
-export type TellHandler<S, M> = (
-  state: S,
-  msg: M,
-  ctx: ActorContext,
-) => S | undefined | void | Promise<S | undefined | void>;
+/**
+ * A tell handler returns the next state, or nothing to keep the current one. Declared as a
+ * method so its parameters compare bivariantly: `ctx` carries the actor's own protocol (for
+ * `ctx.self`), and a definition must still widen to `ActorDef` of any protocol, as before.
+ */
+export type TellHandler<S, M, P extends Protocol = Protocol> = {
+  handle(
+    state: S,
+    msg: M,
+    ctx: ActorContext<P>,
+  ): S | undefined | void | Promise<S | undefined | void>;
+}['handle'];
 
 /** An ask handler answers through `ctx.reply` and, like a tell handler, returns the next state. */
-export type AskHandler<S, M, R> = (
-  state: S,
-  msg: M,
-  ctx: AskContext<R>,
-) => S | undefined | void | Promise<S | undefined | void>;
+export type AskHandler<S, M, R, P extends Protocol = Protocol> = {
+  handle(
+    state: S,
+    msg: M,
+    ctx: AskContext<R, P>,
+  ): S | undefined | void | Promise<S | undefined | void>;
+}['handle'];
+
+/**
+ * The protocol of `ctx.self` in a definition's ask handlers: its own. For the catch-all
+ * `ActorDef` (string-keyed maps) it is `never`: there a tell handler is also compared with
+ * an ask handler, and only a ref typed `never` fits every ref (nothing can be told through it).
+ */
+export type AskSelfProtocol<T extends TellMap, K extends AskMap> = string extends keyof T
+  ? never
+  : string extends keyof K
+    ? never
+    : Protocol<T, K>;
 
 export type Handlers<S, T extends TellMap, K extends AskMap> = {
-  [k in keyof T]: TellHandler<S, z.output<T[k]>>;
+  [k in keyof T]: TellHandler<S, z.output<T[k]>, Protocol<T, K>>;
 } & {
-  [k in keyof K]: AskHandler<S, z.output<K[k]['request']>, z.input<K[k]['reply']>>;
+  [k in keyof K]: AskHandler<
+    S,
+    z.output<K[k]['request']>,
+    z.input<K[k]['reply']>,
+    AskSelfProtocol<T, K>
+  >;
 };
+
+/** A lifecycle hook; a method type for the same bivariance as the handlers. */
+type Hook<Params extends unknown[], R> = { hook(...args: Params): R }['hook'];
+type Next<S> = S | undefined | void | Promise<S | undefined | void>;
 
 export interface ActorSpec<S, A, T extends TellMap, K extends AskMap> {
   /** The actor's type name: a subject token; sharded instances serve `troupe.<sys>.t.<type>`. */
@@ -34,16 +62,12 @@ export interface ActorSpec<S, A, T extends TellMap, K extends AskMap> {
   /** Fresh state, from the spawn arguments. Called again on a restart. */
   readonly state: (args: A) => S;
   readonly handle: NoInfer<Handlers<S, T, K>>;
-  readonly onStart?: (
-    state: S,
-    ctx: ActorContext,
-  ) => S | undefined | void | Promise<S | undefined | void>;
-  readonly onStop?: (state: S, ctx: ActorContext) => void | Promise<void>;
-  readonly onTerminated?: (
-    state: S,
-    t: Terminated,
-    ctx: ActorContext,
-  ) => S | undefined | void | Promise<S | undefined | void>;
+  readonly onStart?: Hook<[state: S, ctx: ActorContext<Protocol<T, K>>], Next<S>>;
+  readonly onStop?: Hook<[state: S, ctx: ActorContext<Protocol<T, K>>], void | Promise<void>>;
+  readonly onTerminated?: Hook<
+    [state: S, t: Terminated, ctx: ActorContext<Protocol<T, K>>],
+    Next<S>
+  >;
   readonly mailbox?: MailboxOptions;
   /**
    * Keep a snapshot after every handled message; a restart resumes from the last one

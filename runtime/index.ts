@@ -1,6 +1,16 @@
 export {
-  type ActorRef,
+  type ActorRefSchema,
+  type AsProtocol,
   actorRef,
+  actorRefSchema,
+  type ProtocolFrom,
+  type ProtocolSource,
+  type ShardRefSchema,
+  shardRef,
+  shardRefSchema,
+} from './actor-ref-schema.ts';
+export {
+  type ActorRef,
   actorSubject,
   isShardRef,
   meshSubject,
@@ -10,7 +20,6 @@ export {
   routeSubject,
   type ShardRef,
   senderRef,
-  shardRef,
   shardSubject,
 } from './address.ts';
 export { type AuditEvent, type AuditSink, MemoryAuditSink } from './audit.ts';
