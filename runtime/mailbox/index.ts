@@ -1,1 +1,1 @@
-export { BoundedQueue } from './bounded.ts';
+export { BoundedQueue, type QueueCapacity } from './bounded.ts';
