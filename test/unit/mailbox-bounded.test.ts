@@ -4,7 +4,12 @@ import type { OverflowPolicy } from '../../runtime/context.ts';
 import { BoundedQueue } from '../../runtime/mailbox/index.ts';
 
 /** The obvious model: a plain array, the policy applied by hand. */
-function modelOffer(q: number[], cap: number, policy: OverflowPolicy, x: number): number | undefined {
+function modelOffer(
+  q: number[],
+  cap: number,
+  policy: OverflowPolicy,
+  x: number,
+): number | undefined {
   if (q.length < cap) {
     q.push(x);
     return undefined;
@@ -24,7 +29,11 @@ const op = fc.oneof(
 describe('BoundedQueue', () => {
   it('offer applies each overflow policy and returns what did not stay', () => {
     const fail = new BoundedQueue<string>(2, 'fail');
-    expect([fail.offer('a'), fail.offer('b'), fail.offer('c')]).toEqual([undefined, undefined, 'c']);
+    expect([fail.offer('a'), fail.offer('b'), fail.offer('c')]).toEqual([
+      undefined,
+      undefined,
+      'c',
+    ]);
     expect(fail.drain()).toEqual(['a', 'b']);
 
     const newest = new BoundedQueue<string>(2, 'dropNewest');
