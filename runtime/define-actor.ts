@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { assertToken } from './address.ts';
 import type { ActorContext, AskContext, MailboxOptions, Terminated } from './context.ts';
 import { InvalidArgument } from './errors.ts';
+import { type BodyCheck, plainCheck } from './plain-body.ts';
 import type { AskMap, Protocol, Schema, TellMap } from './protocol.ts';
 
 type Empty = Record<never, never>;
@@ -58,6 +59,8 @@ export interface ActorSpec<S, A, T extends TellMap, K extends AskMap> {
 export interface MessageEntry {
   readonly kind: 'tell' | 'ask';
   readonly schema: Schema;
+  /** For a plain schema, a check that lets a valid body be kept without zod's copy (plain-body.ts). */
+  readonly plain: BodyCheck | null;
   readonly reply: Schema | null;
   readonly handler: (state: unknown, msg: unknown, ctx: never) => unknown;
 }
@@ -137,6 +140,7 @@ export function defineActor<S, A = void, T extends TellMap = Empty, K extends As
     entries[name] = {
       kind,
       schema,
+      plain: plainCheck(schema),
       reply: kind === 'ask' ? (reply as Schema) : null,
       handler: handler as MessageEntry['handler'],
     };
