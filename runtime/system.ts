@@ -40,6 +40,7 @@ import {
 } from './errors.ts';
 import type { EventListener, RuntimeEvent } from './events.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
+import { isMailboxCapacity } from './mailbox/index.ts';
 import { type NodeStats, newNodeStats } from './node-stats.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
 import type { ProcessInfo, ProcessLauncher } from './process-port.ts';
@@ -249,9 +250,9 @@ export class ActorSystem implements CellHost, ContextHost, TransportHost {
     if (opts?.mailbox !== undefined || opts?.shard) {
       const mb = opts.mailbox ?? {};
       const capacity = mb.capacity ?? def.mailbox?.capacity ?? 10_000;
-      if (!Number.isInteger(capacity) || capacity < 1 || capacity > 100_000_000) {
+      if (!isMailboxCapacity(capacity)) {
         throw new InvalidArgument(
-          `mailbox capacity must be an integer in [1, 1e8] (got ${capacity})`,
+          `mailbox capacity must be an integer in [1, 1e8] or Infinity (got ${capacity})`,
         );
       }
       const overflow: OverflowPolicy = mb.overflow ?? def.mailbox?.overflow ?? 'fail';

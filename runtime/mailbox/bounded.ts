@@ -9,6 +9,20 @@ import type { OverflowPolicy } from '../context.ts';
  */
 export type QueueCapacity = number | 'unbounded';
 
+/** Most a bounded mailbox may hold: larger ones are a typo, or should say Infinity. */
+export const MAX_CAPACITY = 100_000_000;
+
+/**
+ * A capacity an actor's mailbox option may name: an integer in [1, MAX_CAPACITY], or
+ * `Infinity` for unbounded (see QueueCapacity for the memory risk).
+ */
+export function isMailboxCapacity(c: unknown): c is number {
+  return (
+    c === Number.POSITIVE_INFINITY ||
+    (typeof c === 'number' && Number.isInteger(c) && c >= 1 && c <= MAX_CAPACITY)
+  );
+}
+
 /** Slots an empty queue allocates on first use: an idle actor's mailbox costs almost nothing. */
 const FIRST = 8;
 /**
