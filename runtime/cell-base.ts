@@ -31,7 +31,8 @@ import type { TypeStats } from './telemetry.ts';
 export abstract class CellBase implements Runnable {
   state: unknown;
   mailbox: BoundedQueue<Letter> | null = null;
-  sysq: Letter[] | null = null;
+  /** Runtime messages, ahead of the mailbox: a ring, since a parent may get thousands at once. */
+  sysq: BoundedQueue<Letter> | null = null;
   status = RUNNING;
   flags = 0;
   /** Bumped when the cell is suspended or restarted: a handler from before is abandoned. */
@@ -235,36 +236,39 @@ export abstract class CellBase implements Runnable {
       this.refuse(letter, err, `rejected: ${why}`);
       return err;
     }
-    const parsed = entry.schema.safeParse(letter.body);
-    if (!parsed.success) {
-      const err = new Rejected(this.path, letter.type, parsed.error.issues);
-      this.refuse(letter, err, `rejected: ${err.message}`);
-      return err;
+    // A plain schema's valid body is kept as is (zod's copy would be equal): no copy, no garbage.
+    const plain = entry.plain;
+    if (plain === null || !plain(letter.body)) {
+      const parsed = entry.schema.safeParse(letter.body);
+      if (!parsed.success) {
+        const err = new Rejected(this.path, letter.type, parsed.error.issues);
+        this.refuse(letter, err, `rejected: ${err.message}`);
+        return err;
+      }
+      letter.body = parsed.data;
     }
-    letter.body = parsed.data;
     let mb = this.mailbox;
     if (mb === null) {
-      mb = new BoundedQueue<Letter>(this.capacity);
+      mb = new BoundedQueue<Letter>(this.capacity, this.overflow);
       this.mailbox = mb;
     }
-    if (mb.full) {
-      const policy = this.overflow;
+    // The queue applies the overflow policy; what it hands back did not stay.
+    const lost = mb.offer(letter);
+    if (lost !== undefined) {
       const err = new MailboxFull(this.path, mb.capacity);
-      if (policy === 'dropOldest') {
-        const old = mb.shift()!;
-        this.refuse(old, err, 'mailboxFull: dropped oldest');
-      } else if (policy === 'dropNewest' || !throwOnFull || isAsk) {
+      if (lost !== letter) {
+        this.refuse(lost, err, 'mailboxFull: dropped oldest');
+      } else if (mb.overflow === 'dropNewest' || !throwOnFull || isAsk) {
         this.refuse(
           letter,
           err,
-          `mailboxFull: ${policy === 'dropNewest' ? 'dropped newest' : 'sender failed'}`,
+          `mailboxFull: ${mb.overflow === 'dropNewest' ? 'dropped newest' : 'sender failed'}`,
         );
         return err;
       } else {
         throw err;
       }
     }
-    mb.push(letter);
     if (this.flags === 0 && this.status === RUNNING) this.wake();
     return null;
   }
@@ -299,7 +303,8 @@ export abstract class CellBase implements Runnable {
   /** Runtime messages (start, terminated, supervision) skip validation and the mailbox bound. */
   enqueueSystem(letter: Letter): void {
     if (this.status === STOPPED) return;
-    if (this.sysq === null) this.sysq = [];
+    // Unbounded on purpose: runtime messages are never refused (one per start, exit or notice).
+    if (this.sysq === null) this.sysq = new BoundedQueue<Letter>('unbounded');
     this.sysq.push(letter);
     if (this.flags === 0 && this.status === RUNNING) this.wake();
   }

@@ -356,8 +356,9 @@ export class Cell extends CellBase {
       }
     }
     this.status = STOPPED;
-    const err = new Stopped(this.path);
-    if (this.mailbox) {
+    // The error (and its stack) only when there is mail to refuse: most actors stop empty.
+    if (this.mailbox !== null && this.mailbox.length > 0) {
+      const err = new Stopped(this.path);
       for (const l of this.mailbox.drain()) this.refuse(l, err, `stopped: ${reason}`);
     }
     this.sysq = null;

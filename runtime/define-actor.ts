@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { assertToken } from './address.ts';
 import type { ActorContext, AskContext, MailboxOptions, Terminated } from './context.ts';
 import { InvalidArgument } from './errors.ts';
+import { isMailboxCapacity } from './mailbox/index.ts';
+import { type BodyCheck, plainCheck } from './plain-body.ts';
 import type { AskMap, Protocol, Schema, TellMap } from './protocol.ts';
 
 type Empty = Record<never, never>;
@@ -68,6 +70,14 @@ export interface ActorSpec<S, A, T extends TellMap, K extends AskMap> {
     [state: S, t: Terminated, ctx: ActorContext<Protocol<T, K>>],
     Next<S>
   >;
+  /**
+   * Mailbox defaults for every instance (spawn options may override them): `capacity`, an
+   * integer in [1, 1e8] (default 10 000) or `Infinity` for an unbounded mailbox, and the
+   * `overflow` policy. Unbounded never refuses a message, so a sender faster than the actor
+   * grows it until the process runs out of memory (about 100 bytes per waiting message plus
+   * its body): use it for finite bursts between actors you own, never for traffic from the
+   * network.
+   */
   readonly mailbox?: MailboxOptions;
   /**
    * Keep a snapshot after every handled message; a restart resumes from the last one
@@ -82,6 +92,8 @@ export interface ActorSpec<S, A, T extends TellMap, K extends AskMap> {
 export interface MessageEntry {
   readonly kind: 'tell' | 'ask';
   readonly schema: Schema;
+  /** For a plain schema, a check that lets a valid body be kept without zod's copy (plain-body.ts). */
+  readonly plain: BodyCheck | null;
   readonly reply: Schema | null;
   readonly handler: (state: unknown, msg: unknown, ctx: never) => unknown;
 }
@@ -110,6 +122,25 @@ export type ProtocolOf<D> = D extends { readonly __protocol?: infer P }
 /** A message type name: not a subject token, but kept printable and unambiguous. */
 const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 
+/** The mailbox defaults, checked once here rather than at the first spawn. */
+function checkMailbox(type: string, mb: MailboxOptions | undefined): void {
+  if (mb === undefined) return;
+  if (typeof mb !== 'object' || mb === null) {
+    throw new InvalidArgument(`actor ${type}: mailbox must be an object`);
+  }
+  if (mb.capacity !== undefined && !isMailboxCapacity(mb.capacity)) {
+    throw new InvalidArgument(
+      `actor ${type}: mailbox capacity must be an integer in [1, 1e8] or Infinity (got ${String(mb.capacity)})`,
+    );
+  }
+  const o = mb.overflow;
+  if (o !== undefined && o !== 'fail' && o !== 'dropOldest' && o !== 'dropNewest') {
+    throw new InvalidArgument(
+      `actor ${type}: mailbox overflow must be fail, dropOldest or dropNewest (got ${String(o)})`,
+    );
+  }
+}
+
 function isSchema(s: unknown): s is Schema {
   return typeof s === 'object' && s !== null && typeof (s as Schema).safeParse === 'function';
 }
@@ -130,6 +161,7 @@ export function defineActor<S, A = void, T extends TellMap = Empty, K extends As
       `actor ${spec.type}: state must be a function returning the initial state`,
     );
   }
+  checkMailbox(spec.type, spec.mailbox);
   const tells = (spec.tells ?? {}) as T;
   const asks = (spec.asks ?? {}) as K;
   const handle = spec.handle as Record<string, unknown>;
@@ -161,6 +193,7 @@ export function defineActor<S, A = void, T extends TellMap = Empty, K extends As
     entries[name] = {
       kind,
       schema,
+      plain: plainCheck(schema),
       reply: kind === 'ask' ? (reply as Schema) : null,
       handler: handler as MessageEntry['handler'],
     };

@@ -1,5 +1,6 @@
 import type { MailboxOptions, OverflowPolicy } from './context.ts';
 import { InvalidArgument } from './errors.ts';
+import { isMailboxCapacity } from './mailbox/index.ts';
 
 /** Mailbox bound when neither spawn options nor the definition name one. */
 export const DEFAULT_CAPACITY = 10_000;
@@ -21,8 +22,10 @@ export function mailboxSettings(
   def: MailboxOptions | undefined,
 ): MailboxSettings {
   const capacity = spawn?.capacity ?? def?.capacity ?? DEFAULT_CAPACITY;
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 100_000_000) {
-    throw new InvalidArgument(`mailbox capacity must be an integer in [1, 1e8] (got ${capacity})`);
+  if (!isMailboxCapacity(capacity)) {
+    throw new InvalidArgument(
+      `mailbox capacity must be an integer in [1, 1e8] or Infinity (got ${capacity})`,
+    );
   }
   const overflow: OverflowPolicy = spawn?.overflow ?? def?.overflow ?? DEFAULT_OVERFLOW;
   if (overflow !== 'fail' && overflow !== 'dropOldest' && overflow !== 'dropNewest') {

@@ -1,1 +1,1 @@
-export { BoundedQueue } from './bounded.ts';
+export { BoundedQueue, isMailboxCapacity, MAX_CAPACITY, type QueueCapacity } from './bounded.ts';

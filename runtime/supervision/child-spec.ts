@@ -80,7 +80,13 @@ const ChildSpecSchema = z
         args: z.unknown().optional(),
         mailbox: z
           .object({
-            capacity: z.number().int().min(1).max(100_000_000).optional(),
+            // Infinity: unbounded (runtime/mailbox/bounded.ts says what that risks).
+            capacity: z
+              .union([
+                z.number().int().min(1).max(100_000_000),
+                z.literal(Number.POSITIVE_INFINITY),
+              ])
+              .optional(),
             overflow: z.enum(['fail', 'dropOldest', 'dropNewest']).optional(),
           })
           .strict()
