@@ -252,7 +252,9 @@ describe('troupe logs', () => {
     async () => {
       const ghost = await troupe(['logs', 'crew/ghost', ...nats]);
       expect(ghost.code).toBe(1);
-      expect(ghost.stderr.trim()).toBe('troupe: NoSuchActorError: no actor at crew/ghost (system crew)');
+      expect(ghost.stderr.trim()).toBe(
+        'troupe: NoSuchActorError: no actor at crew/ghost (system crew)',
+      );
       const noFile = await troupe([
         'logs',
         'crew/crasher',

@@ -138,7 +138,10 @@ describe('troupe ledger', () => {
         /^troupe: InvalidArgumentError: index must be a whole number/,
       ],
       [['ledger', 'prove', demoDir, '999999'], /^troupe: LedgerProofError: entry 999999 /],
-      [['ledger', 'consistency', demoDir, '0'], /^troupe: InvalidArgumentError: old size must be ≥ 1/],
+      [
+        ['ledger', 'consistency', demoDir, '0'],
+        /^troupe: InvalidArgumentError: old size must be ≥ 1/,
+      ],
       [
         ['ledger', 'demo', join(base, 'd0'), '--events', '0'],
         /^troupe: InvalidArgumentError: --events /,
