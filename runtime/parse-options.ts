@@ -4,7 +4,7 @@ import { describeIssues, InvalidArgumentError } from './errors.ts';
 /**
  * Parse a public entry point's options (or any input) with a zod schema. An invalid value is one
  * InvalidArgumentError naming what was parsed and every field at fault:
- * `${what}: ${path}: ${message}; …` (`(root)` for the value itself); the ZodError is its `cause`.
+ * `${what}: ${path}: ${message}; …` (no path for the value itself); the ZodError is its `cause`.
  */
 export function parseOptions<S extends z.ZodType>(
   schema: S,
@@ -13,7 +13,7 @@ export function parseOptions<S extends z.ZodType>(
 ): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new InvalidArgumentError(`${what}: ${describeIssues(r.error.issues, '(root)')}`, {
+  throw new InvalidArgumentError(`${what}: ${describeIssues(r.error.issues)}`, {
     cause: r.error,
   });
 }

@@ -73,8 +73,9 @@ export class KernelTelemetry implements TelemetryPort {
     this.asks.ok++;
   };
   private readonly onErr = (err: unknown): void => {
-    const name = err instanceof Error ? err.name : '';
-    this.asks[OUTCOME_BY_ERROR[name] ?? 'error']++;
+    // By the wire code: stable across versions and across the wire (class names are not).
+    const code = (err as { code?: unknown } | null)?.code;
+    this.asks[(typeof code === 'string' ? OUTCOME_BY_ERROR[code] : undefined) ?? 'error']++;
   };
 
   constructor(
