@@ -47,12 +47,33 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A listener that accepts links as B (with `accept` on top), closed after the test. */
+async function listen(accept: Partial<AcceptOptions> = {}) {
+  const server = await serve((s) => acceptLink(s, acceptOpts(accept)));
+  cleanups.push(server.close);
+  return server;
+}
+
+/** A hand-driven dialer (A, expecting B) on `server`, and the link the server accepted from it. */
+async function handLink(server: Awaited<ReturnType<typeof listen>>) {
+  const dialed = await handDial(server.port, { staticKey: A, expectedRemote: B.publicKey });
+  cleanups.push(() => dialed.socket.destroy());
+  dialed.socket.on('error', () => {});
+  const link = await within(server.next(), 3000);
+  return { ...dialed, link };
+}
+
+/** The error `link` closed with (false when it closed without one). */
+async function closeError(link: Link): Promise<unknown> {
+  const reason = await within(link.closed, 3000);
+  return reason.by === 'error' && reason.error;
+}
+
 async function linkPair(
   accept: Partial<AcceptOptions> = {},
   dial: Partial<Parameters<typeof dialLink>[1]> = {},
 ) {
-  const server = await serve((s) => acceptLink(s, acceptOpts(accept)));
-  cleanups.push(server.close);
+  const server = await listen(accept);
   const dialer = await within(
     dialLink(dialTcp(server.port), {
       meshId: MESH_ID,
@@ -170,8 +191,7 @@ describe('mesh link over loopback TCP', () => {
       { maxFrameBytes: 1 << 20 },
     );
     await dialer.send(new Uint8Array(200_000));
-    const reason = await within(listener.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(ReassemblyLimitError);
+    expect(await closeError(listener)).toBeInstanceOf(ReassemblyLimitError);
   });
 
   it('an unexpected responder key: the dialer aborts and message 3 is never written', async () => {
@@ -210,8 +230,7 @@ describe('mesh link over loopback TCP', () => {
 
   it('an unknown initiator is refused after message 3', async () => {
     const stranger = x25519KeyPair(nodeBackend);
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
+    const server = await listen();
     const dialer = dialLink(dialTcp(server.port), {
       meshId: MESH_ID,
       staticKey: stranger,
@@ -227,10 +246,7 @@ describe('mesh link over loopback TCP', () => {
   });
 
   it('a slow-trickle handshake times out (HandshakeTimeoutError)', async () => {
-    const server = await serve((s) =>
-      acceptLink(s, acceptOpts({ handshakeTimeoutMs: 300, frameTimeoutMs: 0 })),
-    );
-    cleanups.push(server.close);
+    const server = await listen({ handshakeTimeoutMs: 300, frameTimeoutMs: 0 });
     const socket = dialTcp(server.port);
     cleanups.push(() => socket.destroy());
     socket.on('error', () => {});
@@ -245,23 +261,14 @@ describe('mesh link over loopback TCP', () => {
   });
 
   it('a slow-trickle frame times out (FrameTimeoutError), during and after the handshake', async () => {
-    const server = await serve((s) =>
-      acceptLink(s, acceptOpts({ handshakeTimeoutMs: 5000, frameTimeoutMs: 200 })),
-    );
-    cleanups.push(server.close);
+    const server = await listen({ handshakeTimeoutMs: 5000, frameTimeoutMs: 200 });
     const raw = dialTcp(server.port);
     raw.on('error', () => {});
     cleanups.push(() => raw.destroy());
     raw.write(new Uint8Array([0x04, 0xc0, 1, 2, 3])); // a 1216-byte frame that never completes
     await expect(within(server.next(), 3000)).rejects.toThrow(FrameTimeoutError);
 
-    const { socket, session } = await handDial(server.port, {
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    cleanups.push(() => socket.destroy());
-    socket.on('error', () => {});
-    const link = await within(server.next(), 3000);
+    const { socket, session, link } = await handLink(server);
     const frame = session.sealFrame(new Uint8Array(60_000));
     let i = 0;
     const t = setInterval(() => {
@@ -269,53 +276,31 @@ describe('mesh link over loopback TCP', () => {
       i += 100;
     }, 20);
     cleanups.push(() => clearInterval(t));
-    const reason = await within(link.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(FrameTimeoutError);
+    expect(await closeError(link)).toBeInstanceOf(FrameTimeoutError);
   });
 
   it('an EOF without a close record, inside a length field or a body, is UnexpectedEofError', async () => {
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
+    const server = await listen();
     for (const cut of [1, 50]) {
-      const { socket, session } = await handDial(server.port, {
-        staticKey: A,
-        expectedRemote: B.publicKey,
-      });
-      const link = await within(server.next(), 3000);
+      const { socket, session, link } = await handLink(server);
       const frame = session.sealFrame(new Uint8Array(100));
       socket.end(frame.subarray(0, cut)); // EOF mid-frame
-      const reason = await within(link.closed, 3000);
-      expect(reason.by === 'error' && reason.error).toBeInstanceOf(UnexpectedEofError);
+      expect(await closeError(link)).toBeInstanceOf(UnexpectedEofError);
     }
   });
 
   it('a duplicated transport frame closes the link (TransportDecryptError)', async () => {
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
-    const { socket, session } = await handDial(server.port, {
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    socket.on('error', () => {});
-    const link = await within(server.next(), 3000);
+    const { socket, session, link } = await handLink(await listen());
     const got = collect(link, 1);
     const frame = session.sealFrame(new Uint8Array(10));
     socket.write(frame);
     socket.write(frame);
     expect((await got)[0]!.length).toBe(10);
-    const reason = await within(link.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(TransportDecryptError);
+    expect(await closeError(link)).toBeInstanceOf(TransportDecryptError);
   });
 
   it('a reflected frame (its own bytes sent back) closes the link', async () => {
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
-    const { socket, decoder } = await handDial(server.port, {
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    socket.on('error', () => {});
-    const link = await within(server.next(), 3000);
+    const { socket, decoder, link } = await handLink(await listen());
     const reflected = new Promise<Uint8Array>((resolve) =>
       socket.on('data', (c: Buffer) => {
         const m = decoder.push(c)[0];
@@ -324,8 +309,7 @@ describe('mesh link over loopback TCP', () => {
     );
     await link.send(new Uint8Array(33));
     socket.write(encodeFrame(await within(reflected, 3000)));
-    const reason = await within(link.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(TransportDecryptError);
+    expect(await closeError(link)).toBeInstanceOf(TransportDecryptError);
   });
 
   it('a replayed client stream (old message 1 and 3) fails in a new session', async () => {
@@ -353,8 +337,7 @@ describe('mesh link over loopback TCP', () => {
   });
 
   it('another mesh (different prologue) fails at the first AEAD', async () => {
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
+    const server = await listen();
     const dial = dialLink(dialTcp(server.port), {
       meshId: new Uint8Array(16).fill(1),
       staticKey: A,
