@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AcceptOptions,
   acceptLink,
-  dialLink,
+  type DialOptions,
   FrameTimeoutError,
   HandshakeRateLimitedError,
   HandshakeTimeoutError,
@@ -12,12 +12,7 @@ import {
   LinkListener,
   UnexpectedEofError,
 } from '../../actors/bridge/link/index.ts';
-import {
-  constantTimeEqual,
-  nodeBackend,
-  toHex,
-  x25519KeyPair,
-} from '../../protocols/crypto/index.ts';
+import { nodeBackend, toHex, x25519KeyPair } from '../../protocols/crypto/index.ts';
 import {
   CloseCode,
   encodeFrame,
@@ -28,19 +23,9 @@ import {
   TransportDecryptError,
 } from '../../protocols/mesh/index.ts';
 import { HandshakeRejectedError, UnexpectedStaticKeyError } from '../../protocols/noise/index.ts';
+import { A, acceptOpts, B, dialB } from '../support/link-ends.ts';
 import { MESH_ID } from '../support/mesh-pair.ts';
 import { dialTcp, handDial, record, serve, sleep, within } from '../support/tcp.ts';
-
-const A = x25519KeyPair(nodeBackend); // dialer
-const B = x25519KeyPair(nodeBackend); // listener
-const is = (k: Uint8Array) => (x: Uint8Array) => constantTimeEqual(x, k);
-
-const acceptOpts = (extra: Partial<AcceptOptions> = {}): AcceptOptions => ({
-  meshId: MESH_ID,
-  staticKey: B,
-  isMember: is(A.publicKey),
-  ...extra,
-});
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -69,21 +54,9 @@ async function closeError(link: Link): Promise<unknown> {
   return reason.by === 'error' && reason.error;
 }
 
-async function linkPair(
-  accept: Partial<AcceptOptions> = {},
-  dial: Partial<Parameters<typeof dialLink>[1]> = {},
-) {
+async function linkPair(accept: Partial<AcceptOptions> = {}, dial: Partial<DialOptions> = {}) {
   const server = await listen(accept);
-  const dialer = await within(
-    dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: A,
-      expectedRemote: B.publicKey,
-      ...dial,
-    }),
-    5000,
-    'dial',
-  );
+  const dialer = await within(dialB(server.port, dial), 5000, 'dial');
   const listener = await within(server.next(), 5000, 'accept');
   cleanups.push(
     () => dialer.close(),
@@ -218,12 +191,7 @@ describe('mesh link over loopback TCP', () => {
       });
     });
     cleanups.push(server.close);
-    const dial = dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    await expect(within(dial, 3000)).rejects.toThrow(UnexpectedStaticKeyError);
+    await expect(within(dialB(server.port), 3000)).rejects.toThrow(UnexpectedStaticKeyError);
     await within(seen!.ended, 3000);
     expect(seen!.bytes().length).toBe(2 + 1216); // message 1 only
   });
@@ -231,11 +199,7 @@ describe('mesh link over loopback TCP', () => {
   it('an unknown initiator is refused after message 3', async () => {
     const stranger = x25519KeyPair(nodeBackend);
     const server = await listen();
-    const dialer = dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: stranger,
-      expectedRemote: B.publicKey,
-    });
+    const dialer = dialB(server.port, { staticKey: stranger });
     await expect(within(server.next(), 3000)).rejects.toThrow(UnexpectedStaticKeyError);
     // The dialer opened after writing message 3, then saw the stream end without a close record.
     const link = await dialer.catch(() => null);
@@ -320,11 +284,7 @@ describe('mesh link over loopback TCP', () => {
       return acceptLink(s, acceptOpts());
     });
     cleanups.push(server.close);
-    const dialer = await dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
+    const dialer = await dialB(server.port);
     await within(server.next(), 3000);
     await dialer.send(new Uint8Array(5));
     await sleep(50);
@@ -338,11 +298,7 @@ describe('mesh link over loopback TCP', () => {
 
   it('another mesh (different prologue) fails at the first AEAD', async () => {
     const server = await listen();
-    const dial = dialLink(dialTcp(server.port), {
-      meshId: new Uint8Array(16).fill(1),
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
+    const dial = dialB(server.port, { meshId: new Uint8Array(16).fill(1) });
     await expect(within(dial, 3000)).rejects.toThrow(HandshakeRejectedError);
   });
 });
@@ -370,11 +326,7 @@ describe('listener limits', () => {
     expect(errors.filter((e) => e === 'HandshakeTimeoutError').length).toBe(2);
     expect(listener.halfOpen).toBe(0);
     // Freed slots are usable again.
-    const ok = await dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
+    const ok = await dialB(server.port);
     cleanups.push(() => ok.close());
     expect((await within(server.next(), 3000)).isOpen).toBe(true);
   });
@@ -390,11 +342,7 @@ describe('listener limits', () => {
     const server = await serve((s) => listener.accept(s));
     cleanups.push(server.close);
     const dial = () =>
-      dialLink(dialTcp(server.port), {
-        meshId: MESH_ID,
-        staticKey: A,
-        expectedRemote: B.publicKey,
-      }).then((l) => {
+      dialB(server.port).then((l) => {
         cleanups.push(() => l.close());
         return l;
       });
