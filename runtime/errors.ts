@@ -25,7 +25,31 @@ export abstract class TroupeError extends NamedError {
   get detail(): unknown {
     return this.#detail;
   }
+
+  /**
+   * The base of an error class that is nothing but a message and a fixed wire `code`, so such a
+   * class is one line: `class ListenError extends BridgeError.withCode('ListenError') {}`. It
+   * stays a real class: its own `name`, `instanceof` the base it was made from, `code` typed as
+   * the literal.
+   */
+  static withCode<T extends TroupeError, C extends string>(
+    this: TroupeErrorClass<T>,
+    code: C,
+  ): TroupeErrorClass<T & { readonly code: C }> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class it is called on, the base.
+    const Base = this as TroupeErrorClass<TroupeError>;
+    abstract class WithCode extends Base {
+      override readonly code = code;
+    }
+    return WithCode as unknown as TroupeErrorClass<T & { readonly code: C }>;
+  }
 }
+
+/** A TroupeError class whose constructor takes only a message and options. */
+export type TroupeErrorClass<T extends TroupeError> = abstract new (
+  message?: string,
+  options?: TroupeErrorOptions,
+) => T;
 
 /** An ask's deadline passed before a reply arrived. */
 export class TimeoutError extends TroupeError {
@@ -147,14 +171,10 @@ export class NoReplyError extends TroupeError {
 }
 
 /** Bad input to a public entry point: the message says which argument and why. */
-export class InvalidArgumentError extends TroupeError {
-  readonly code = 'InvalidArgument';
-}
+export class InvalidArgumentError extends TroupeError.withCode('InvalidArgument') {}
 
 /** The transport cannot carry the message (not connected, closed, refused). */
-export class TransportError extends TroupeError {
-  readonly code = 'TransportError';
-}
+export class TransportError extends TroupeError.withCode('TransportError') {}
 
 /**
  * The broker refused a publish or a subscription: the connection's credentials do not allow

@@ -88,25 +88,23 @@ function encodeTraffic(
 }
 
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+/**
+ * The first bytes of a traffic frame: a map of `entries` keys (fixmap), its `t` (fixstr) and the
+ * name of the key that follows `t`. Keys are one letter and types short, so fix formats fit.
+ */
+const trafficHead = (entries: number, type: string, nextKey: string) =>
+  new Uint8Array([
+    0x80 | entries,
+    0xa1,
+    ...ascii('t'),
+    0xa0 | type.length,
+    ...ascii(type),
+    0xa1,
+    ...ascii(nextKey),
+  ]);
 /** `{t: 'nats', s:` and `{t: 'reply', r:` as MessagePack. */
-const NATS_HEAD = new Uint8Array([
-  0x84,
-  0xa1,
-  ...ascii('t'),
-  0xa4,
-  ...ascii('nats'),
-  0xa1,
-  ...ascii('s'),
-]);
-const REPLY_HEAD = new Uint8Array([
-  0x83,
-  0xa1,
-  ...ascii('t'),
-  0xa5,
-  ...ascii('reply'),
-  0xa1,
-  ...ascii('r'),
-]);
+const NATS_HEAD = trafficHead(4, 'nats', 's');
+const REPLY_HEAD = trafficHead(3, 'reply', 'r');
 
 function startsWith(bytes: Uint8Array, head: Uint8Array): boolean {
   if (bytes.length < head.length) return false;

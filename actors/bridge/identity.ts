@@ -13,6 +13,7 @@ import { MESH_ID_LENGTH } from '../../protocols/mesh/index.ts';
 import { InvalidArgument } from '../../runtime/index.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { IdentityError } from './errors.ts';
+import { hexBytes, parseSiteFile, SITE_FILE_HEADER } from './site-file.ts';
 
 /** Where a site keeps its mesh files when neither `--dir` nor TROUPE_MESH_DIR says otherwise. */
 export const DEFAULT_MESH_DIR = '.troupe/mesh';
@@ -26,14 +27,11 @@ export interface SiteIdentity {
   readonly createdAt: number;
 }
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
-
 const IdentityFileSchema = z
   .object({
-    version: z.literal(1),
-    meshId: hex(MESH_ID_LENGTH),
-    publicKey: hex(32),
-    privateKey: hex(32),
+    ...SITE_FILE_HEADER,
+    publicKey: hexBytes(32),
+    privateKey: hexBytes(32),
     createdAt: z.number().int().nonnegative(),
   })
   .strict();
@@ -141,26 +139,20 @@ export async function loadIdentity(
     }
     throw new IdentityError(`cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = IdentityFileSchema.safeParse(json);
-  if (!parsed.success) {
-    const where = parsed.error.issues[0]?.path.join('.') || 'json';
-    throw new IdentityError(`${path} is not a valid site identity (${where})`);
-  }
-  const keyPair = x25519KeyPair(backend, fromHex(parsed.data.privateKey));
-  if (toHex(keyPair.publicKey) !== parsed.data.publicKey) {
+  const file = parseSiteFile(
+    text,
+    IdentityFileSchema,
+    (where) => new IdentityError(`${path} is not a valid site identity (${where})`),
+  );
+  const keyPair = x25519KeyPair(backend, fromHex(file.privateKey));
+  if (toHex(keyPair.publicKey) !== file.publicKey) {
     throw new IdentityError(`${path}: the public key does not match the private key`);
   }
   return {
     dir,
-    meshId: fromHex(parsed.data.meshId),
+    meshId: fromHex(file.meshId),
     keyPair,
-    createdAt: parsed.data.createdAt,
+    createdAt: file.createdAt,
   };
 }
 

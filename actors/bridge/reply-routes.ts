@@ -1,4 +1,5 @@
 import type { PendingRequest } from './batch.ts';
+import { RouteTable } from './route-table.ts';
 
 /** A peer asker's route: the site and the id it gave its inbox. */
 export interface ReplyRoute {
@@ -14,7 +15,6 @@ export interface AskBatch {
   readonly at: number;
 }
 
-const MAX_ROUTES = 65_536;
 /** How long a published ask batch waits for a no-responders status before it is forgotten. */
 export const ASK_BATCH_TTL_MS = 10_000;
 
@@ -25,11 +25,9 @@ export const ASK_BATCH_TTL_MS = 10_000;
  */
 export class ReplyRoutes {
   /** Routes for local askers' inboxes: `<site> <inbox>` → id, id → inbox. */
-  readonly #askerRoutes = new Map<string, number>();
-  readonly #askerInboxes = new Map<number, { site: string; inbox: string }>();
+  readonly #askers = new RouteTable<{ site: string; inbox: string }>(() => this.#nextRoute());
   /** Routes for peers' askers: `<site> <their id>` → our id, our id → (site, their id). */
-  readonly #peerRoutes = new Map<string, number>();
-  readonly #peerRouteIds = new Map<number, ReplyRoute>();
+  readonly #peers = new RouteTable<ReplyRoute>(() => this.#nextRoute());
   readonly #askBatches = new Map<number, AskBatch>();
   #routeSeq = 0;
   #batchSeq = 0;
@@ -38,44 +36,23 @@ export class ReplyRoutes {
   askerRoute(site: string, reply: string): number {
     const inbox = reply.slice(0, Math.max(0, reply.lastIndexOf('.')));
     const key = `${site} ${inbox}`;
-    let id = this.#askerRoutes.get(key);
-    if (id === undefined) {
-      if (this.#askerRoutes.size >= MAX_ROUTES) {
-        // Inboxes are one per node: this many means churn. Start over; in-flight asks time out.
-        this.#askerRoutes.clear();
-        this.#askerInboxes.clear();
-      }
-      id = this.#nextRoute();
-      this.#askerRoutes.set(key, id);
-      this.#askerInboxes.set(id, { site, inbox });
-    }
-    return id;
+    return this.#askers.idOf(key) ?? this.#askers.add(key, { site, inbox });
   }
 
   /** The local inbox a route id stands for, and the site it was given to. */
   askerInbox(route: number): { site: string; inbox: string } | undefined {
-    return this.#askerInboxes.get(route);
+    return this.#askers.get(route);
   }
 
   /** Our route id for a peer asker's route `theirs`. */
   peerRoute(site: string, theirs: number): number {
     const key = `${site} ${theirs}`;
-    let id = this.#peerRoutes.get(key);
-    if (id === undefined) {
-      if (this.#peerRoutes.size >= MAX_ROUTES) {
-        this.#peerRoutes.clear();
-        this.#peerRouteIds.clear();
-      }
-      id = this.#nextRoute();
-      this.#peerRoutes.set(key, id);
-      this.#peerRouteIds.set(id, { site, id: theirs });
-    }
-    return id;
+    return this.#peers.idOf(key) ?? this.#peers.add(key, { site, id: theirs });
   }
 
   /** The peer asker behind one of our route ids. */
   peerRouteOf(ours: number): ReplyRoute | undefined {
-    return this.#peerRouteIds.get(ours);
+    return this.#peers.get(ours);
   }
 
   /** Keep the requests of a batch we publish for a peer; returns the batch's sequence. */

@@ -113,13 +113,7 @@ export class Rooms {
       throw new RoomOperationError(`${site} is already a member of room ${room}`);
     }
     this.#distribute(room, j, j.admin!.add(key));
-    this.#host.audit('room.member_added', { room, site, epoch: j.admin!.epoch });
-    this.#host.audit('room.key_rotated', {
-      room,
-      epoch: j.admin!.epoch,
-      members: j.members.length,
-    });
-    return this.info(room);
+    return this.#membersChanged(room, j, 'room.member_added', site);
   }
 
   remove(room: string, site: string): RoomInfo {
@@ -134,13 +128,7 @@ export class Rooms {
     }
     this.#distribute(room, j, j.admin!.remove(key));
     this.#host.sendToSite(site, encodeFrame({ t: 'room-left', room }));
-    this.#host.audit('room.member_removed', { room, site, epoch: j.admin!.epoch });
-    this.#host.audit('room.key_rotated', {
-      room,
-      epoch: j.admin!.epoch,
-      members: j.members.length,
-    });
-    return this.info(room);
+    return this.#membersChanged(room, j, 'room.member_removed', site);
   }
 
   /** Seals `body` for the room and sends it; returns the epoch and how many sites it went to. */
@@ -292,6 +280,19 @@ export class Rooms {
         );
       }
     }
+  }
+
+  /** After the admin added or removed `site`: the change and the new epoch audited, the room. */
+  #membersChanged(
+    room: string,
+    j: Joined,
+    kind: 'room.member_added' | 'room.member_removed',
+    site: string,
+  ): RoomInfo {
+    const epoch = j.admin!.epoch;
+    this.#host.audit(kind, { room, site, epoch });
+    this.#host.audit('room.key_rotated', { room, epoch, members: j.members.length });
+    return this.info(room);
   }
 
   #require(room: string): Joined {

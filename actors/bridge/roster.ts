@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fromHex, toHex } from '../../protocols/crypto/index.ts';
-import { MESH_ID_LENGTH } from '../../protocols/mesh/index.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { RosterError, UnknownPeerError } from './errors.ts';
+import { hexBytes, parseSiteFile, SITE_FILE_HEADER } from './site-file.ts';
 
 export const ROSTER_FILE = 'roster.json';
 
@@ -30,17 +30,14 @@ export interface Peer {
   readonly addedAt: number;
 }
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
-
 const RosterFileSchema = z
   .object({
-    version: z.literal(1),
-    meshId: hex(MESH_ID_LENGTH),
+    ...SITE_FILE_HEADER,
     peers: z.array(
       z
         .object({
           site: SiteName,
-          publicKey: hex(32),
+          publicKey: hexBytes(32),
           endpoints: z.array(Endpoint).max(16),
           dial: z.boolean(),
           addedAt: z.number().int().nonnegative(),
@@ -79,23 +76,18 @@ export class Roster {
         cause,
       });
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = RosterFileSchema.safeParse(json);
-    if (!parsed.success) {
-      const where = parsed.error.issues[0]?.path.join('.') || 'json';
-      throw new RosterError(
-        `the roster ${path} is not valid (${where}): restore it from a backup or move it away`,
-      );
-    }
-    if (parsed.data.peers.length > 0 && parsed.data.meshId !== toHex(meshId)) {
+    const file = parseSiteFile(
+      text,
+      RosterFileSchema,
+      (where) =>
+        new RosterError(
+          `the roster ${path} is not valid (${where}): restore it from a backup or move it away`,
+        ),
+    );
+    if (file.peers.length > 0 && file.meshId !== toHex(meshId)) {
       throw new RosterError(`the roster ${path} belongs to another mesh than the site identity`);
     }
-    for (const p of parsed.data.peers) {
+    for (const p of file.peers) {
       roster.#index({ ...p, publicKey: fromHex(p.publicKey) });
     }
     return roster;

@@ -16,9 +16,7 @@ export class GatherFailedError extends TroupeError {
 }
 
 /** A planner's plan does not fit the team: bad shape, unknown capability, cyclic dependencies. */
-export class InvalidPlanError extends TroupeError {
-  readonly code = 'InvalidPlan';
-}
+export class InvalidPlanError extends TroupeError.withCode('InvalidPlan') {}
 
 /** A router's triage named no route the router has (and there is no fallback). */
 export class NoRouteError extends TroupeError {
@@ -48,6 +46,4 @@ export class LoopExhaustedError extends TroupeError {
 }
 
 /** A peer network found no peer to do the task, or every awarded peer failed it. */
-export class NoPeerError extends TroupeError {
-  readonly code = 'NoPeer';
-}
+export class NoPeerError extends TroupeError.withCode('NoPeer') {}

@@ -1,14 +1,10 @@
 import { TroupeError } from '../../runtime/index.ts';
 
 /** No master key: the store cannot be opened. */
-export class SecretsKeyMissingError extends TroupeError {
-  readonly code = 'SecretsKeyMissing';
-}
+export class SecretsKeyMissingError extends TroupeError.withCode('SecretsKeyMissing') {}
 
 /** The master key is malformed (not 32 bytes as 64 hex characters or base64). */
-export class SecretsKeyInvalidError extends TroupeError {
-  readonly code = 'SecretsKeyInvalid';
-}
+export class SecretsKeyInvalidError extends TroupeError.withCode('SecretsKeyInvalid') {}
 
 /** A store file failed to decrypt: a wrong master key, or the file was altered. */
 export class SecretsCorruptError extends TroupeError {

@@ -11,6 +11,7 @@ import {
 } from '../../protocols/crypto/index.ts';
 import {
   CipherState,
+  type HandshakeResult,
   HandshakeState,
   NOISE_XX,
   NOISE_XXHFS,
@@ -76,24 +77,41 @@ function expectKey(cs: CipherState, key: string, backend: CryptoBackend): void {
   );
 }
 
+/** Transport messages alternate after the handshake: an even index is the initiator's turn. */
+function expectTransport(
+  a: HandshakeResult,
+  b: HandshakeResult,
+  messages: readonly { payload: string; ciphertext: string }[],
+  firstIndex: number,
+): void {
+  const empty = new Uint8Array(0);
+  for (const [j, m] of messages.entries()) {
+    const [w, r] = (firstIndex + j) % 2 === 0 ? [a, b] : [b, a];
+    expect(toHex(w.send.encryptWithAd(empty, hex(m.payload)))).toBe(m.ciphertext);
+    expect(toHex(r.receive.decryptWithAd(empty, hex(m.ciphertext)))).toBe(m.payload);
+  }
+}
+
+/** One side of a cacophony vector: its `init_…` or `resp_…` prologue, static and ephemeral. */
+function cacophonyParty(
+  v: CacophonyVector,
+  side: 'init' | 'resp',
+  backend: CryptoBackend,
+): HandshakeState {
+  return new HandshakeState({
+    protocol: protocolByName(v.protocol_name)!,
+    initiator: side === 'init',
+    backend,
+    prologue: hex(v[`${side}_prologue`]),
+    staticKey: x25519KeyPair(backend, hex(v[`${side}_static`])),
+    ephemeralPrivateKey: hex(v[`${side}_ephemeral`]),
+  });
+}
+
 function runCacophony(v: CacophonyVector, backend: CryptoBackend): void {
   const protocol = protocolByName(v.protocol_name)!;
-  const init = new HandshakeState({
-    protocol,
-    initiator: true,
-    backend,
-    prologue: hex(v.init_prologue),
-    staticKey: x25519KeyPair(backend, hex(v.init_static)),
-    ephemeralPrivateKey: hex(v.init_ephemeral),
-  });
-  const resp = new HandshakeState({
-    protocol,
-    initiator: false,
-    backend,
-    prologue: hex(v.resp_prologue),
-    staticKey: x25519KeyPair(backend, hex(v.resp_static)),
-    ephemeralPrivateKey: hex(v.resp_ephemeral),
-  });
+  const init = cacophonyParty(v, 'init', backend);
+  const resp = cacophonyParty(v, 'resp', backend);
   const handshakeLength = protocol.messages.length;
   for (let i = 0; i < handshakeLength; i++) {
     const m = v.messages[i]!;
@@ -107,13 +125,7 @@ function runCacophony(v: CacophonyVector, backend: CryptoBackend): void {
   expect(toHex(a.handshakeHash)).toBe(toHex(b.handshakeHash));
   if (v.handshake_hash !== undefined) expect(toHex(a.handshakeHash)).toBe(v.handshake_hash);
   // Transport keeps alternating: even indexes initiator→responder.
-  for (let i = handshakeLength; i < v.messages.length; i++) {
-    const m = v.messages[i]!;
-    const [w, r] = i % 2 === 0 ? [a, b] : [b, a];
-    const empty = new Uint8Array(0);
-    expect(toHex(w.send.encryptWithAd(empty, hex(m.payload)))).toBe(m.ciphertext);
-    expect(toHex(r.receive.decryptWithAd(empty, hex(m.ciphertext)))).toBe(m.payload);
-  }
+  expectTransport(a, b, v.messages.slice(handshakeLength), handshakeLength);
 }
 
 function runHfs(v: HfsVector, backend: CryptoBackend): void {
@@ -158,12 +170,7 @@ function runHfs(v: HfsVector, backend: CryptoBackend): void {
   const b = resp.split();
   expect(toHex(a.handshakeHash)).toBe(v.handshake_hash);
   expect(toHex(b.handshakeHash)).toBe(v.handshake_hash);
-  const empty = new Uint8Array(0);
-  for (const [i, m] of (v.transport ?? []).entries()) {
-    const [w, r] = i % 2 === 0 ? [a, b] : [b, a];
-    expect(toHex(w.send.encryptWithAd(empty, hex(m.payload)))).toBe(m.ciphertext);
-    expect(toHex(r.receive.decryptWithAd(empty, hex(m.ciphertext)))).toBe(m.payload);
-  }
+  expectTransport(a, b, v.transport ?? [], 0);
   expectKey(a.send, v.cs1_k, backend);
   expectKey(b.receive, v.cs1_k, backend);
   expectKey(b.send, v.cs2_k, backend);
@@ -177,21 +184,15 @@ if (root)
       let run = 0;
       let skipped = 0;
       const skippedNames = new Set<string>();
-      for (const file of filesUnder(join(root, 'noise'))) {
-        if (basename(file).startsWith('LICENSE')) continue;
-        const { vectors } = JSON.parse(readFileSync(file, 'utf8')) as {
-          vectors: CacophonyVector[];
-        };
-        for (const v of vectors) {
-          // Only the protocols troupe speaks, and only without PSKs (psk modifiers change the name).
-          if (protocolByName(v.protocol_name) !== NOISE_XX) {
-            skipped++;
-            skippedNames.add(v.protocol_name);
-            continue;
-          }
-          for (const backend of backends) runCacophony(v, backend);
-          run++;
+      for (const v of cacophonyVectors(root)) {
+        // Only the protocols troupe speaks, and only without PSKs (psk modifiers change the name).
+        if (protocolByName(v.protocol_name) !== NOISE_XX) {
+          skipped++;
+          skippedNames.add(v.protocol_name);
+          continue;
         }
+        for (const backend of backends) runCacophony(v, backend);
+        run++;
       }
       console.log(
         `noise vectors: ${run} Noise_XX_25519_ChaChaPoly_SHA256 run on ${backends.length} backends, ` +
@@ -201,17 +202,9 @@ if (root)
     });
 
     it('runs a vector without handshake_hash and still checks every message', () => {
-      let v: CacophonyVector | undefined;
-      for (const file of filesUnder(join(root, 'noise'))) {
-        if (basename(file).startsWith('LICENSE')) continue;
-        const { vectors } = JSON.parse(readFileSync(file, 'utf8')) as {
-          vectors: CacophonyVector[];
-        };
-        v = vectors.find(
-          (x) => protocolByName(x.protocol_name) === NOISE_XX && x.messages.length > 3,
-        );
-        if (v) break;
-      }
+      const v = [...cacophonyVectors(root)].find(
+        (x) => protocolByName(x.protocol_name) === NOISE_XX && x.messages.length > 3,
+      );
       expect(v).toBeDefined();
       const { handshake_hash: _h, ...bare } = v!;
       for (const backend of backends) runCacophony(bare, backend);
@@ -236,6 +229,17 @@ else
       console.log('noise conformance not run: no vectors folder; set TROUPE_VECTORS');
     });
   });
+
+/** Every vector of every cacophony file under noise/ (the LICENSE files aside). */
+function* cacophonyVectors(root: string): Generator<CacophonyVector> {
+  for (const file of filesUnder(join(root, 'noise'))) {
+    if (basename(file).startsWith('LICENSE')) continue;
+    const { vectors } = JSON.parse(readFileSync(file, 'utf8')) as {
+      vectors: CacophonyVector[];
+    };
+    yield* vectors;
+  }
+}
 
 function flipFirstByte(hexText: string): string {
   const b = fromHex(hexText);

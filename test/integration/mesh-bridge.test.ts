@@ -191,31 +191,24 @@ describe('two sites, each with its own nats-server, bridged over loopback', () =
   });
 
   it('a missing remote actor, type or site fails fast with NoSuchActor', async () => {
+    /** Asks `ref` from A, expects a NoSuchActor and returns its message. */
+    const noSuchActor = async (ref: ActorRef | ShardRef, type = 'x') => {
+      const e = await appA.ask(ref, type, {}, { timeout: 10_000 }).catch((x: Error) => x);
+      expect(e).toBeInstanceOf(NoSuchActor);
+      return (e as Error).message;
+    };
     let t0 = Date.now();
-    const e1 = (await appA
-      .ask({ system: 'siteB', path: 'ghost' }, 'x', {}, { timeout: 10_000 })
-      .catch((e: Error) => e)) as Error;
-    expect(e1).toBeInstanceOf(NoSuchActor);
-    expect(e1.message).toContain('siteB:ghost');
+    expect(await noSuchActor({ system: 'siteB', path: 'ghost' })).toContain('siteB:ghost');
     expect(Date.now() - t0).toBeLessThan(3000);
     t0 = Date.now();
-    const e2 = await appA
-      .ask({ system: 'siteB', shard: 'nobody' }, 'x', {}, { timeout: 10_000 })
-      .catch((e: Error) => e);
-    expect(e2).toBeInstanceOf(NoSuchActor);
-    const e3 = (await appA
-      .ask({ system: 'siteZ', path: 'anyone' }, 'x', {}, { timeout: 10_000 })
-      .catch((e: Error) => e)) as Error;
-    expect(e3).toBeInstanceOf(NoSuchActor);
-    expect(e3.message).toContain('not a peer');
+    await noSuchActor({ system: 'siteB', shard: 'nobody' });
+    expect(await noSuchActor({ system: 'siteZ', path: 'anyone' })).toContain('not a peer');
     expect(Date.now() - t0).toBeLessThan(3000);
     // Another site cannot drive this site's bridge (invites, unpairing) or its runtime actors.
     for (const path of ['mesh-bridge', 'sys/dead-letters']) {
-      const e = await appA
-        .ask({ system: 'siteB', path }, 'invite', {}, { timeout: 10_000 })
-        .catch((x: Error) => x);
-      expect(e).toBeInstanceOf(NoSuchActor);
-      expect((e as Error).message).toMatch(/not reachable from other sites/);
+      expect(await noSuchActor({ system: 'siteB', path }, 'invite')).toMatch(
+        /not reachable from other sites/,
+      );
     }
     // exists() is a system request: it crosses the bridge too.
     expect(await appA.exists(CODER)).toBe(true);

@@ -2,39 +2,24 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acceptLink,
-  dialLink,
   type Link,
   type LinkCloseReason,
   LinkError,
 } from '../../actors/bridge/link/index.ts';
-import {
-  constantTimeEqual,
-  nodeBackend,
-  toHex,
-  x25519KeyPair,
-} from '../../protocols/crypto/index.ts';
+import { nodeBackend, toHex } from '../../protocols/crypto/index.ts';
 import { encodeFrame, MeshError } from '../../protocols/mesh/index.ts';
 import { NoiseError } from '../../protocols/noise/index.ts';
-import { MESH_ID } from '../support/mesh-pair.ts';
+import { acceptOpts, dialB } from '../support/link-ends.ts';
 import { type Direction, mitm } from '../support/mitm.ts';
 import { dialTcp, serve, within } from '../support/tcp.ts';
 
-const A = x25519KeyPair(nodeBackend);
-const B = x25519KeyPair(nodeBackend);
 const typed = (e: unknown) =>
   e instanceof LinkError || e instanceof MeshError || e instanceof NoiseError;
 const deadlines = { handshakeTimeoutMs: 1500, frameTimeoutMs: 300, closeLingerMs: 200 };
 
 let listener: Awaited<ReturnType<typeof serve<Promise<Link>>>>;
 beforeAll(async () => {
-  listener = await serve((s) =>
-    acceptLink(s, {
-      meshId: MESH_ID,
-      staticKey: B,
-      isMember: (k) => constantTimeEqual(k, A.publicKey),
-      ...deadlines,
-    }),
-  );
+  listener = await serve((s) => acceptLink(s, acceptOpts(deadlines)));
 });
 afterAll(() => listener.close());
 
@@ -132,16 +117,7 @@ describe('fuzzing a live link over TCP', () => {
           return { frames: [frame] };
         });
         try {
-          const dialer = await within(
-            dialLink(dialTcp(proxy.port), {
-              meshId: MESH_ID,
-              staticKey: A,
-              expectedRemote: B.publicKey,
-              ...deadlines,
-            }),
-            5000,
-            'dial',
-          );
+          const dialer = await within(dialB(proxy.port, deadlines), 5000, 'dial');
           const server = await within(listener.next(), 5000, 'accept');
           const [sender, receiver] = m.direction === 'c2s' ? [dialer, server] : [server, dialer];
           const sent = frameSizes.map((n, i) => new Uint8Array(n).fill(i + 1));

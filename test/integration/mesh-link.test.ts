@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AcceptOptions,
   acceptLink,
-  dialLink,
+  type DialOptions,
   FrameTimeoutError,
   HandshakeRateLimitedError,
   HandshakeTimeoutError,
@@ -12,12 +12,7 @@ import {
   LinkListener,
   UnexpectedEofError,
 } from '../../actors/bridge/link/index.ts';
-import {
-  constantTimeEqual,
-  nodeBackend,
-  toHex,
-  x25519KeyPair,
-} from '../../protocols/crypto/index.ts';
+import { nodeBackend, toHex, x25519KeyPair } from '../../protocols/crypto/index.ts';
 import {
   CloseCode,
   encodeFrame,
@@ -28,41 +23,40 @@ import {
   TransportDecryptError,
 } from '../../protocols/mesh/index.ts';
 import { HandshakeRejectedError, UnexpectedStaticKeyError } from '../../protocols/noise/index.ts';
+import { A, acceptOpts, B, dialB } from '../support/link-ends.ts';
 import { MESH_ID } from '../support/mesh-pair.ts';
 import { dialTcp, handDial, record, serve, sleep, within } from '../support/tcp.ts';
-
-const A = x25519KeyPair(nodeBackend); // dialer
-const B = x25519KeyPair(nodeBackend); // listener
-const is = (k: Uint8Array) => (x: Uint8Array) => constantTimeEqual(x, k);
-
-const acceptOpts = (extra: Partial<AcceptOptions> = {}): AcceptOptions => ({
-  meshId: MESH_ID,
-  staticKey: B,
-  isMember: is(A.publicKey),
-  ...extra,
-});
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function linkPair(
-  accept: Partial<AcceptOptions> = {},
-  dial: Partial<Parameters<typeof dialLink>[1]> = {},
-) {
+/** A listener that accepts links as B (with `accept` on top), closed after the test. */
+async function listen(accept: Partial<AcceptOptions> = {}) {
   const server = await serve((s) => acceptLink(s, acceptOpts(accept)));
   cleanups.push(server.close);
-  const dialer = await within(
-    dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: A,
-      expectedRemote: B.publicKey,
-      ...dial,
-    }),
-    5000,
-    'dial',
-  );
+  return server;
+}
+
+/** A hand-driven dialer (A, expecting B) on `server`, and the link the server accepted from it. */
+async function handLink(server: Awaited<ReturnType<typeof listen>>) {
+  const dialed = await handDial(server.port, { staticKey: A, expectedRemote: B.publicKey });
+  cleanups.push(() => dialed.socket.destroy());
+  dialed.socket.on('error', () => {});
+  const link = await within(server.next(), 3000);
+  return { ...dialed, link };
+}
+
+/** The error `link` closed with (false when it closed without one). */
+async function closeError(link: Link): Promise<unknown> {
+  const reason = await within(link.closed, 3000);
+  return reason.by === 'error' && reason.error;
+}
+
+async function linkPair(accept: Partial<AcceptOptions> = {}, dial: Partial<DialOptions> = {}) {
+  const server = await listen(accept);
+  const dialer = await within(dialB(server.port, dial), 5000, 'dial');
   const listener = await within(server.next(), 5000, 'accept');
   cleanups.push(
     () => dialer.close(),
@@ -170,8 +164,7 @@ describe('mesh link over loopback TCP', () => {
       { maxFrameBytes: 1 << 20 },
     );
     await dialer.send(new Uint8Array(200_000));
-    const reason = await within(listener.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(ReassemblyLimitError);
+    expect(await closeError(listener)).toBeInstanceOf(ReassemblyLimitError);
   });
 
   it('an unexpected responder key: the dialer aborts and message 3 is never written', async () => {
@@ -198,25 +191,15 @@ describe('mesh link over loopback TCP', () => {
       });
     });
     cleanups.push(server.close);
-    const dial = dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    await expect(within(dial, 3000)).rejects.toThrow(UnexpectedStaticKeyError);
+    await expect(within(dialB(server.port), 3000)).rejects.toThrow(UnexpectedStaticKeyError);
     await within(seen!.ended, 3000);
     expect(seen!.bytes().length).toBe(2 + 1216); // message 1 only
   });
 
   it('an unknown initiator is refused after message 3', async () => {
     const stranger = x25519KeyPair(nodeBackend);
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
-    const dialer = dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: stranger,
-      expectedRemote: B.publicKey,
-    });
+    const server = await listen();
+    const dialer = dialB(server.port, { staticKey: stranger });
     await expect(within(server.next(), 3000)).rejects.toThrow(UnexpectedStaticKeyError);
     // The dialer opened after writing message 3, then saw the stream end without a close record.
     const link = await dialer.catch(() => null);
@@ -227,10 +210,7 @@ describe('mesh link over loopback TCP', () => {
   });
 
   it('a slow-trickle handshake times out (HandshakeTimeoutError)', async () => {
-    const server = await serve((s) =>
-      acceptLink(s, acceptOpts({ handshakeTimeoutMs: 300, frameTimeoutMs: 0 })),
-    );
-    cleanups.push(server.close);
+    const server = await listen({ handshakeTimeoutMs: 300, frameTimeoutMs: 0 });
     const socket = dialTcp(server.port);
     cleanups.push(() => socket.destroy());
     socket.on('error', () => {});
@@ -245,23 +225,14 @@ describe('mesh link over loopback TCP', () => {
   });
 
   it('a slow-trickle frame times out (FrameTimeoutError), during and after the handshake', async () => {
-    const server = await serve((s) =>
-      acceptLink(s, acceptOpts({ handshakeTimeoutMs: 5000, frameTimeoutMs: 200 })),
-    );
-    cleanups.push(server.close);
+    const server = await listen({ handshakeTimeoutMs: 5000, frameTimeoutMs: 200 });
     const raw = dialTcp(server.port);
     raw.on('error', () => {});
     cleanups.push(() => raw.destroy());
     raw.write(new Uint8Array([0x04, 0xc0, 1, 2, 3])); // a 1216-byte frame that never completes
     await expect(within(server.next(), 3000)).rejects.toThrow(FrameTimeoutError);
 
-    const { socket, session } = await handDial(server.port, {
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    cleanups.push(() => socket.destroy());
-    socket.on('error', () => {});
-    const link = await within(server.next(), 3000);
+    const { socket, session, link } = await handLink(server);
     const frame = session.sealFrame(new Uint8Array(60_000));
     let i = 0;
     const t = setInterval(() => {
@@ -269,53 +240,31 @@ describe('mesh link over loopback TCP', () => {
       i += 100;
     }, 20);
     cleanups.push(() => clearInterval(t));
-    const reason = await within(link.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(FrameTimeoutError);
+    expect(await closeError(link)).toBeInstanceOf(FrameTimeoutError);
   });
 
   it('an EOF without a close record, inside a length field or a body, is UnexpectedEofError', async () => {
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
+    const server = await listen();
     for (const cut of [1, 50]) {
-      const { socket, session } = await handDial(server.port, {
-        staticKey: A,
-        expectedRemote: B.publicKey,
-      });
-      const link = await within(server.next(), 3000);
+      const { socket, session, link } = await handLink(server);
       const frame = session.sealFrame(new Uint8Array(100));
       socket.end(frame.subarray(0, cut)); // EOF mid-frame
-      const reason = await within(link.closed, 3000);
-      expect(reason.by === 'error' && reason.error).toBeInstanceOf(UnexpectedEofError);
+      expect(await closeError(link)).toBeInstanceOf(UnexpectedEofError);
     }
   });
 
   it('a duplicated transport frame closes the link (TransportDecryptError)', async () => {
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
-    const { socket, session } = await handDial(server.port, {
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    socket.on('error', () => {});
-    const link = await within(server.next(), 3000);
+    const { socket, session, link } = await handLink(await listen());
     const got = collect(link, 1);
     const frame = session.sealFrame(new Uint8Array(10));
     socket.write(frame);
     socket.write(frame);
     expect((await got)[0]!.length).toBe(10);
-    const reason = await within(link.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(TransportDecryptError);
+    expect(await closeError(link)).toBeInstanceOf(TransportDecryptError);
   });
 
   it('a reflected frame (its own bytes sent back) closes the link', async () => {
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
-    const { socket, decoder } = await handDial(server.port, {
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
-    socket.on('error', () => {});
-    const link = await within(server.next(), 3000);
+    const { socket, decoder, link } = await handLink(await listen());
     const reflected = new Promise<Uint8Array>((resolve) =>
       socket.on('data', (c: Buffer) => {
         const m = decoder.push(c)[0];
@@ -324,8 +273,7 @@ describe('mesh link over loopback TCP', () => {
     );
     await link.send(new Uint8Array(33));
     socket.write(encodeFrame(await within(reflected, 3000)));
-    const reason = await within(link.closed, 3000);
-    expect(reason.by === 'error' && reason.error).toBeInstanceOf(TransportDecryptError);
+    expect(await closeError(link)).toBeInstanceOf(TransportDecryptError);
   });
 
   it('a replayed client stream (old message 1 and 3) fails in a new session', async () => {
@@ -336,11 +284,7 @@ describe('mesh link over loopback TCP', () => {
       return acceptLink(s, acceptOpts());
     });
     cleanups.push(server.close);
-    const dialer = await dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
+    const dialer = await dialB(server.port);
     await within(server.next(), 3000);
     await dialer.send(new Uint8Array(5));
     await sleep(50);
@@ -353,13 +297,8 @@ describe('mesh link over loopback TCP', () => {
   });
 
   it('another mesh (different prologue) fails at the first AEAD', async () => {
-    const server = await serve((s) => acceptLink(s, acceptOpts()));
-    cleanups.push(server.close);
-    const dial = dialLink(dialTcp(server.port), {
-      meshId: new Uint8Array(16).fill(1),
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
+    const server = await listen();
+    const dial = dialB(server.port, { meshId: new Uint8Array(16).fill(1) });
     await expect(within(dial, 3000)).rejects.toThrow(HandshakeRejectedError);
   });
 });
@@ -387,11 +326,7 @@ describe('listener limits', () => {
     expect(errors.filter((e) => e === 'HandshakeTimeoutError').length).toBe(2);
     expect(listener.halfOpen).toBe(0);
     // Freed slots are usable again.
-    const ok = await dialLink(dialTcp(server.port), {
-      meshId: MESH_ID,
-      staticKey: A,
-      expectedRemote: B.publicKey,
-    });
+    const ok = await dialB(server.port);
     cleanups.push(() => ok.close());
     expect((await within(server.next(), 3000)).isOpen).toBe(true);
   });
@@ -407,11 +342,7 @@ describe('listener limits', () => {
     const server = await serve((s) => listener.accept(s));
     cleanups.push(server.close);
     const dial = () =>
-      dialLink(dialTcp(server.port), {
-        meshId: MESH_ID,
-        staticKey: A,
-        expectedRemote: B.publicKey,
-      }).then((l) => {
+      dialB(server.port).then((l) => {
         cleanups.push(() => l.close());
         return l;
       });

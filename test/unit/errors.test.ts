@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { BridgeError, ListenError } from '../../actors/bridge/index.ts';
 import {
   ActorFailedError,
   HungError,
@@ -54,6 +55,23 @@ describe('the error convention', () => {
     const m = new ModelError('rejected', 'no', 401);
     expect(m.detail).toEqual({ kind: 'rejected', status: 401 });
     expect(new InvalidArgumentError('bad').detail).toBeUndefined();
+  });
+
+  it('makes a code-only class with withCode: its own name, its base, the code, the cause', () => {
+    const cause = new Error('EADDRINUSE');
+    const e = new ListenError('port 7422 is taken', { cause });
+    expect(e).toBeInstanceOf(ListenError);
+    expect(e).toBeInstanceOf(BridgeError);
+    expect(e).toBeInstanceOf(TroupeError);
+    expect(e.name).toBe('ListenError');
+    expect(e.code).toBe('ListenError');
+    expect(e.cause).toBe(cause);
+    expect(String(e)).toBe('ListenError: port 7422 is taken');
+    expect(toWireError(e)).toEqual({
+      code: 'ListenError',
+      message: 'port 7422 is taken',
+      detail: undefined,
+    });
   });
 
   const known: TroupeError[] = [

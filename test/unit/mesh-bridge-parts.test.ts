@@ -22,6 +22,7 @@ import {
   UnknownPeerError,
   walkBatch,
 } from '../../actors/bridge/index.ts';
+import { ReplyRoutes } from '../../actors/bridge/reply-routes.ts';
 import { parseDuration } from '../../deploy/commands/mesh-client.ts';
 import { nodeBackend, toHex, x25519KeyPair } from '../../protocols/crypto/index.ts';
 import {
@@ -168,6 +169,22 @@ describe('link frames', () => {
     for (const f of bad) expect(() => decodeFrame(msgpack(f))).toThrow(BridgeFrameError);
     expect(() => decodeFrame(new Uint8Array([0xc1]))).toThrow(BridgeFrameError);
     expect(() => decodeFrame(new Uint8Array(0))).toThrow(BridgeFrameError);
+  });
+});
+
+describe('reply routes', () => {
+  it('give one id per asker inbox and per peer asker, and map each id back', () => {
+    const routes = new ReplyRoutes();
+    const a = routes.askerRoute('siteB', '_INBOX.n1.7');
+    expect(routes.askerRoute('siteB', '_INBOX.n1.8')).toBe(a);
+    expect(routes.askerInbox(a)).toEqual({ site: 'siteB', inbox: '_INBOX.n1' });
+    const c = routes.askerRoute('siteC', '_INBOX.n1.9');
+    const p = routes.peerRoute('siteB', a);
+    expect(routes.peerRoute('siteB', a)).toBe(p);
+    expect(new Set([a, c, p]).size).toBe(3);
+    expect(routes.peerRouteOf(p)).toEqual({ site: 'siteB', id: a });
+    expect(routes.peerRouteOf(a)).toBeUndefined();
+    expect(routes.askerInbox(p)).toBeUndefined();
   });
 });
 

@@ -9,7 +9,9 @@ import {
   InviteBook,
   InviteFormatError,
   InviteRejectedError,
+  type IssueOptions,
   joinProof,
+  type RedeemRequest,
 } from '../../protocols/mesh/index.ts';
 import { handshakePair, MESH_ID } from '../support/mesh-pair.ts';
 
@@ -20,14 +22,29 @@ function book() {
   return new InviteBook({ meshId: MESH_ID, inviterStatic: inviter.publicKey });
 }
 
-function rejection(fn: () => unknown): string {
+/** What redeeming `request` comes to: 'accepted', or the reason the book refused it. */
+function outcome(b: InviteBook, request: RedeemRequest): string {
   try {
-    fn();
+    b.redeem(request);
   } catch (e) {
     if (e instanceof InviteRejectedError) return e.reason;
     throw e;
   }
   return 'accepted';
+}
+
+/** A book with one invite issued at NOW, and a redeem request for it with a proof over `h`. */
+function bookWithInvite(options: Partial<IssueOptions> = {}) {
+  const b = book();
+  const { invite } = b.issue({ now: NOW, ...options });
+  const request = (h: Uint8Array, over: Partial<RedeemRequest> = {}): RedeemRequest => ({
+    inviteId: invite.inviteId,
+    proof: joinProof(invite.secret, invite.inviteId, h),
+    handshakeHash: h,
+    now: NOW,
+    ...over,
+  });
+  return { b, invite, request };
 }
 
 describe('invite tokens', () => {
@@ -93,78 +110,39 @@ describe('invite tokens', () => {
 
 describe('invite book', () => {
   it('redeems a good proof once, and only once', () => {
-    const b = book();
-    const { invite } = b.issue({ now: NOW });
+    const { b, request } = bookWithInvite();
     const h = handshakePair().a.handshake.handshakeHash;
-    const proof = joinProof(invite.secret, invite.inviteId, h);
-    expect(
-      rejection(() =>
-        b.redeem({ inviteId: invite.inviteId, proof, handshakeHash: h, now: NOW + 1 }),
-      ),
-    ).toBe('accepted');
-    expect(
-      rejection(() =>
-        b.redeem({ inviteId: invite.inviteId, proof, handshakeHash: h, now: NOW + 2 }),
-      ),
-    ).toBe('used');
+    expect(outcome(b, request(h, { now: NOW + 1 }))).toBe('accepted');
+    expect(outcome(b, request(h, { now: NOW + 2 }))).toBe('used');
   });
 
   it('refuses an expired invite (inviter clock)', () => {
-    const b = book();
-    const { invite } = b.issue({ now: NOW, ttlMs: 1000 });
-    const h = new Uint8Array(32);
-    const proof = joinProof(invite.secret, invite.inviteId, h);
-    expect(
-      rejection(() =>
-        b.redeem({ inviteId: invite.inviteId, proof, handshakeHash: h, now: NOW + 1000 }),
-      ),
-    ).toBe('expired');
+    const { b, request } = bookWithInvite({ ttlMs: 1000 });
+    expect(outcome(b, request(new Uint8Array(32), { now: NOW + 1000 }))).toBe('expired');
   });
 
   it('refuses a forged secret and an unknown invite', () => {
-    const b = book();
-    const { invite } = b.issue({ now: NOW });
+    const { b, invite, request } = bookWithInvite();
     const h = new Uint8Array(32).fill(3);
     const forged = joinProof(new Uint8Array(32).fill(9), invite.inviteId, h);
-    expect(
-      rejection(() =>
-        b.redeem({ inviteId: invite.inviteId, proof: forged, handshakeHash: h, now: NOW }),
-      ),
-    ).toBe('bad-proof');
+    expect(outcome(b, request(h, { proof: forged }))).toBe('bad-proof');
     const other = new Uint8Array(16).fill(1);
-    expect(
-      rejection(() => b.redeem({ inviteId: other, proof: forged, handshakeHash: h, now: NOW })),
-    ).toBe('unknown');
+    expect(outcome(b, request(h, { inviteId: other, proof: forged }))).toBe('unknown');
     // A failed proof does not burn the invite.
-    const good = joinProof(invite.secret, invite.inviteId, h);
-    expect(
-      rejection(() =>
-        b.redeem({ inviteId: invite.inviteId, proof: good, handshakeHash: h, now: NOW }),
-      ),
-    ).toBe('accepted');
+    expect(outcome(b, request(h))).toBe('accepted');
   });
 
   it('refuses a relayed proof: made over another handshake hash', () => {
-    const b = book();
-    const { invite } = b.issue({ now: NOW });
+    const { b, request } = bookWithInvite();
     const joinerLink = handshakePair().a.handshake.handshakeHash; // joiner ↔ relay
     const relayLink = handshakePair().a.handshake.handshakeHash; // relay ↔ inviter
-    const proof = joinProof(invite.secret, invite.inviteId, joinerLink);
-    expect(
-      rejection(() =>
-        b.redeem({ inviteId: invite.inviteId, proof, handshakeHash: relayLink, now: NOW }),
-      ),
-    ).toBe('bad-proof');
+    expect(outcome(b, request(joinerLink, { handshakeHash: relayLink }))).toBe('bad-proof');
   });
 
   it('honours an explicit maxUses, then prunes spent and expired invites', () => {
-    const b = book();
-    const { invite } = b.issue({ now: NOW, maxUses: 2 });
+    const { b, request } = bookWithInvite({ maxUses: 2 });
     b.issue({ now: NOW, ttlMs: 10 });
-    const h = new Uint8Array(32);
-    const proof = joinProof(invite.secret, invite.inviteId, h);
-    const redeem = () =>
-      rejection(() => b.redeem({ inviteId: invite.inviteId, proof, handshakeHash: h, now: NOW }));
+    const redeem = () => outcome(b, request(new Uint8Array(32)));
     expect([redeem(), redeem(), redeem()]).toEqual(['accepted', 'accepted', 'used']);
     expect(b.prune(NOW + 100)).toBe(2);
     expect(b.records()).toEqual([]);

@@ -16,6 +16,7 @@ import {
   CipherState,
   DecryptError,
   DowngradeError,
+  type HandshakeOptions,
   HandshakeRejectedError,
   HandshakeState,
   HandshakeStateError,
@@ -76,14 +77,34 @@ function pair(
   return { init, resp };
 }
 
-function complete(init: HandshakeState, resp: HandshakeState) {
-  const m1 = init.writeMessage();
+/** A bare party on the node backend: XXhfs, no prologue, no pinning, unless `over` says so. */
+function party(
+  initiator: boolean,
+  staticKey: KeyPair,
+  over: Partial<HandshakeOptions> = {},
+): HandshakeState {
+  return new HandshakeState({ protocol: NOISE_XXHFS, initiator, backend: b, staticKey, ...over });
+}
+
+/** Runs the three messages (each carrying `payload`, if any) and splits both sides. */
+function complete(init: HandshakeState, resp: HandshakeState, payload?: Uint8Array) {
+  const m1 = init.writeMessage(payload);
   resp.readMessage(m1);
-  const m2 = resp.writeMessage();
+  const m2 = resp.writeMessage(payload);
   init.readMessage(m2);
-  const m3 = init.writeMessage();
+  const m3 = init.writeMessage(payload);
   resp.readMessage(m3);
   return { m1, m2, m3, a: init.split(), b: resp.split() };
+}
+
+/** What `f` throws (undefined if it returns). */
+function thrownBy(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }
 
 describe('Noise_XXhfs handshake', () => {
@@ -110,13 +131,8 @@ describe('Noise_XXhfs handshake', () => {
         (prologue, payload) => {
           const run = (backend: CryptoBackend) => {
             const { init, resp } = pair({ backend, prologue, fixed: true });
-            const m1 = init.writeMessage(payload);
-            resp.readMessage(m1);
-            const m2 = resp.writeMessage(payload);
-            init.readMessage(m2);
-            const m3 = init.writeMessage(payload);
-            resp.readMessage(m3);
-            return [m1, m2, m3, init.split().handshakeHash].map(toHex).join('|');
+            const { m1, m2, m3, a } = complete(init, resp, payload);
+            return [m1, m2, m3, a.handshakeHash].map(toHex).join('|');
           };
           expect(run(nodeBackend)).toBe(run(nobleBackend));
         },
@@ -160,24 +176,14 @@ describe('Noise_XXhfs handshake', () => {
   });
 
   it('a classical Noise_XX message 1 presented to an XXhfs responder is a downgrade', () => {
-    const classical = new HandshakeState({
-      protocol: NOISE_XX,
-      initiator: true,
-      backend: b,
-      staticKey: si,
-    });
+    const classical = party(true, si, { protocol: NOISE_XX });
     const { resp } = pair();
     expect(() => resp.readMessage(classical.writeMessage())).toThrow(DowngradeError);
   });
 
   it('an XXhfs initiator never falls back when a classical XX responder answers', () => {
     const { init } = pair();
-    const classical = new HandshakeState({
-      protocol: NOISE_XX,
-      initiator: false,
-      backend: b,
-      staticKey: sr,
-    });
+    const classical = party(false, sr, { protocol: NOISE_XX });
     classical.readMessage(init.writeMessage()); // XX reads e1 as a cleartext payload
     expect(() => init.readMessage(classical.writeMessage())).toThrow(
       MalformedHandshakeMessageError,
@@ -197,24 +203,14 @@ describe('Noise_XXhfs handshake', () => {
     t.resp.readMessage(t.init.writeMessage());
     const m2 = t.resp.writeMessage();
     m2[32 + 500]! ^= 0x01;
-    let tampered: unknown;
-    try {
-      t.init.readMessage(m2);
-    } catch (e) {
-      tampered = e;
-    }
+    const tampered = thrownBy(() => t.init.readMessage(m2));
     // Coefficient >= q in e1: encapsulation refuses, the responder aborts writing message 2.
     const k = pair();
     const m1 = k.init.writeMessage();
     m1[32] = 0xff;
     m1[33] = 0xff;
     k.resp.readMessage(m1);
-    let badKey: unknown;
-    try {
-      k.resp.writeMessage();
-    } catch (e) {
-      badKey = e;
-    }
+    const badKey = thrownBy(() => k.resp.writeMessage());
     // Implicit rejection: a ciphertext that passes the AEAD but was made for another key.
     const other = nodeBackend.mlkemKeygen(new Uint8Array(64).fill(9)).publicKey;
     const swapping: CryptoBackend = {
@@ -223,19 +219,9 @@ describe('Noise_XXhfs handshake', () => {
     };
     const s = pair();
     const s1 = s.init.writeMessage();
-    const liar = new HandshakeState({
-      protocol: NOISE_XXHFS,
-      initiator: false,
-      backend: swapping,
-      staticKey: sr,
-    });
+    const liar = party(false, sr, { backend: swapping });
     liar.readMessage(s1);
-    let swapped: unknown;
-    try {
-      s.init.readMessage(liar.writeMessage());
-    } catch (e) {
-      swapped = e;
-    }
+    const swapped = thrownBy(() => s.init.readMessage(liar.writeMessage()));
     for (const e of [tampered, badKey, swapped]) {
       expect(e).toBeInstanceOf(HandshakeRejectedError);
       expect((e as Error).name).toBe('HandshakeRejectedError');
@@ -289,12 +275,7 @@ describe('Noise_XXhfs handshake', () => {
         q.resp.readMessage(q.init.writeMessage());
         const m2 = q.resp.writeMessage();
         m2.set(fromHex(point), 0);
-        let error: unknown;
-        try {
-          q.init.readMessage(m2);
-        } catch (e) {
-          error = e;
-        }
+        const error = thrownBy(() => q.init.readMessage(m2));
         expect(error).toBeInstanceOf(HandshakeRejectedError);
         expect((error as Error).cause).toBeInstanceOf(InvalidPublicKeyError);
       }
@@ -306,18 +287,8 @@ describe('Noise_XXhfs handshake', () => {
       privateKey: new Uint8Array(32).fill(7),
       publicKey: fromHex(LOW_ORDER_POINTS[2]!),
     };
-    const init = new HandshakeState({
-      protocol: NOISE_XXHFS,
-      initiator: true,
-      backend: b,
-      staticKey: si,
-    });
-    const resp = new HandshakeState({
-      protocol: NOISE_XXHFS,
-      initiator: false,
-      backend: b,
-      staticKey: evil,
-    });
+    const init = party(true, si);
+    const resp = party(false, evil);
     resp.readMessage(init.writeMessage());
     expect(() => init.readMessage(resp.writeMessage())).toThrow(HandshakeRejectedError);
   });
@@ -325,20 +296,10 @@ describe('Noise_XXhfs handshake', () => {
   it('an unexpected responder key aborts after message 2: message 3 is never written', () => {
     const impostor = x25519KeyPair(b);
     const { init } = pair();
-    const resp = new HandshakeState({
-      protocol: NOISE_XXHFS,
-      initiator: false,
-      backend: b,
-      staticKey: impostor,
-    });
+    const resp = party(false, impostor);
     resp.readMessage(init.writeMessage());
     const m2 = resp.writeMessage();
-    let error: unknown;
-    try {
-      init.readMessage(m2);
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => init.readMessage(m2));
     expect(error).toBeInstanceOf(UnexpectedStaticKeyError);
     expect(toHex((error as UnexpectedStaticKeyError).remoteStatic)).toBe(toHex(impostor.publicKey));
     expect(() => init.writeMessage()).toThrow(HandshakeStateError);
@@ -348,13 +309,7 @@ describe('Noise_XXhfs handshake', () => {
   it('an unknown initiator key is refused after message 3', () => {
     const stranger = x25519KeyPair(b);
     const { resp } = pair();
-    const init = new HandshakeState({
-      protocol: NOISE_XXHFS,
-      initiator: true,
-      backend: b,
-      staticKey: stranger,
-      verifyRemoteStatic: pinned(sr),
-    });
+    const init = party(true, stranger, { verifyRemoteStatic: pinned(sr) });
     resp.readMessage(init.writeMessage());
     init.readMessage(resp.writeMessage());
     expect(() => resp.readMessage(init.writeMessage())).toThrow(UnexpectedStaticKeyError);
