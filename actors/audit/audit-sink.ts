@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AuditEvent, type AuditSink, InvalidArgument } from '../../runtime/index.ts';
+import { type AuditEvent, type AuditSink, parseOptions } from '../../runtime/index.ts';
 import {
   assembleAuditBatch,
   auditBatchId,
@@ -149,14 +149,7 @@ export interface LedgerAuditSink extends AuditSink {
 }
 
 export function parseSinkOptions(o: unknown): z.output<typeof AuditSinkOptionsSchema> {
-  const parsed = AuditSinkOptionsSchema.safeParse(o);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `audit sink options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  return parsed.data;
+  return parseOptions(AuditSinkOptionsSchema, o, 'audit sink options');
 }
 
 interface OpenBatch {

@@ -12,7 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { InvalidArgument } from '../../runtime/index.ts';
+import { InvalidArgument, parseOptions } from '../../runtime/index.ts';
 import { type AuditStream, AuditStreamError, type StreamRecord } from './audit-stream.ts';
 import { auditStreamName, auditSubjects, isSubjectToken } from './audit-subject.ts';
 
@@ -63,14 +63,7 @@ export class AuditStreamConfigError extends Error {
 }
 
 function parseSettings(s: unknown): z.output<typeof AuditStreamSettingsSchema> {
-  const parsed = AuditStreamSettingsSchema.safeParse(s ?? {});
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `audit stream settings: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  return parsed.data;
+  return parseOptions(AuditStreamSettingsSchema, s ?? {}, 'audit stream settings');
 }
 
 /** [major, minor, patch] of a server version string. */
@@ -232,14 +225,8 @@ export function jetStreamAuditStream(
       `audit stream: system must be a subject token (got ${String(system)})`,
     );
   }
-  const parsed = JetStreamReadOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `audit stream read options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  return new JetStreamAuditStream(nc, auditStreamName(system), parsed.data);
+  const o = parseOptions(JetStreamReadOptionsSchema, options ?? {}, 'audit stream read options');
+  return new JetStreamAuditStream(nc, auditStreamName(system), o);
 }
 
 class JetStreamAuditStream implements AuditStream {

@@ -6,6 +6,7 @@ import {
   type ActorSystem,
   type AuditSink,
   InvalidArgument,
+  parseOptions,
   Timeout,
 } from '../../runtime/index.ts';
 import {
@@ -131,14 +132,7 @@ export interface AuditLedger {
 }
 
 function parse(o: unknown): z.output<typeof OptionsSchema> {
-  const parsed = OptionsSchema.safeParse(o);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `audit ledger options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  return parsed.data;
+  return parseOptions(OptionsSchema, o, 'audit ledger options');
 }
 
 /** Give a running system its audit ledger (see the file comment). */

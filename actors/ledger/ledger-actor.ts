@@ -7,6 +7,7 @@ import {
   type AskContext,
   defineActor,
   InvalidArgument,
+  parseOptions,
   Stopped,
 } from '../../runtime/index.ts';
 import {
@@ -114,13 +115,7 @@ const ArgsSchema = z
 
 /** Check ledger actor arguments: one clear error naming the field. */
 export function checkLedgerArgs(args: unknown): LedgerActorArgs {
-  const parsed = ArgsSchema.safeParse(args);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `ledger options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
+  parseOptions(ArgsSchema, args, 'ledger options');
   return args as LedgerActorArgs;
 }
 

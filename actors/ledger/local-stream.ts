@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InvalidArgument } from '../../runtime/index.ts';
+import { InvalidArgument, parseOptions } from '../../runtime/index.ts';
 import type { AuditPublisher, AuditStream, StreamRecord } from '../audit/index.ts';
 import { crc32, LedgerLockedError, lockLedger, writeFileAtomic } from './store/index.ts';
 
@@ -158,17 +158,10 @@ export async function openLocalStream(
   dir: string,
   options: LocalStreamOptions,
 ): Promise<LocalAuditStream> {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `local audit stream options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
+  const o = parseOptions(OptionsSchema, options, 'local audit stream options');
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new InvalidArgument('local audit stream needs a folder');
   }
-  const o = parsed.data;
   mkdirSync(dir, { recursive: true });
   const marker = join(dir, 'STREAM');
   const logPath = join(dir, 'stream.log');
