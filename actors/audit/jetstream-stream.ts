@@ -12,6 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
+import { NamedError } from '../../protocols/named-error.ts';
 import { InvalidArgument, parseOptions } from '../../runtime/index.ts';
 import { type AuditStream, AuditStreamError, type StreamRecord } from './audit-stream.ts';
 import { auditStreamName, auditSubjects, isSubjectToken } from './audit-subject.ts';
@@ -52,8 +53,7 @@ export const AuditStreamSettingsSchema = z
 export type AuditStreamSettings = z.input<typeof AuditStreamSettingsSchema>;
 
 /** The audit stream exists with settings weaker than asked: it is not changed behind anyone's back. */
-export class AuditStreamConfigError extends Error {
-  override readonly name = 'AuditStreamConfigError';
+export class AuditStreamConfigError extends NamedError {
   constructor(
     message: string,
     readonly field: string,

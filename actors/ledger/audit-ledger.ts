@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isValidKeyName } from '../../protocols/checkpoint/index.ts';
+import { NamedError } from '../../protocols/named-error.ts';
 import {
   type ActorRef,
   type ActorSystem,
@@ -280,9 +281,7 @@ export async function startAuditLedger(
 export type { AuditSinkStats };
 
 /** The ledger actor failed to start (its directory is locked, damaged, or has other keys). */
-export class AuditLedgerStartError extends Error {
-  override readonly name = 'AuditLedgerStartError';
-}
+export class AuditLedgerStartError extends NamedError {}
 
 /**
  * For a process that emits audit events but runs no ledger (an agent node on NATS): make sure the

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { NamedError } from '../../protocols/named-error.ts';
 import { InvalidArgument, parseOptions } from '../../runtime/index.ts';
 import type { AuditPublisher, AuditStream, StreamRecord } from '../audit/index.ts';
 import { crc32, LedgerLockedError, lockLedger, writeFileAtomic } from './store/index.ts';
@@ -56,16 +57,10 @@ export interface LocalStreamOptions {
 }
 
 /** The stream folder is not a local audit stream, is another stream, or is damaged mid-file. */
-export class LocalStreamCorruptError extends Error {
-  override readonly name = 'LocalStreamCorruptError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class LocalStreamCorruptError extends NamedError {}
 
 /** Another live process has the stream open (one writer per stream). */
-export class LocalStreamLockedError extends Error {
-  override readonly name = 'LocalStreamLockedError';
+export class LocalStreamLockedError extends NamedError {
   constructor(
     message: string,
     readonly pid: number,
@@ -75,16 +70,14 @@ export class LocalStreamLockedError extends Error {
 }
 
 /** The stream was closed, or a write failed and closed it. */
-export class LocalStreamClosedError extends Error {
-  override readonly name = 'LocalStreamClosedError';
+export class LocalStreamClosedError extends NamedError {
   constructor(message = 'local audit stream is closed', options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
 /** A message larger than the stream accepts. */
-export class LocalStreamPayloadError extends Error {
-  override readonly name = 'LocalStreamPayloadError';
+export class LocalStreamPayloadError extends NamedError {
   constructor(
     readonly size: number,
     readonly max: number,
