@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ledgerKeysFromSeeds,
   openLedger,
   type SignedCheckpoint,
   startAuditLedger,
@@ -14,13 +13,13 @@ import {
   type WitnessReply,
 } from '../../actors/ledger/index.ts';
 import { type ActorRef, ActorSystem } from '../../runtime/index.ts';
-import { Emitter, runTroupe } from '../support/ledger-run.ts';
+import { Emitter, runTroupe, seededLedgerKeys } from '../support/ledger-run.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually, spawnTs, stopChild } from '../support/processes.ts';
 
 const ORIGIN = 'audit.witness.test/ledger';
 const WITNESS = 'witness.other-host.test/w1';
-const keys = ledgerKeysFromSeeds(ORIGIN, new Uint8Array(32).fill(7), new Uint8Array(32).fill(8));
+const keys = seededLedgerKeys(ORIGIN, 7);
 const base = mkdtempSync(join(tmpdir(), 'troupe-witness-'));
 let server: NatsServer;
 let env: NodeJS.ProcessEnv;

@@ -1,13 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { z } from 'zod';
 import {
   decodeAuditBatch,
+  type LedgerKeys,
   LedgerProofError,
+  ledgerKeysFromSeeds,
   readLedgerEntry,
   type StoredEntry,
 } from '../../actors/ledger/index.ts';
 import { defineActor } from '../../runtime/index.ts';
 
 export { type Run, runTroupe } from './troupe-cli.ts';
+
+/** A temp folder for one test file's ledgers, removed after all its tests (afterAll). */
+export function useLedgerBase(prefix: string): string {
+  const base = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  return base;
+}
+
+/** Fixed keys for `origin`: every byte of the two seeds is `seed` and `seed + 1`. */
+export function seededLedgerKeys(origin: string, seed: number): LedgerKeys {
+  return ledgerKeysFromSeeds(
+    origin,
+    new Uint8Array(32).fill(seed),
+    new Uint8Array(32).fill(seed + 1),
+  );
+}
+
+/** Bytes from base64 (proof fields cross the wire and the CLI as base64). */
+export const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 
 /** Every committed entry of a ledger directory (read beside a live writer too). */
 export function entriesOf(dir: string): StoredEntry[] {
