@@ -11,6 +11,7 @@ import {
   Timeout,
 } from '../../runtime/index.ts';
 import {
+  AuditSinkOptionsSchema,
   type AuditSinkStats,
   type AuditStream,
   type AuditStreamInfo,
@@ -32,19 +33,13 @@ import { type LocalAuditStream, openLocalStream } from './local-stream.ts';
  * and the ledger actor following it. `attachAuditSink` is the half for processes that only emit.
  */
 
-const SinkTuning = z
-  .object({
-    maxBatchEvents: z.number().int().min(1).max(65_535).optional(),
-    maxBatchBytes: z
-      .number()
-      .int()
-      .min(1024)
-      .max(64 * 1024 * 1024)
-      .optional(),
-    retryHorizonMs: z.number().int().min(1).optional(),
-    maxBufferedBytes: z.number().int().min(1024).optional(),
-  })
-  .strict();
+/** The sink options a ledger passes through, checked by the sink's own schema (one set of limits). */
+const SinkTuning = AuditSinkOptionsSchema.pick({
+  maxBatchEvents: true,
+  maxBatchBytes: true,
+  retryHorizonMs: true,
+  maxBufferedBytes: true,
+}).strict();
 
 const fn = z.custom<(...a: never[]) => unknown>((v) => typeof v === 'function', 'a function');
 

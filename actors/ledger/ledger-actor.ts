@@ -208,6 +208,26 @@ function coreFor(s: LedgerState, ctx: AskContext<unknown>): StreamLedger | undef
   return s.core;
 }
 
+/**
+ * A proof from the open ledger for a prove/consistency ask, or undefined when the ask has been
+ * answered already: no open ledger (Stopped), or a proof the ledger refuses (InvalidArgument).
+ */
+function proofFor<P>(
+  s: LedgerState,
+  ctx: AskContext<unknown>,
+  prove: (ledger: StreamLedger['ledger']) => P,
+): P | undefined {
+  const core = coreFor(s, ctx);
+  if (!core) return undefined;
+  try {
+    return prove(core.ledger);
+  } catch (err) {
+    if (!(err instanceof LedgerProofError)) throw err;
+    ctx.deferReply().fail(new InvalidArgument(err.message));
+    return undefined;
+  }
+}
+
 function checkpointReply(cp: SignedCheckpoint | undefined) {
   return cp ? { size: cp.size, root: b64(cp.root), note: cp.note } : null;
 }
@@ -617,39 +637,27 @@ export const LedgerActor = defineActor({
       witnessRound(s, ctx);
     },
     prove(s, m, ctx) {
-      const core = coreFor(s, ctx);
-      if (!core) return;
-      try {
-        const p = core.ledger.proveInclusion(m.index);
-        ctx.reply({
-          index: p.index,
-          size: p.size,
-          leafHash: b64(p.leafHash),
-          proof: p.proof.map(b64),
-          root: b64(p.root),
-          checkpoint: p.checkpoint ?? '',
-        });
-      } catch (err) {
-        if (!(err instanceof LedgerProofError)) throw err;
-        ctx.deferReply().fail(new InvalidArgument(err.message));
-      }
+      const p = proofFor(s, ctx, (ledger) => ledger.proveInclusion(m.index));
+      if (!p) return;
+      ctx.reply({
+        index: p.index,
+        size: p.size,
+        leafHash: b64(p.leafHash),
+        proof: p.proof.map(b64),
+        root: b64(p.root),
+        checkpoint: p.checkpoint ?? '',
+      });
     },
     consistency(s, m, ctx) {
-      const core = coreFor(s, ctx);
-      if (!core) return;
-      try {
-        const p = core.ledger.proveConsistency(m.oldSize);
-        ctx.reply({
-          oldSize: p.oldSize,
-          size: p.size,
-          proof: p.proof.map(b64),
-          root: b64(p.root),
-          checkpoint: p.checkpoint ?? '',
-        });
-      } catch (err) {
-        if (!(err instanceof LedgerProofError)) throw err;
-        ctx.deferReply().fail(new InvalidArgument(err.message));
-      }
+      const p = proofFor(s, ctx, (ledger) => ledger.proveConsistency(m.oldSize));
+      if (!p) return;
+      ctx.reply({
+        oldSize: p.oldSize,
+        size: p.size,
+        proof: p.proof.map(b64),
+        root: b64(p.root),
+        checkpoint: p.checkpoint ?? '',
+      });
     },
   },
 });

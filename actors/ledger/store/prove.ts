@@ -140,19 +140,19 @@ export function openLedgerReader(dir: string): LedgerReader {
 
 /** An inclusion proof for entry `index` against the directory's newest checkpoint. */
 export function proveInclusion(dir: string, index: number): InclusionProof {
-  const reader = openLedgerReader(dir);
-  try {
-    return reader.proveInclusion(index);
-  } finally {
-    reader.close();
-  }
+  return withReader(dir, (reader) => reader.proveInclusion(index));
 }
 
 /** A consistency proof from `oldSize` to the directory's newest checkpoint. */
 export function proveConsistency(dir: string, oldSize: number): ConsistencyProof {
+  return withReader(dir, (reader) => reader.proveConsistency(oldSize));
+}
+
+/** Open a reader on `dir` for one use, closed whatever happens. */
+function withReader<T>(dir: string, use: (reader: LedgerReader) => T): T {
   const reader = openLedgerReader(dir);
   try {
-    return reader.proveConsistency(oldSize);
+    return use(reader);
   } finally {
     reader.close();
   }
