@@ -17,6 +17,7 @@ import {
   type StreamRecord,
 } from '../audit/index.ts';
 import {
+  type ConsistencyProof,
   type LedgerKeys,
   LedgerProofError,
   type LedgerStep,
@@ -226,6 +227,16 @@ function proofFor<P>(
     ctx.deferReply().fail(new InvalidArgument(err.message));
     return undefined;
   }
+}
+
+/** What inclusion and consistency replies share: hashes as base64, no checkpoint as ''. */
+function proofOnWire(p: Omit<ConsistencyProof, 'oldSize'>) {
+  return {
+    size: p.size,
+    proof: p.proof.map(b64),
+    root: b64(p.root),
+    checkpoint: p.checkpoint ?? '',
+  };
 }
 
 function checkpointReply(cp: SignedCheckpoint | undefined) {
@@ -639,25 +650,12 @@ export const LedgerActor = defineActor({
     prove(s, m, ctx) {
       const p = proofFor(s, ctx, (ledger) => ledger.proveInclusion(m.index));
       if (!p) return;
-      ctx.reply({
-        index: p.index,
-        size: p.size,
-        leafHash: b64(p.leafHash),
-        proof: p.proof.map(b64),
-        root: b64(p.root),
-        checkpoint: p.checkpoint ?? '',
-      });
+      ctx.reply({ index: p.index, leafHash: b64(p.leafHash), ...proofOnWire(p) });
     },
     consistency(s, m, ctx) {
       const p = proofFor(s, ctx, (ledger) => ledger.proveConsistency(m.oldSize));
       if (!p) return;
-      ctx.reply({
-        oldSize: p.oldSize,
-        size: p.size,
-        proof: p.proof.map(b64),
-        root: b64(p.root),
-        checkpoint: p.checkpoint ?? '',
-      });
+      ctx.reply({ oldSize: p.oldSize, ...proofOnWire(p) });
     },
   },
 });

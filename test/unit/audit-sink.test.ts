@@ -10,7 +10,6 @@ import {
   AuditPublishError,
   type AuditPublisher,
   type AuditSinkAlert,
-  type AuditSinkOptions,
   AuditUnavailableError,
   BatchingAuditSink,
   createLocalAuditSink,
@@ -79,7 +78,9 @@ function flaky(inner: AuditPublisher) {
 const tick = () => new Promise((r) => setImmediate(r));
 
 /** A sink (system 't') over a fresh stream whose publisher fails on demand; alerts collected. */
-async function flakySink(options: Omit<AuditSinkOptions, 'system' | 'onAlert'>) {
+async function flakySink(
+  options: Omit<ConstructorParameters<typeof BatchingAuditSink>[1], 'system' | 'onAlert'>,
+) {
   const s = await stream();
   const { pub, state } = flaky(s.publisher());
   const alerts: AuditSinkAlert[] = [];
