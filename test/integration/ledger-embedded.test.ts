@@ -24,6 +24,7 @@ import {
   eventIdsOf,
   runTroupe,
   seededLedgerKeys,
+  startWitnessedLedger,
   useLedgerBase,
 } from '../support/ledger-run.ts';
 import { eventually } from '../support/processes.ts';
@@ -53,13 +54,7 @@ describe('audit ledger, embedded', () => {
         logs: [{ origin: ORIGIN, vkeys: [...keys.vkeys] }],
       },
     });
-    const ledger = await startAuditLedger(sys, {
-      dir,
-      origin: ORIGIN,
-      keys,
-      witnesses: ['witness'],
-    });
-    const agent = sys.spawn(Emitter, { name: 'agent' });
+    const { ledger, agent } = await startWitnessedLedger(sys, { dir, origin: ORIGIN, keys });
     const helper = sys.spawn(Emitter, { name: 'helper' });
     await emit(sys, agent, 5, 40);
     await emit(sys, helper, 2, 3);

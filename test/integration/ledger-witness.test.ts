@@ -8,12 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   openLedger,
   type SignedCheckpoint,
-  startAuditLedger,
   type WitnessProtocol,
   type WitnessReply,
 } from '../../actors/ledger/index.ts';
 import { type ActorRef, ActorSystem } from '../../runtime/index.ts';
-import { Emitter, runTroupe, seededLedgerKeys } from '../support/ledger-run.ts';
+import { runTroupe, seededLedgerKeys, startWitnessedLedger } from '../support/ledger-run.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually, spawnTs, stopChild } from '../support/processes.ts';
 
@@ -63,13 +62,7 @@ describe('witness in another process', () => {
       transport: server.transport,
     });
     const dir = join(base, 'ledger');
-    const ledger = await startAuditLedger(sys, {
-      dir,
-      origin: ORIGIN,
-      keys,
-      witnesses: ['witness'],
-    });
-    const agent = sys.spawn(Emitter, { name: 'agent' });
+    const { ledger, agent } = await startWitnessedLedger(sys, { dir, origin: ORIGIN, keys });
     const witness: ActorRef<WitnessProtocol> = { system: 'wit', path: 'witness' };
 
     // Normal growth, twice: the second time the witness needs a consistency proof.

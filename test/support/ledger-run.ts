@@ -10,8 +10,9 @@ import {
   ledgerKeysFromSeeds,
   readLedgerEntry,
   type StoredEntry,
+  startAuditLedger,
 } from '../../actors/ledger/index.ts';
-import { defineActor } from '../../runtime/index.ts';
+import { type ActorSystem, defineActor } from '../../runtime/index.ts';
 
 export { type Run, runTroupe } from './troupe-cli.ts';
 
@@ -73,3 +74,13 @@ export const Emitter = defineActor({
     sent: (s, _m, ctx) => ctx.reply(s.sent),
   },
 });
+
+/** The audit ledger of `sys`, cosigned by the actor named 'witness', and an Emitter 'agent'. */
+export async function startWitnessedLedger(
+  sys: ActorSystem,
+  options: { dir: string; origin: string; keys: LedgerKeys },
+) {
+  const ledger = await startAuditLedger(sys, { ...options, witnesses: ['witness'] });
+  const agent = sys.spawn(Emitter, { name: 'agent' });
+  return { ledger, agent };
+}
