@@ -26,6 +26,7 @@ import {
   seededLedgerKeys,
   startWitnessedLedger,
   useLedgerBase,
+  verifyWithWitnessKeys,
 } from '../support/ledger-run.ts';
 import { eventually } from '../support/processes.ts';
 
@@ -125,12 +126,7 @@ describe('audit ledger, embedded', () => {
   });
 
   it('troupe ledger verify: exit 0 on the directory, 1 with the first bad entry after a byte flip', async () => {
-    const ok = await runTroupe([
-      'ledger',
-      'verify',
-      dir,
-      ...witnessVkeys.flatMap((v) => ['--witness-vkey', v]),
-    ]);
+    const ok = await verifyWithWitnessKeys(dir, witnessVkeys);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^ok: /);

@@ -12,7 +12,12 @@ import {
   type WitnessReply,
 } from '../../actors/ledger/index.ts';
 import { type ActorRef, ActorSystem } from '../../runtime/index.ts';
-import { runTroupe, seededLedgerKeys, startWitnessedLedger } from '../support/ledger-run.ts';
+import {
+  runTroupe,
+  seededLedgerKeys,
+  startWitnessedLedger,
+  verifyWithWitnessKeys,
+} from '../support/ledger-run.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually, spawnTs, stopChild } from '../support/processes.ts';
 
@@ -85,12 +90,7 @@ describe('witness in another process', () => {
     await ledger.close();
 
     // The ledger directory verifies with the witness's keys held out of band.
-    const ok = await runTroupe([
-      'ledger',
-      'verify',
-      dir,
-      ...vkeys.flatMap((v) => ['--witness-vkey', v]),
-    ]);
+    const ok = await verifyWithWitnessKeys(dir, vkeys);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toContain(`cosigned at size ${sizes[1]} by ${WITNESS}`);
 

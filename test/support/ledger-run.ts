@@ -14,7 +14,9 @@ import {
 } from '../../actors/ledger/index.ts';
 import { type ActorSystem, defineActor } from '../../runtime/index.ts';
 
-export { type Run, runTroupe } from './troupe-cli.ts';
+import { type Run, runTroupe } from './troupe-cli.ts';
+
+export { type Run, runTroupe };
 
 /** A temp folder for one test file's ledgers, removed after all its tests (afterAll). */
 export function useLedgerBase(prefix: string): string {
@@ -83,4 +85,9 @@ export async function startWitnessedLedger(
   const ledger = await startAuditLedger(sys, { ...options, witnesses: ['witness'] });
   const agent = sys.spawn(Emitter, { name: 'agent' });
   return { ledger, agent };
+}
+
+/** `troupe ledger verify <dir>` with the witness's vkeys held out of band. */
+export function verifyWithWitnessKeys(dir: string, vkeys: readonly string[]): Promise<Run> {
+  return runTroupe(['ledger', 'verify', dir, ...vkeys.flatMap((v) => ['--witness-vkey', v])]);
 }
