@@ -202,7 +202,7 @@ async function recoverLedger(
   });
   await ledger.finishPendingErase();
   // The latest-checkpoint copy is derived: a crash can leave it missing or one behind.
-  const note = (latest as SignedCheckpoint | undefined)?.note;
+  const note = latest?.note;
   if (note && (!existsSync(paths.latest) || readFileSync(paths.latest, 'utf8') !== note)) {
     await writeFileAtomic(paths.latest, note, { durable: false });
   }
