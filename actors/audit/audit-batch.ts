@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
+import { NamedError } from '../../protocols/named-error.ts';
 import type { AuditEvent } from '../../runtime/index.ts';
 
 /**
@@ -17,20 +18,10 @@ import type { AuditEvent } from '../../runtime/index.ts';
 export const AUDIT_BATCH_VERSION = 1;
 
 /** A batch whose bytes are not a canonical version-1 audit batch. */
-export class AuditBatchError extends Error {
-  override readonly name = 'AuditBatchError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class AuditBatchError extends NamedError {}
 
 /** An event that cannot be written as MessagePack (a function, a symbol, a cycle). */
-export class AuditEncodeError extends Error {
-  override readonly name = 'AuditEncodeError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class AuditEncodeError extends NamedError {}
 
 const encoder = new Encoder({ sortKeys: true, ignoreUndefined: true, useBigInt64: true });
 const decoder = new Decoder({ useBigInt64: true });

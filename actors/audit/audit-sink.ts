@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type AuditEvent, type AuditSink, InvalidArgument } from '../../runtime/index.ts';
+import { NamedError } from '../../protocols/named-error.ts';
+import { type AuditEvent, type AuditSink, parseOptions } from '../../runtime/index.ts';
 import {
   assembleAuditBatch,
   auditBatchId,
@@ -33,8 +34,7 @@ import { auditSubject, isSubjectToken } from './audit-subject.ts';
  */
 
 /** emit() refused: the sink holds `maxBufferedBytes` already (the stream is slow or gone). */
-export class AuditOverflowError extends Error {
-  override readonly name = 'AuditOverflowError';
+export class AuditOverflowError extends NamedError {
   constructor(
     readonly bufferedBytes: number,
     readonly maxBufferedBytes: number,
@@ -46,16 +46,10 @@ export class AuditOverflowError extends Error {
 }
 
 /** emit() refused: the stream has been unreachable past the retry horizon, or the sink is broken or closed. */
-export class AuditUnavailableError extends Error {
-  override readonly name = 'AuditUnavailableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class AuditUnavailableError extends NamedError {}
 
 /** One event bigger than a stream message can be. */
-export class AuditEventTooLargeError extends Error {
-  override readonly name = 'AuditEventTooLargeError';
+export class AuditEventTooLargeError extends NamedError {
   constructor(
     readonly size: number,
     readonly max: number,
@@ -65,8 +59,7 @@ export class AuditEventTooLargeError extends Error {
 }
 
 /** flush() or close() could not get every event into the stream. */
-export class AuditPublishError extends Error {
-  override readonly name = 'AuditPublishError';
+export class AuditPublishError extends NamedError {
   constructor(
     message: string,
     /** Events emitted but not (yet) stored by the stream. */
@@ -149,14 +142,7 @@ export interface LedgerAuditSink extends AuditSink {
 }
 
 export function parseSinkOptions(o: unknown): z.output<typeof AuditSinkOptionsSchema> {
-  const parsed = AuditSinkOptionsSchema.safeParse(o);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `audit sink options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  return parsed.data;
+  return parseOptions(AuditSinkOptionsSchema, o, 'audit sink options');
 }
 
 interface OpenBatch {

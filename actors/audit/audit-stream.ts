@@ -1,3 +1,4 @@
+import { NamedError } from '../../protocols/named-error.ts';
 /** One message as the audit stream delivered it. */
 export interface StreamRecord {
   /** The stream sequence (JetStream's, 1-based). */
@@ -51,9 +52,4 @@ export interface AuditPublisher {
 }
 
 /** The audit stream could not be read: a broker or file error the ledger retries later. */
-export class AuditStreamError extends Error {
-  override readonly name = 'AuditStreamError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class AuditStreamError extends NamedError {}

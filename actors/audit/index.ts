@@ -18,6 +18,8 @@ export {
   AuditPublishError,
   type AuditSinkAlert,
   type AuditSinkOptions,
+  // The ledger's sink tuning is a pick of these options; it validates them with this schema.
+  AuditSinkOptionsSchema,
   type AuditSinkStats,
   AuditUnavailableError,
   BatchingAuditSink,

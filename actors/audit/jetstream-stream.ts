@@ -12,7 +12,8 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { InvalidArgument } from '../../runtime/index.ts';
+import { NamedError } from '../../protocols/named-error.ts';
+import { InvalidArgument, parseOptions } from '../../runtime/index.ts';
 import { type AuditStream, AuditStreamError, type StreamRecord } from './audit-stream.ts';
 import { auditStreamName, auditSubjects, isSubjectToken } from './audit-subject.ts';
 
@@ -52,8 +53,7 @@ export const AuditStreamSettingsSchema = z
 export type AuditStreamSettings = z.input<typeof AuditStreamSettingsSchema>;
 
 /** The audit stream exists with settings weaker than asked: it is not changed behind anyone's back. */
-export class AuditStreamConfigError extends Error {
-  override readonly name = 'AuditStreamConfigError';
+export class AuditStreamConfigError extends NamedError {
   constructor(
     message: string,
     readonly field: string,
@@ -63,14 +63,7 @@ export class AuditStreamConfigError extends Error {
 }
 
 function parseSettings(s: unknown): z.output<typeof AuditStreamSettingsSchema> {
-  const parsed = AuditStreamSettingsSchema.safeParse(s ?? {});
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `audit stream settings: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  return parsed.data;
+  return parseOptions(AuditStreamSettingsSchema, s ?? {}, 'audit stream settings');
 }
 
 /** [major, minor, patch] of a server version string. */
@@ -232,14 +225,8 @@ export function jetStreamAuditStream(
       `audit stream: system must be a subject token (got ${String(system)})`,
     );
   }
-  const parsed = JetStreamReadOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `audit stream read options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  return new JetStreamAuditStream(nc, auditStreamName(system), parsed.data);
+  const o = parseOptions(JetStreamReadOptionsSchema, options ?? {}, 'audit stream read options');
+  return new JetStreamAuditStream(nc, auditStreamName(system), o);
 }
 
 class JetStreamAuditStream implements AuditStream {

@@ -12,6 +12,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
+import { processAlive } from '../ledger/store/lock.ts';
 import { type Board, BoardError } from './board.ts';
 import { type BoardImage, type ImageStore, LocalBoard } from './local-board.ts';
 
@@ -24,15 +25,6 @@ const ImageSchema = z.object({
 });
 
 const LOCK_WAIT_MS = 10_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The image lives in `<dir>/board.json`, written whole (temp file, fsync, rename) while holding
@@ -106,7 +98,7 @@ class FileImages implements ImageStore {
       } catch {
         continue; // released between our attempts
       }
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) {
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) {
         try {
           unlinkSync(this.lock); // its holder was killed
         } catch {}

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isValidKeyName } from '../../protocols/checkpoint/index.ts';
+import { NamedError } from '../../protocols/named-error.ts';
 import {
   type ActorRef,
   type ActorSystem,
   type AuditSink,
   InvalidArgument,
+  parseOptions,
   Timeout,
 } from '../../runtime/index.ts';
 import {
+  AuditSinkOptionsSchema,
   type AuditSinkStats,
   type AuditStream,
   type AuditStreamInfo,
@@ -30,19 +33,13 @@ import { type LocalAuditStream, openLocalStream } from './local-stream.ts';
  * and the ledger actor following it. `attachAuditSink` is the half for processes that only emit.
  */
 
-const SinkTuning = z
-  .object({
-    maxBatchEvents: z.number().int().min(1).max(65_535).optional(),
-    maxBatchBytes: z
-      .number()
-      .int()
-      .min(1024)
-      .max(64 * 1024 * 1024)
-      .optional(),
-    retryHorizonMs: z.number().int().min(1).optional(),
-    maxBufferedBytes: z.number().int().min(1024).optional(),
-  })
-  .strict();
+/** The sink options a ledger passes through, checked by the sink's own schema (one set of limits). */
+const SinkTuning = AuditSinkOptionsSchema.pick({
+  maxBatchEvents: true,
+  maxBatchBytes: true,
+  retryHorizonMs: true,
+  maxBufferedBytes: true,
+}).strict();
 
 const fn = z.custom<(...a: never[]) => unknown>((v) => typeof v === 'function', 'a function');
 
@@ -131,14 +128,7 @@ export interface AuditLedger {
 }
 
 function parse(o: unknown): z.output<typeof OptionsSchema> {
-  const parsed = OptionsSchema.safeParse(o);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `audit ledger options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  return parsed.data;
+  return parseOptions(OptionsSchema, o, 'audit ledger options');
 }
 
 /** Give a running system its audit ledger (see the file comment). */
@@ -286,9 +276,7 @@ export async function startAuditLedger(
 export type { AuditSinkStats };
 
 /** The ledger actor failed to start (its directory is locked, damaged, or has other keys). */
-export class AuditLedgerStartError extends Error {
-  override readonly name = 'AuditLedgerStartError';
-}
+export class AuditLedgerStartError extends NamedError {}
 
 /**
  * For a process that emits audit events but runs no ledger (an agent node on NATS): make sure the

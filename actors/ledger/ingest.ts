@@ -1,6 +1,7 @@
 import type { Leaf } from '../../protocols/ledger/index.ts';
 import { commitPayload, LEAF_MAX_BYTES, LEAF_MIN_BYTES } from '../../protocols/ledger/index.ts';
 import { equalHashes } from '../../protocols/merkle/index.ts';
+import { NamedError } from '../../protocols/named-error.ts';
 import type { StreamRecord } from '../audit/index.ts';
 import type { AppendResult, LedgerEntry, SeqLookup, StoredEntry } from './store/index.ts';
 
@@ -43,8 +44,7 @@ export type IngestAlert =
  * A stream sequence the ledger already holds, delivered again with other content: the stream (or
  * whoever feeds it) rewrote history. The ingester stops appending; a human must look.
  */
-export class ForkAlarmError extends Error {
-  override readonly name = 'ForkAlarmError';
+export class ForkAlarmError extends NamedError {
   constructor(
     message: string,
     readonly seq: bigint,
@@ -56,16 +56,14 @@ export class ForkAlarmError extends Error {
 }
 
 /** offer() after a fork alarm: nothing more is appended until the ingester is recreated. */
-export class IngestHaltedError extends Error {
-  override readonly name = 'IngestHaltedError';
+export class IngestHaltedError extends NamedError {
   constructor(options: { cause: ForkAlarmError }) {
     super(`ingest halted by a fork alarm at stream sequence ${options.cause.seq}`, options);
   }
 }
 
 /** A record no stream could have delivered (sequence 0, empty subject, wrong types). */
-export class IngestRecordError extends Error {
-  override readonly name = 'IngestRecordError';
+export class IngestRecordError extends NamedError {
   constructor(
     message: string,
     readonly position: number,

@@ -7,6 +7,7 @@ import {
   type AskContext,
   defineActor,
   InvalidArgument,
+  parseOptions,
   Stopped,
 } from '../../runtime/index.ts';
 import {
@@ -16,6 +17,7 @@ import {
   type StreamRecord,
 } from '../audit/index.ts';
 import {
+  type ConsistencyProof,
   type LedgerKeys,
   LedgerProofError,
   type LedgerStep,
@@ -114,13 +116,7 @@ const ArgsSchema = z
 
 /** Check ledger actor arguments: one clear error naming the field. */
 export function checkLedgerArgs(args: unknown): LedgerActorArgs {
-  const parsed = ArgsSchema.safeParse(args);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `ledger options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
+  parseOptions(ArgsSchema, args, 'ledger options');
   return args as LedgerActorArgs;
 }
 
@@ -211,6 +207,36 @@ async function closeCore(s: LedgerState): Promise<void> {
 function coreFor(s: LedgerState, ctx: AskContext<unknown>): StreamLedger | undefined {
   if (!s.core) ctx.deferReply().fail(new Stopped(ctx.self.path, 'has no open ledger (restarting)'));
   return s.core;
+}
+
+/**
+ * A proof from the open ledger for a prove/consistency ask, or undefined when the ask has been
+ * answered already: no open ledger (Stopped), or a proof the ledger refuses (InvalidArgument).
+ */
+function proofFor<P>(
+  s: LedgerState,
+  ctx: AskContext<unknown>,
+  prove: (ledger: StreamLedger['ledger']) => P,
+): P | undefined {
+  const core = coreFor(s, ctx);
+  if (!core) return undefined;
+  try {
+    return prove(core.ledger);
+  } catch (err) {
+    if (!(err instanceof LedgerProofError)) throw err;
+    ctx.deferReply().fail(new InvalidArgument(err.message));
+    return undefined;
+  }
+}
+
+/** What inclusion and consistency replies share: hashes as base64, no checkpoint as ''. */
+function proofOnWire(p: Omit<ConsistencyProof, 'oldSize'>) {
+  return {
+    size: p.size,
+    proof: p.proof.map(b64),
+    root: b64(p.root),
+    checkpoint: p.checkpoint ?? '',
+  };
 }
 
 function checkpointReply(cp: SignedCheckpoint | undefined) {
@@ -622,39 +648,14 @@ export const LedgerActor = defineActor({
       witnessRound(s, ctx);
     },
     prove(s, m, ctx) {
-      const core = coreFor(s, ctx);
-      if (!core) return;
-      try {
-        const p = core.ledger.proveInclusion(m.index);
-        ctx.reply({
-          index: p.index,
-          size: p.size,
-          leafHash: b64(p.leafHash),
-          proof: p.proof.map(b64),
-          root: b64(p.root),
-          checkpoint: p.checkpoint ?? '',
-        });
-      } catch (err) {
-        if (!(err instanceof LedgerProofError)) throw err;
-        ctx.deferReply().fail(new InvalidArgument(err.message));
-      }
+      const p = proofFor(s, ctx, (ledger) => ledger.proveInclusion(m.index));
+      if (!p) return;
+      ctx.reply({ index: p.index, leafHash: b64(p.leafHash), ...proofOnWire(p) });
     },
     consistency(s, m, ctx) {
-      const core = coreFor(s, ctx);
-      if (!core) return;
-      try {
-        const p = core.ledger.proveConsistency(m.oldSize);
-        ctx.reply({
-          oldSize: p.oldSize,
-          size: p.size,
-          proof: p.proof.map(b64),
-          root: b64(p.root),
-          checkpoint: p.checkpoint ?? '',
-        });
-      } catch (err) {
-        if (!(err instanceof LedgerProofError)) throw err;
-        ctx.deferReply().fail(new InvalidArgument(err.message));
-      }
+      const p = proofFor(s, ctx, (ledger) => ledger.proveConsistency(m.oldSize));
+      if (!p) return;
+      ctx.reply({ oldSize: p.oldSize, ...proofOnWire(p) });
     },
   },
 });

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InvalidArgument } from '../../runtime/index.ts';
+import { NamedError } from '../../protocols/named-error.ts';
+import { InvalidArgument, parseOptions } from '../../runtime/index.ts';
 import type { AuditPublisher, AuditStream, StreamRecord } from '../audit/index.ts';
 import { crc32, LedgerLockedError, lockLedger, writeFileAtomic } from './store/index.ts';
 
@@ -56,16 +57,10 @@ export interface LocalStreamOptions {
 }
 
 /** The stream folder is not a local audit stream, is another stream, or is damaged mid-file. */
-export class LocalStreamCorruptError extends Error {
-  override readonly name = 'LocalStreamCorruptError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class LocalStreamCorruptError extends NamedError {}
 
 /** Another live process has the stream open (one writer per stream). */
-export class LocalStreamLockedError extends Error {
-  override readonly name = 'LocalStreamLockedError';
+export class LocalStreamLockedError extends NamedError {
   constructor(
     message: string,
     readonly pid: number,
@@ -75,16 +70,14 @@ export class LocalStreamLockedError extends Error {
 }
 
 /** The stream was closed, or a write failed and closed it. */
-export class LocalStreamClosedError extends Error {
-  override readonly name = 'LocalStreamClosedError';
+export class LocalStreamClosedError extends NamedError {
   constructor(message = 'local audit stream is closed', options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
 /** A message larger than the stream accepts. */
-export class LocalStreamPayloadError extends Error {
-  override readonly name = 'LocalStreamPayloadError';
+export class LocalStreamPayloadError extends NamedError {
   constructor(
     readonly size: number,
     readonly max: number,
@@ -158,17 +151,10 @@ export async function openLocalStream(
   dir: string,
   options: LocalStreamOptions,
 ): Promise<LocalAuditStream> {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `local audit stream options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
+  const o = parseOptions(OptionsSchema, options, 'local audit stream options');
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new InvalidArgument('local audit stream needs a folder');
   }
-  const o = parsed.data;
   mkdirSync(dir, { recursive: true });
   const marker = join(dir, 'STREAM');
   const logPath = join(dir, 'stream.log');

@@ -5,7 +5,7 @@ import {
   MAX_PROOF_LINES,
   parseVkey,
 } from '../../protocols/checkpoint/index.ts';
-import { defineActor, InvalidArgument } from '../../runtime/index.ts';
+import { defineActor, InvalidArgument, parseOptions } from '../../runtime/index.ts';
 import { createWitness, type Witness, WitnessError, type WitnessOptions } from './witness/index.ts';
 
 /**
@@ -97,14 +97,8 @@ export type WitnessActorArgs = WitnessOptions;
 
 /** Check the witness's options (zod, then every vkey parses): one clear error naming the field. */
 export function checkWitnessArgs(args: unknown): WitnessOptions {
-  const parsed = ArgsSchema.safeParse(args);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new InvalidArgument(
-      `witness options: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-    );
-  }
-  for (const log of parsed.data.logs) {
+  const parsed = parseOptions(ArgsSchema, args, 'witness options');
+  for (const log of parsed.logs) {
     for (const v of log.vkeys) {
       try {
         parseVkey(v);
@@ -115,7 +109,7 @@ export function checkWitnessArgs(args: unknown): WitnessOptions {
       }
     }
   }
-  return parsed.data as WitnessOptions;
+  return parsed as WitnessOptions;
 }
 
 interface WitnessState {

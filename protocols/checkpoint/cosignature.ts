@@ -1,7 +1,8 @@
+import { concatBytes } from '../crypto/index.ts';
 import { parseCheckpoint } from './checkpoint.ts';
 import { type Ed25519Backend, nodeEd25519 } from './ed25519.ts';
-import type { KeyedSigner, KeyedVerifier } from './ed25519-note.ts';
-import { concatBytes, decodeUtf8, encodeUtf8, u64be } from './encoding.ts';
+import { ed25519KeyedVerifier, type KeyedSigner, type KeyedVerifier } from './ed25519-note.ts';
+import { decodeUtf8, encodeUtf8, u64be } from './encoding.ts';
 import { KeyFormatError } from './errors.ts';
 import { keyIdentity, SignatureType } from './key-id.ts';
 import { MLDSA44_SIGNATURE_SIZE, mldsa44KeyPair, mldsa44Verify } from './mldsa44.ts';
@@ -88,16 +89,18 @@ export function ed25519CosignatureVerifier(
   publicKey: Uint8Array,
   backend: Ed25519Backend = nodeEd25519,
 ): KeyedVerifier {
-  const verify = backend.verifier(publicKey);
-  return {
-    ...keyIdentity(name, SignatureType.ed25519Cosignature, publicKey),
-    verify(text, signature) {
+  return ed25519KeyedVerifier(
+    name,
+    SignatureType.ed25519Cosignature,
+    publicKey,
+    backend,
+    (verify) => (text, signature) => {
       if (signature.length !== 8 + 64) return false;
       const t = cosignatureTimestamp(signature);
       if (t > MAX_TIMESTAMP) return false;
       return verify(ed25519CosignedMessage(t, text), signature.subarray(8));
     },
-  };
+  );
 }
 
 export interface MlDsa44Cosigner extends KeyedSigner {

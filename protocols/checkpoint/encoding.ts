@@ -37,15 +37,3 @@ export function u64be(value: bigint): Uint8Array {
   new DataView(out.buffer).setBigUint64(0, value);
   return out;
 }
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}

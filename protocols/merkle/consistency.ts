@@ -1,6 +1,7 @@
 import { MerkleProofError, MerkleRangeError } from './errors.ts';
 import { type HashSource, rangeRoot } from './hash-source.ts';
 import { equalHashes, HASH_SIZE, hashChildren } from './hasher.ts';
+import { climb, type ProofWalk, stepUp } from './proof-walk.ts';
 import { isPowerOfTwo, proofU64, splitPoint, toU64 } from './size.ts';
 
 /**
@@ -69,31 +70,21 @@ export function verifyConsistency(
   }
   if (proof.length === 0) throw new MerkleProofError('empty consistency proof');
   const path = isPowerOfTwo(m) ? [oldRoot, ...proof] : proof;
-  let fn = m - 1n;
-  let sn = n - 1n;
-  while ((fn & 1n) === 1n) {
-    fn >>= 1n;
-    sn >>= 1n;
-  }
+  const at: ProofWalk = { fn: m - 1n, sn: n - 1n };
+  while ((at.fn & 1n) === 1n) climb(at);
   let fr = path[0]!;
   let sr = path[0]!;
   for (let i = 1; i < path.length; i++) {
     const c = path[i]!;
-    if (sn === 0n) throw new MerkleProofError('consistency proof is too long');
-    if ((fn & 1n) === 1n || fn === sn) {
+    if (at.sn === 0n) throw new MerkleProofError('consistency proof is too long');
+    if (stepUp(at)) {
       fr = hashChildren(c, fr);
       sr = hashChildren(c, sr);
-      while ((fn & 1n) === 0n && fn !== 0n) {
-        fn >>= 1n;
-        sn >>= 1n;
-      }
     } else {
       sr = hashChildren(sr, c);
     }
-    fn >>= 1n;
-    sn >>= 1n;
   }
-  if (sn !== 0n) throw new MerkleProofError('consistency proof is too short');
+  if (at.sn !== 0n) throw new MerkleProofError('consistency proof is too short');
   if (!equalHashes(fr, oldRoot)) {
     throw new MerkleProofError(`consistency proof does not lead to the root of size ${m}`);
   }

@@ -1,6 +1,7 @@
 import { MerkleProofError, MerkleRangeError } from './errors.ts';
 import { type HashSource, rangeRoot } from './hash-source.ts';
 import { equalHashes, HASH_SIZE, hashChildren } from './hasher.ts';
+import { type ProofWalk, stepUp } from './proof-walk.ts';
 import { proofU64, splitPoint, toU64 } from './size.ts';
 
 /**
@@ -48,25 +49,14 @@ export function rootFromInclusionProof(
   if (leafHash.length !== HASH_SIZE) {
     throw new MerkleProofError(`leaf hash is ${leafHash.length} bytes, want ${HASH_SIZE}`);
   }
-  let fn = m;
-  let sn = n - 1n;
+  const at: ProofWalk = { fn: m, sn: n - 1n };
   let r = leafHash;
   for (const p of proof) {
     if (p.length !== HASH_SIZE) throw new MerkleProofError('proof hash is not 32 bytes');
-    if (sn === 0n) throw new MerkleProofError('inclusion proof is longer than the tree is deep');
-    if ((fn & 1n) === 1n || fn === sn) {
-      r = hashChildren(p, r);
-      while ((fn & 1n) === 0n && fn !== 0n) {
-        fn >>= 1n;
-        sn >>= 1n;
-      }
-    } else {
-      r = hashChildren(r, p);
-    }
-    fn >>= 1n;
-    sn >>= 1n;
+    if (at.sn === 0n) throw new MerkleProofError('inclusion proof is longer than the tree is deep');
+    r = stepUp(at) ? hashChildren(p, r) : hashChildren(r, p);
   }
-  if (sn !== 0n) throw new MerkleProofError('inclusion proof is shorter than the tree is deep');
+  if (at.sn !== 0n) throw new MerkleProofError('inclusion proof is shorter than the tree is deep');
   return r;
 }
 

@@ -1,25 +1,16 @@
 // An agent run on the embedded default, recorded by the audit ledger: its model.call and
 // tool.call events are in the signed log and each has an inclusion proof to the checkpoint.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  decodeAuditBatch,
-  ledgerKeysFromSeeds,
-  startAuditLedger,
-  verifyLedger,
-} from '../../actors/ledger/index.ts';
+import { decodeAuditBatch, startAuditLedger, verifyLedger } from '../../actors/ledger/index.ts';
 import { ActorSystem, defineAgent, hashOf, scriptedModel, tool } from '../../index.ts';
 import { verifyInclusion } from '../../protocols/merkle/index.ts';
-import { entriesOf } from '../support/ledger-run.ts';
+import { b64, entriesOf, seededLedgerKeys, useLedgerBase } from '../support/ledger-run.ts';
 
 const ORIGIN = 'agents.test/ledger';
-const keys = ledgerKeysFromSeeds(ORIGIN, new Uint8Array(32).fill(5), new Uint8Array(32).fill(6));
-const base = mkdtempSync(join(tmpdir(), 'troupe-agent-ledger-'));
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+const keys = seededLedgerKeys(ORIGIN, 5);
+const base = useLedgerBase('troupe-agent-ledger-');
 
 describe('agent audit in the ledger', () => {
   it('every model and tool call of a run is in the ledger, provable against the signed checkpoint', async () => {

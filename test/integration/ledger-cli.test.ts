@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ledgerKeysFromSeeds, startAuditLedger } from '../../actors/ledger/index.ts';
+import { startAuditLedger } from '../../actors/ledger/index.ts';
 import { verifyInclusion } from '../../protocols/merkle/index.ts';
 import { ActorSystem } from '../../runtime/index.ts';
-import { Emitter, runTroupe } from '../support/ledger-run.ts';
+import { b64, Emitter, runTroupe, seededLedgerKeys } from '../support/ledger-run.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { spawnTs, stopChild } from '../support/processes.ts';
 
@@ -22,8 +22,6 @@ afterAll(async () => {
   await stopAllNatsServers();
   rmSync(base, { recursive: true, force: true });
 });
-
-const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
 describe('troupe ledger', () => {
   const demoDir = join(base, 'demo');
@@ -100,7 +98,7 @@ describe('troupe ledger', () => {
     const ledger = await startAuditLedger(sys, {
       dir: join(base, 'tailed'),
       origin,
-      keys: ledgerKeysFromSeeds(origin, new Uint8Array(32).fill(9), new Uint8Array(32).fill(10)),
+      keys: seededLedgerKeys(origin, 9),
     });
     sys.tell(sys.spawn(Emitter, { name: 'agent' }), 'emit', { n: 3 });
     await ledger.settle({ checkpoint: true });

@@ -7,14 +7,9 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  ensureAuditStream,
-  ledgerKeysFromSeeds,
-  startAuditLedger,
-  verifyLedger,
-} from '../../actors/ledger/index.ts';
+import { ensureAuditStream, startAuditLedger, verifyLedger } from '../../actors/ledger/index.ts';
 import { ActorSystem } from '../../runtime/index.ts';
-import { Emitter, entriesOf, eventIdsOf } from '../support/ledger-run.ts';
+import { Emitter, entriesOf, eventIdsOf, seededLedgerKeys } from '../support/ledger-run.ts';
 import { startNatsCluster, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually } from '../support/processes.ts';
 
@@ -44,7 +39,7 @@ describe('audit ledger on a 3-node cluster', () => {
     const ledger = await startAuditLedger(sys, {
       dir,
       origin,
-      keys: ledgerKeysFromSeeds(origin, new Uint8Array(32).fill(11), new Uint8Array(32).fill(12)),
+      keys: seededLedgerKeys(origin, 11),
       streamSettings: { replicas: 3 },
       auditAlerts: false,
     });

@@ -1,16 +1,14 @@
 // The audit ledger on the embedded default (no broker): actors' audit events go through the
 // batching sink into the local file stream, the ledger actor commits them, signs checkpoints, a
 // witness cosigns; the CLI verifies the directory in another process.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AuditStream,
   LedgerActor,
   type LedgerAlert,
   type LedgerProtocol,
-  ledgerKeysFromSeeds,
   openLocalStream,
   readWitnessVkeys,
   startAuditLedger,
@@ -19,14 +17,22 @@ import {
 import { openNote, parseCheckpoint, verifierFromVkey } from '../../protocols/checkpoint/index.ts';
 import { verifyConsistency, verifyInclusion } from '../../protocols/merkle/index.ts';
 import { type ActorRef, ActorSystem, InvalidArgument, Rejected } from '../../runtime/index.ts';
-import { Emitter, entriesOf, eventIdsOf, runTroupe } from '../support/ledger-run.ts';
+import {
+  b64,
+  Emitter,
+  entriesOf,
+  eventIdsOf,
+  runTroupe,
+  seededLedgerKeys,
+  startWitnessedLedger,
+  useLedgerBase,
+  verifyWithWitnessKeys,
+} from '../support/ledger-run.ts';
 import { eventually } from '../support/processes.ts';
 
 const ORIGIN = 'audit.embedded.test/ledger';
-const keys = ledgerKeysFromSeeds(ORIGIN, new Uint8Array(32).fill(3), new Uint8Array(32).fill(4));
-const base = mkdtempSync(join(tmpdir(), 'troupe-ledger-emb-'));
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+const keys = seededLedgerKeys(ORIGIN, 3);
+const base = useLedgerBase('troupe-ledger-emb-');
 
 async function emit(sys: ActorSystem, ref: ActorRef, rounds: number, n: number): Promise<void> {
   for (let i = 0; i < rounds; i++) {
@@ -49,13 +55,7 @@ describe('audit ledger, embedded', () => {
         logs: [{ origin: ORIGIN, vkeys: [...keys.vkeys] }],
       },
     });
-    const ledger = await startAuditLedger(sys, {
-      dir,
-      origin: ORIGIN,
-      keys,
-      witnesses: ['witness'],
-    });
-    const agent = sys.spawn(Emitter, { name: 'agent' });
+    const { ledger, agent } = await startWitnessedLedger(sys, { dir, origin: ORIGIN, keys });
     const helper = sys.spawn(Emitter, { name: 'helper' });
     await emit(sys, agent, 5, 40);
     await emit(sys, helper, 2, 3);
@@ -126,12 +126,7 @@ describe('audit ledger, embedded', () => {
   });
 
   it('troupe ledger verify: exit 0 on the directory, 1 with the first bad entry after a byte flip', async () => {
-    const ok = await runTroupe([
-      'ledger',
-      'verify',
-      dir,
-      ...witnessVkeys.flatMap((v) => ['--witness-vkey', v]),
-    ]);
+    const ok = await verifyWithWitnessKeys(dir, witnessVkeys);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^ok: /);

@@ -17,12 +17,11 @@ import {
   ensureAuditStream,
   jetStreamAuditStream,
   type LedgerAlert,
-  ledgerKeysFromSeeds,
   startAuditLedger,
   verifyLedger,
 } from '../../actors/ledger/index.ts';
 import { ActorSystem, type AuditEvent, InvalidArgument } from '../../runtime/index.ts';
-import { Emitter, entriesOf, eventIdsOf } from '../support/ledger-run.ts';
+import { Emitter, entriesOf, eventIdsOf, seededLedgerKeys } from '../support/ledger-run.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually } from '../support/processes.ts';
 
@@ -39,8 +38,7 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-const keysFor = (origin: string) =>
-  ledgerKeysFromSeeds(origin, new Uint8Array(32).fill(5), new Uint8Array(32).fill(6));
+const keysFor = (origin: string) => seededLedgerKeys(origin, 5);
 
 let seq = 0;
 function event(system: string): AuditEvent {
@@ -70,6 +68,16 @@ async function publishBatch(
 
 async function system(name: string, s = server): Promise<ActorSystem> {
   return ActorSystem.start({ name, logLevel: 'silent', transport: s.transport });
+}
+
+/** The test's ledger for `origin` in `dir`, with its keys; `more` adds or overrides options. */
+function startLedger(
+  sys: ActorSystem,
+  dir: string,
+  origin: string,
+  more: Omit<Parameters<typeof startAuditLedger>[1], 'dir' | 'origin'> = {},
+) {
+  return startAuditLedger(sys, { dir, origin, keys: keysFor(origin), ...more });
 }
 
 describe('audit ledger on JetStream', () => {
@@ -131,7 +139,7 @@ describe('audit ledger on JetStream', () => {
     const origin = 'audit.js.test/e2e';
     const dir = join(base, 'e2e');
     const sys = await system('e2e');
-    const ledger = await startAuditLedger(sys, { dir, origin, keys: keysFor(origin) });
+    const ledger = await startLedger(sys, dir, origin);
     const a = sys.spawn(Emitter, { name: 'agent' });
     const b = sys.spawn(Emitter, { name: 'reviewer' });
     for (let i = 0; i < 10; i++) {
@@ -157,7 +165,7 @@ describe('audit ledger on JetStream', () => {
     await ledger.close();
 
     // Restarted, the ledger reads message S back: equal content, dropped.
-    const again2 = await startAuditLedger(sys, { dir, origin, keys: keysFor(origin), sink: false });
+    const again2 = await startLedger(sys, dir, origin, { sink: false });
     await eventually(async () => {
       const s2 = await again2.status();
       expect(s2.counts.duplicates).toBe(1);
@@ -173,10 +181,7 @@ describe('audit ledger on JetStream', () => {
     const dir = join(base, 'dupwin');
     const sys = await system('dupwin');
     const alerts: LedgerAlert[] = [];
-    const ledger = await startAuditLedger(sys, {
-      dir,
-      origin,
-      keys: keysFor(origin),
+    const ledger = await startLedger(sys, dir, origin, {
       sink: false,
       streamSettings: { duplicateWindowMs: 500 },
       onAlert: (x) => alerts.push(x),
@@ -243,12 +248,7 @@ describe('audit ledger on JetStream', () => {
     const origin = 'audit.js.test/rb';
     const dir = join(base, 'rb');
     const sys = await system('rb');
-    let ledger = await startAuditLedger(sys, {
-      dir,
-      origin,
-      keys: keysFor(origin),
-      auditAlerts: false,
-    });
+    let ledger = await startLedger(sys, dir, origin, { auditAlerts: false });
     const a = sys.spawn(Emitter, { name: 'agent' });
     for (let i = 0; i < 3; i++) {
       sys.tell(a, 'emit', { n: 1 });
@@ -263,10 +263,7 @@ describe('audit ledger on JetStream', () => {
     await ensureAuditStream(nc, 'rb');
     await publishBatch('rb', [event('rb')]);
     const alerts: LedgerAlert[] = [];
-    ledger = await startAuditLedger(sys, {
-      dir,
-      origin,
-      keys: keysFor(origin),
+    ledger = await startLedger(sys, dir, origin, {
       sink: false,
       onAlert: (x) => alerts.push(x),
       auditAlerts: false,
@@ -288,12 +285,7 @@ describe('audit ledger on JetStream', () => {
     const origin = 'audit.js.test/restart';
     const dir = join(base, 'restart');
     const sys = await system('restart', own);
-    const ledger = await startAuditLedger(sys, {
-      dir,
-      origin,
-      keys: keysFor(origin),
-      auditAlerts: false,
-    });
+    const ledger = await startLedger(sys, dir, origin, { auditAlerts: false });
     const a = sys.spawn(Emitter, { name: 'agent' });
     let restarted: Promise<void> | undefined;
     for (let k = 0; k < 200; k++) {

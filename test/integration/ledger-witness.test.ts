@@ -6,21 +6,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ledgerKeysFromSeeds,
   openLedger,
   type SignedCheckpoint,
-  startAuditLedger,
   type WitnessProtocol,
   type WitnessReply,
 } from '../../actors/ledger/index.ts';
 import { type ActorRef, ActorSystem } from '../../runtime/index.ts';
-import { Emitter, runTroupe } from '../support/ledger-run.ts';
+import {
+  runTroupe,
+  seededLedgerKeys,
+  startWitnessedLedger,
+  verifyWithWitnessKeys,
+} from '../support/ledger-run.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually, spawnTs, stopChild } from '../support/processes.ts';
 
 const ORIGIN = 'audit.witness.test/ledger';
 const WITNESS = 'witness.other-host.test/w1';
-const keys = ledgerKeysFromSeeds(ORIGIN, new Uint8Array(32).fill(7), new Uint8Array(32).fill(8));
+const keys = seededLedgerKeys(ORIGIN, 7);
 const base = mkdtempSync(join(tmpdir(), 'troupe-witness-'));
 let server: NatsServer;
 let env: NodeJS.ProcessEnv;
@@ -64,13 +67,7 @@ describe('witness in another process', () => {
       transport: server.transport,
     });
     const dir = join(base, 'ledger');
-    const ledger = await startAuditLedger(sys, {
-      dir,
-      origin: ORIGIN,
-      keys,
-      witnesses: ['witness'],
-    });
-    const agent = sys.spawn(Emitter, { name: 'agent' });
+    const { ledger, agent } = await startWitnessedLedger(sys, { dir, origin: ORIGIN, keys });
     const witness: ActorRef<WitnessProtocol> = { system: 'wit', path: 'witness' };
 
     // Normal growth, twice: the second time the witness needs a consistency proof.
@@ -93,12 +90,7 @@ describe('witness in another process', () => {
     await ledger.close();
 
     // The ledger directory verifies with the witness's keys held out of band.
-    const ok = await runTroupe([
-      'ledger',
-      'verify',
-      dir,
-      ...vkeys.flatMap((v) => ['--witness-vkey', v]),
-    ]);
+    const ok = await verifyWithWitnessKeys(dir, vkeys);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toContain(`cosigned at size ${sizes[1]} by ${WITNESS}`);
 

@@ -10,6 +10,8 @@ import {
   ledgerKeysFromSeeds,
   type OpenLedgerOptions,
   openLedger,
+  type VerifyReport,
+  verifyLedger,
 } from '../../actors/ledger/store/index.ts';
 
 export const ORIGIN = 'audit.test.internal/ledger';
@@ -74,6 +76,13 @@ export async function openTestLedger(
 ): Promise<Ledger> {
   const now = over.now ?? steppingClock();
   return openLedger(dir, { origin: ORIGIN, keys: testKeys('a', now), now, workers: 1, ...over });
+}
+
+/** Seal the ledger (a last checkpoint, then close) and verify its directory with the test keys. */
+export async function sealAndVerify(ledger: Ledger, dir: string): Promise<VerifyReport> {
+  await ledger.checkpoint();
+  await ledger.close();
+  return verifyLedger(dir, { vkeys: testKeys().vkeys });
 }
 
 /** Every regular file under dir, relative paths, sorted. */

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../actors/ledger/store/index.ts';
 import {
   event,
@@ -86,4 +86,18 @@ export async function flipEveryByte(
     writeFileSync(path, bytes);
   }
   expect(missed, `flips of ${file} that verify did not handle`).toEqual([]);
+}
+
+/**
+ * A test file of its own for one costly file (so the files run in parallel): its own flip ledger
+ * and one test that flips every byte of `file`.
+ */
+export function describeEveryByteOf(title: string, file: string): void {
+  const flipLedger = useFlipLedger();
+  describe(title, () => {
+    it(`every byte of ${file}`, async () => {
+      const fx = flipLedger();
+      await flipEveryByte(fx.dir, file, fx.original.get(file)!, fx.trusted);
+    }, 300_000);
+  });
 }

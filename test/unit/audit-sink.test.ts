@@ -77,6 +77,21 @@ function flaky(inner: AuditPublisher) {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** A sink (system 't') over a fresh stream whose publisher fails on demand; alerts collected. */
+async function flakySink(
+  options: Omit<ConstructorParameters<typeof BatchingAuditSink>[1], 'system' | 'onAlert'>,
+) {
+  const s = await stream();
+  const { pub, state } = flaky(s.publisher());
+  const alerts: AuditSinkAlert[] = [];
+  const sink = new BatchingAuditSink(pub, {
+    system: 't',
+    ...options,
+    onAlert: (a) => alerts.push(a),
+  });
+  return { s, state, alerts, sink };
+}
+
 describe('batching audit sink', () => {
   it('sends the events of one actor in one tick as one message, one subject per actor', async () => {
     const s = await stream();
@@ -141,15 +156,7 @@ describe('batching audit sink', () => {
   });
 
   it('retries a retryable failure with the same message id, then stores the batch once', async () => {
-    const s = await stream();
-    const { pub, state } = flaky(s.publisher());
-    const alerts: AuditSinkAlert[] = [];
-    const sink = new BatchingAuditSink(pub, {
-      system: 't',
-      initialBackoffMs: 5,
-      maxBackoffMs: 20,
-      onAlert: (a) => alerts.push(a),
-    });
+    const { s, state, alerts, sink } = await flakySink({ initialBackoffMs: 5, maxBackoffMs: 20 });
     state.failures = 3;
     sink.emit(ev());
     sink.emit(ev());
@@ -163,15 +170,10 @@ describe('batching audit sink', () => {
   });
 
   it('stalls past the retry horizon: flush rejects, emit fails closed; the first success recovers it', async () => {
-    const s = await stream();
-    const { pub, state } = flaky(s.publisher());
-    const alerts: AuditSinkAlert[] = [];
-    const sink = new BatchingAuditSink(pub, {
-      system: 't',
+    const { s, state, alerts, sink } = await flakySink({
       retryHorizonMs: 60,
       initialBackoffMs: 5,
       maxBackoffMs: 10,
-      onAlert: (a) => alerts.push(a),
     });
     state.failures = 1_000_000;
     const e1 = ev();

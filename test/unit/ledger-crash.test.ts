@@ -17,6 +17,7 @@ import {
   event,
   openTestLedger,
   STREAM,
+  sealAndVerify,
   testKeys,
   tmpDir,
 } from '../support/ledger-fixtures.ts';
@@ -83,9 +84,7 @@ describe('kill -9 during an append', () => {
       );
       expect(ledger.size).toBe(15);
       for (let s = 1n; s <= 15n; s++) expect(ledger.findStreamSeq(s).kind).toBe('event');
-      await ledger.checkpoint();
-      await ledger.close();
-      expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
+      expect(await sealAndVerify(ledger, dir)).toMatchObject({
         ok: true,
         size: 15,
         lastStreamSeq: 15n,

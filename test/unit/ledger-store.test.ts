@@ -175,13 +175,19 @@ describe('ledger store', () => {
     await b.close();
   });
 
-  it('generates key files with mode 0600 on first use and refuses loose ones', async () => {
+  /** A one-entry, checkpointed ledger whose keys were generated into key files beside it. */
+  async function ledgerWithKeyFiles(): Promise<{ d: string; keysDir: string }> {
     const d = dir();
     const keysDir = join(d, '..', 'keys');
     const ledger = await openLedger(d, { origin: ORIGIN, keysDir, workers: 1 });
     await ledger.appendBatch([event(1)]);
     await ledger.checkpoint();
     await ledger.close();
+    return { d, keysDir };
+  }
+
+  it('generates key files with mode 0600 on first use and refuses loose ones', async () => {
+    const { d, keysDir } = await ledgerWithKeyFiles();
     for (const f of ['log-ed25519.skey', 'log-mldsa44.skey']) {
       expect(statSync(join(keysDir, f)).mode & 0o777).toBe(0o600);
       expect(readFileSync(join(keysDir, f), 'utf8')).toMatch(/^PRIVATE\+KEY\+/);
@@ -201,12 +207,7 @@ describe('ledger store', () => {
   });
 
   it('a flipped secret-key byte is caught when the ledger opens', async () => {
-    const d = dir();
-    const keysDir = join(d, '..', 'keys');
-    const ledger = await openLedger(d, { origin: ORIGIN, keysDir, workers: 1 });
-    await ledger.appendBatch([event(1)]);
-    await ledger.checkpoint();
-    await ledger.close();
+    const { d, keysDir } = await ledgerWithKeyFiles();
     const skey = join(keysDir, 'log-mldsa44.skey');
     const original = readFileSync(skey);
     for (let i = 0; i < original.length; i += 7) {

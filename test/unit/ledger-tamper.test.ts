@@ -34,6 +34,7 @@ import {
   ORIGIN,
   openTestLedger,
   STREAM,
+  sealAndVerify,
   testKeys,
   useTmpDirs,
 } from '../support/ledger-fixtures.ts';
@@ -66,6 +67,16 @@ function newWitness() {
   });
 }
 
+/** verifyLedger with the trusted keys fails, naming the file (and the entry and why, when given). */
+async function expectCaught(dir: string, file: string, index?: number, reason?: RegExp) {
+  expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
+    ok: false,
+    file,
+    ...(index === undefined ? {} : { index }),
+    ...(reason ? { reason: expect.stringMatching(reason) } : {}),
+  });
+}
+
 describe('tamper suite', () => {
   it('an edited entry: the chain breaks, and resealed it no longer matches the signed root', async () => {
     const { dir, ledger, cp } = await ledgerWith(10);
@@ -82,20 +93,11 @@ describe('tamper suite', () => {
       leaves.map((l, i) => (i === 4 ? leafRecord(edited) : l)),
     );
     resealState(dir);
-    expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
-      ok: false,
-      file: 'leaves.log',
-      index: 5,
-      reason: expect.stringMatching(/prev_leaf_hash/),
-    });
+    await expectCaught(dir, 'leaves.log', 5, /prev_leaf_hash/);
     // Re-chained too: every unsigned file agrees; the signed root does not.
     writeRecords(path, rechain(leaves.map((l, i) => (i === 4 ? leafRecord(edited) : l))));
     resealState(dir);
-    expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
-      ok: false,
-      file: 'checkpoints.log',
-      reason: expect.stringMatching(/root/),
-    });
+    await expectCaught(dir, 'checkpoints.log', undefined, /root/);
     // The edited entry's old proof does not verify its new bytes against the signed root.
     expect(() => verifyInclusion(hashLeaf(edited), 4, 10, proof.proof, cp.root)).toThrow(
       MerkleProofError,
@@ -113,12 +115,7 @@ describe('tamper suite', () => {
       path,
       payloads.map((x, i) => (i === 6 ? { ...x, body: p } : x)),
     );
-    expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
-      ok: false,
-      file: 'payloads.log',
-      index: 6,
-      reason: expect.stringMatching(/commitment/),
-    });
+    await expectCaught(dir, 'payloads.log', 6, /commitment/);
   });
 
   it('a deleted middle entry: a stream sequence goes missing and the signed root moves', async () => {
@@ -130,12 +127,7 @@ describe('tamper suite', () => {
       writeRecords(path, file === 'leaves.log' ? rechain(records) : records);
     }
     resealState(dir);
-    expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
-      ok: false,
-      file: 'leaves.log',
-      index: 5,
-      reason: expect.stringMatching(/jumps from 5 to 7/),
-    });
+    await expectCaught(dir, 'leaves.log', 5, /jumps from 5 to 7/);
   });
 
   it('reordered entries: the chain breaks; re-chained, the stream order does', async () => {
@@ -146,19 +138,10 @@ describe('tamper suite', () => {
     writeRecords(join(dir, 'leaves.log'), leaves);
     writeRecords(join(dir, 'payloads.log'), swap(readRecords(join(dir, 'payloads.log'))));
     resealState(dir);
-    expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
-      ok: false,
-      file: 'leaves.log',
-      index: 3,
-    });
+    await expectCaught(dir, 'leaves.log', 3);
     writeRecords(join(dir, 'leaves.log'), rechain(leaves));
     resealState(dir);
-    expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
-      ok: false,
-      file: 'leaves.log',
-      index: 3,
-      reason: expect.stringMatching(/jumps/),
-    });
+    await expectCaught(dir, 'leaves.log', 3, /jumps/);
   });
 
   it('a tail truncated and regrown to the same size, even re-signed, is caught by the witness', async () => {
@@ -320,9 +303,7 @@ describe('tamper suite', () => {
     expect(ledger.entry(2).leaf).toMatchObject({ type: 'gap', streamSeq: 3n, aux: 6n });
     // The store itself refuses a silent skip, whoever writes.
     await expect(ledger.appendBatch([event(9)])).rejects.toThrow(/jumps/);
-    await ledger.checkpoint();
-    await ledger.close();
-    expect(await verifyLedger(dir, { vkeys: trusted })).toMatchObject({
+    expect(await sealAndVerify(ledger, dir)).toMatchObject({
       ok: true,
       size: 4,
       lastStreamSeq: 7n,

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { LedgerCorruptError } from './errors.ts';
 import { checkFrame, FRAME_OVERHEAD } from './frame.ts';
 import { MAX_CHECKPOINT_BYTES } from './layout.ts';
 
@@ -54,6 +55,33 @@ export function readHistory(
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The newest record of checkpoints.log, turned into a value by `read` (undefined when the log is
+ * empty); a damaged record is a LedgerCorruptError. Opening a ledger and a reader both need it.
+ */
+export function readLastCheckpoint<T>(
+  path: string,
+  limit: number,
+  read: (note: string) => T,
+): T | undefined {
+  let last: T | undefined;
+  const history = readHistory(
+    path,
+    limit,
+    ({ note }) => {
+      last = read(note);
+    },
+    { onlyLast: true },
+  );
+  if (history.error) {
+    throw new LedgerCorruptError(`checkpoints.log: ${history.error.reason}`, {
+      file: 'checkpoints.log',
+      index: history.error.index,
+    });
+  }
+  return last;
 }
 
 function readRecord(

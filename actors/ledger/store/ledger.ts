@@ -8,7 +8,6 @@ import {
   encodeLeaf,
   LEAF_MAX_BYTES,
   type Leaf,
-  LeafFormatError,
   LeafTypeCode,
   SALT_BYTES,
 } from '../../../protocols/ledger/index.ts';
@@ -39,11 +38,12 @@ import type { LedgerKeys } from './keys.ts';
 import { type LedgerPaths, MAX_PAYLOAD_BYTES } from './layout.ts';
 import { LevelAppender, type LevelFiles, LevelRebuilder } from './level-cache.ts';
 import type { OpenLedgerOptions } from './open-ledger.ts';
-import { encodePayloadBody, PAYLOAD_HEAD_BYTES, PayloadStatus } from './payload-record.ts';
+import { encodePayloadBody, PayloadStatus } from './payload-record.ts';
 import { consistencyFromCache, inclusionFromCache, type ProofTarget } from './prove.ts';
 import { scanLedger } from './scan.ts';
 import type { SequenceRules } from './sequence-rules.ts';
 import { encodeState, type StateRecord } from './state-record.ts';
+import { decodeStoredEntry } from './stored-entry.ts';
 import type {
   AppendResult,
   ConsistencyProof,
@@ -52,7 +52,6 @@ import type {
   LedgerStep,
   SignedCheckpoint,
   StoredEntry,
-  StoredPayload,
 } from './types.ts';
 
 /** A ledger directory opened for appending (see openLedger). One writer per directory. */
@@ -562,33 +561,14 @@ export class LedgerStore implements Ledger {
     const lo = t.leafOffsets[index]!;
     const leafRecord = new Uint8Array(t.leafOffsets[index + 1]! - lo);
     readSync(this.live.leaves.fd, leafRecord, 0, leafRecord.length, lo);
-    const leafBytes = leafRecord.subarray(4, leafRecord.length - 4);
     const po = t.payloadOffsets[index]!;
     const payloadRecord = new Uint8Array(t.payloadOffsets[index + 1]! - po);
     readSync(this.live.payloads.fd, payloadRecord, 0, payloadRecord.length, po);
-    const body = payloadRecord.subarray(4, payloadRecord.length - 4);
-    const status = body[0];
-    let payload: StoredPayload;
-    if (status === PayloadStatus.present) {
-      payload = {
-        status: 'present',
-        salt: body.slice(1, PAYLOAD_HEAD_BYTES),
-        payload: body.slice(PAYLOAD_HEAD_BYTES),
-      };
-    } else payload = { status: status === PayloadStatus.erased ? 'erased' : 'none' };
-    let leaf: Leaf;
-    try {
-      leaf = decodeLeaf(leafBytes);
-    } catch (err) {
-      throw new LedgerCorruptError(
-        `entry ${index} does not decode`,
-        { file: 'leaves.log', index },
-        {
-          cause: err instanceof LeafFormatError ? err : undefined,
-        },
-      );
-    }
-    return { index, leaf, leafBytes: leafBytes.slice(), leafHash: hashLeaf(leafBytes), payload };
+    return decodeStoredEntry(
+      index,
+      leafRecord.slice(4, leafRecord.length - 4),
+      payloadRecord.subarray(4, payloadRecord.length - 4),
+    );
   }
 
   findStreamSeq(seq: bigint): SeqLookup {

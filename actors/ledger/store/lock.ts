@@ -1,7 +1,8 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { LedgerLockedError } from './errors.ts';
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -29,7 +30,7 @@ export function lockLedger(path: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
         throw new LedgerLockedError(`the ledger is open for writing in process ${pid}`, pid);
       }
       if (pid === process.pid) {
@@ -49,5 +50,5 @@ export function liveLockHolder(path: string): number | undefined {
   } catch {
     return undefined;
   }
-  return Number.isSafeInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  return Number.isSafeInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
 }

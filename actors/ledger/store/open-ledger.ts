@@ -20,14 +20,14 @@ import { equalHashes, rangeRootHash, treeRoot } from '../../../protocols/merkle/
 import { EntryTable } from './entry-table.ts';
 import { LedgerCorruptError, LedgerKeyError, SignedRootMismatchError } from './errors.ts';
 import { writeFileAtomic, writeFileAtomicSync } from './fs-util.ts';
-import { readHistory } from './history.ts';
+import { readLastCheckpoint } from './history.ts';
 import { type LedgerKeys, ledgerVerifiers, loadOrCreateLedgerKeys } from './keys.ts';
 import { type LedgerPaths, ledgerPaths } from './layout.ts';
 import { type Ledger, LedgerStore } from './ledger.ts';
 import { LevelFiles, LevelRebuilder } from './level-cache.ts';
 import { lockLedger } from './lock.ts';
 import { checkOrigin, formatMeta, formatVkeys, parseMeta, parseVkeys } from './meta.ts';
-import { scanLedger } from './scan.ts';
+import { rescanLogs, stateMismatch } from './rescan.ts';
 import { decodeState, emptyState, encodeState } from './state-record.ts';
 import type { LedgerStep, SignedCheckpoint } from './types.ts';
 
@@ -140,66 +140,37 @@ async function recoverLedger(
   cutTail(paths.checkpoints, state.checkpointsBytes, 'checkpoints.log');
 
   const rebuilder = new LevelRebuilder(paths.cacheDir);
-  const scan = await scanLedger({
-    leavesPath: paths.leaves,
-    payloadsPath: paths.payloads,
-    leavesBytes: state.leavesBytes,
-    payloadsBytes: state.payloadsBytes,
-    size: state.size,
+  const scan = await rescanLogs(paths, state, rebuilder, options, {
     checkPayloads: false,
     collectIndex: true,
-    workers: options.workers,
-    windowLevel: options.windowLevel,
-    levels: (level, first, bytes) => rebuilder.write(level, first, bytes),
   });
   if (scan.failure) {
-    rebuilder.abort();
     const f = scan.failure;
     throw new LedgerCorruptError(`${f.file} entry ${f.index}: ${f.reason}`, f);
   }
   rebuilder.finish();
-  const mismatch =
-    scan.size !== state.size
-      ? 'size'
-      : !equalHashes(scan.root, state.root)
-        ? 'root'
-        : !equalHashes(scan.lastLeafHash, state.lastLeafHash)
-          ? 'last leaf hash'
-          : scan.lastStreamSeq !== state.lastStreamSeq
-            ? 'stream cursor'
-            : undefined;
+  const mismatch = stateMismatch(scan, state);
   if (mismatch) {
     throw new LedgerCorruptError(`state ${mismatch} does not match the logs`, { file: 'state' });
   }
 
   const levels = new LevelFiles(paths.cacheDir);
-  let latest: SignedCheckpoint | undefined;
-  let lastCheckpointMs = Number.NEGATIVE_INFINITY;
-  const history = readHistory(
-    paths.checkpoints,
-    state.checkpointsBytes,
-    ({ note }) => {
-      let opened: ReturnType<typeof openNote>;
-      try {
-        opened = openNote(note, verifiers, { requireAll: true });
-      } catch (err) {
-        throw new LedgerKeyError('the last checkpoint does not verify with the ledger keys', {
-          cause: err,
-        });
-      }
-      const cp = parseCheckpoint(opened.text);
-      const pq = opened.verified.find((s) => s.keyId === keys.cosigner.keyId)!;
-      lastCheckpointMs = Number(cosignatureTimestamp(pq.signature)) * 1000;
-      latest = { note, size: Number(cp.size), root: cp.root };
-    },
-    { onlyLast: true },
-  );
-  if (history.error) {
-    throw new LedgerCorruptError(`checkpoints.log: ${history.error.reason}`, {
-      file: 'checkpoints.log',
-      index: history.error.index,
-    });
-  }
+  const last = readLastCheckpoint(paths.checkpoints, state.checkpointsBytes, (note) => {
+    let opened: ReturnType<typeof openNote>;
+    try {
+      opened = openNote(note, verifiers, { requireAll: true });
+    } catch (err) {
+      throw new LedgerKeyError('the last checkpoint does not verify with the ledger keys', {
+        cause: err,
+      });
+    }
+    const cp = parseCheckpoint(opened.text);
+    const pq = opened.verified.find((s) => s.keyId === keys.cosigner.keyId)!;
+    const signed: SignedCheckpoint = { note, size: Number(cp.size), root: cp.root };
+    return { signed, ms: Number(cosignatureTimestamp(pq.signature)) * 1000 };
+  });
+  const latest = last?.signed;
+  const lastCheckpointMs = last?.ms ?? Number.NEGATIVE_INFINITY;
   if (latest) {
     const signed: SignedCheckpoint = latest;
     if (signed.size > state.size) {
@@ -231,7 +202,7 @@ async function recoverLedger(
   });
   await ledger.finishPendingErase();
   // The latest-checkpoint copy is derived: a crash can leave it missing or one behind.
-  const note = (latest as SignedCheckpoint | undefined)?.note;
+  const note = latest?.note;
   if (note && (!existsSync(paths.latest) || readFileSync(paths.latest, 'utf8') !== note)) {
     await writeFileAtomic(paths.latest, note, { durable: false });
   }

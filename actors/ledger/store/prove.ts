@@ -9,7 +9,7 @@ import {
   verifyInclusion,
 } from '../../../protocols/merkle/index.ts';
 import { LedgerCorruptError, LedgerProofError } from './errors.ts';
-import { readHistory } from './history.ts';
+import { readLastCheckpoint } from './history.ts';
 import { ledgerPaths } from './layout.ts';
 import { LevelFiles } from './level-cache.ts';
 import { parseMeta } from './meta.ts';
@@ -21,6 +21,22 @@ export interface ProofTarget {
   size: number;
   root: Uint8Array;
   checkpoint?: string;
+}
+
+/**
+ * Build a proof from the tree cache and check it against the signed root inside `make`: any
+ * failure means the cache is damaged (run verifyLedger), never a proof that will not verify.
+ */
+function checkedAgainstCache<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    throw new LedgerCorruptError(
+      'the tree cache disagrees with the signed root; run verifyLedger',
+      { file: 'cache' },
+      { cause: err },
+    );
+  }
 }
 
 /**
@@ -36,21 +52,12 @@ export function inclusionFromCache(
   if (!Number.isSafeInteger(index) || index < 0 || index >= n) {
     throw new LedgerProofError(`entry ${index} is not in the tree of ${n}`);
   }
-  let leafHash: Uint8Array;
-  let proof: Uint8Array[];
-  try {
-    leafHash = levels.node(0, BigInt(index));
-    proof = inclusionProof(levels, index, n);
+  const { leafHash, proof } = checkedAgainstCache(() => {
+    const leafHash = levels.node(0, BigInt(index));
+    const proof = inclusionProof(levels, index, n);
     verifyInclusion(leafHash, index, n, proof, target.root);
-  } catch (err) {
-    throw new LedgerCorruptError(
-      'the tree cache disagrees with the signed root; run verifyLedger',
-      {
-        file: 'cache',
-      },
-      { cause: err },
-    );
-  }
+    return { leafHash, proof };
+  });
   return {
     index,
     size: n,
@@ -71,19 +78,11 @@ export function consistencyFromCache(
   if (!Number.isSafeInteger(oldSize) || oldSize < 1 || oldSize > n) {
     throw new LedgerProofError(`old size ${oldSize} must be in [1, ${n}]`);
   }
-  let proof: Uint8Array[];
-  try {
-    proof = consistencyProof(levels, oldSize, n);
+  const proof = checkedAgainstCache(() => {
+    const proof = consistencyProof(levels, oldSize, n);
     verifyConsistency(oldSize, n, proof, treeRoot(levels, oldSize), target.root);
-  } catch (err) {
-    throw new LedgerCorruptError(
-      'the tree cache disagrees with the signed root; run verifyLedger',
-      {
-        file: 'cache',
-      },
-      { cause: err },
-    );
-  }
+    return proof;
+  });
   return {
     oldSize,
     size: n,
@@ -114,22 +113,14 @@ export function openLedgerReader(dir: string): LedgerReader {
   }
   const { origin } = parseMeta(readFileSync(paths.meta, 'utf8'));
   const state = decodeState(new Uint8Array(readFileSync(paths.state)));
-  let checkpoint: SignedCheckpoint | undefined;
-  const history = readHistory(
+  const checkpoint = readLastCheckpoint(
     paths.checkpoints,
     state.checkpointsBytes,
-    ({ note }) => {
+    (note): SignedCheckpoint => {
       const cp = parseCheckpoint(parseNote(note).text);
-      checkpoint = { note, size: Number(cp.size), root: cp.root };
+      return { note, size: Number(cp.size), root: cp.root };
     },
-    { onlyLast: true },
   );
-  if (history.error) {
-    throw new LedgerCorruptError(`checkpoints.log: ${history.error.reason}`, {
-      file: 'checkpoints.log',
-      index: history.error.index,
-    });
-  }
   if (!existsSync(paths.cacheDir)) {
     throw new LedgerProofError('the tree cache is missing: open the ledger or run verifyLedger');
   }
@@ -149,19 +140,19 @@ export function openLedgerReader(dir: string): LedgerReader {
 
 /** An inclusion proof for entry `index` against the directory's newest checkpoint. */
 export function proveInclusion(dir: string, index: number): InclusionProof {
-  const reader = openLedgerReader(dir);
-  try {
-    return reader.proveInclusion(index);
-  } finally {
-    reader.close();
-  }
+  return withReader(dir, (reader) => reader.proveInclusion(index));
 }
 
 /** A consistency proof from `oldSize` to the directory's newest checkpoint. */
 export function proveConsistency(dir: string, oldSize: number): ConsistencyProof {
+  return withReader(dir, (reader) => reader.proveConsistency(oldSize));
+}
+
+/** Open a reader on `dir` for one use, closed whatever happens. */
+function withReader<T>(dir: string, use: (reader: LedgerReader) => T): T {
   const reader = openLedgerReader(dir);
   try {
-    return reader.proveConsistency(oldSize);
+    return use(reader);
   } finally {
     reader.close();
   }

@@ -1,13 +1,11 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { decodeLeaf } from '../../../protocols/ledger/index.ts';
-import { hashLeaf } from '../../../protocols/merkle/index.ts';
 import { LedgerCorruptError, LedgerProofError } from './errors.ts';
 import { FRAME_OVERHEAD } from './frame.ts';
 import { readHistory } from './history.ts';
 import { ledgerPaths } from './layout.ts';
-import { PAYLOAD_HEAD_BYTES, PayloadStatus } from './payload-record.ts';
 import { decodeState } from './state-record.ts';
-import type { StoredEntry, StoredPayload } from './types.ts';
+import { decodeStoredEntry } from './stored-entry.ts';
+import type { StoredEntry } from './types.ts';
 
 const BLOCK = 1 << 20;
 
@@ -67,27 +65,7 @@ export function readLedgerEntry(dir: string, index: number): StoredEntry {
   }
   const leafBytes = nthBody(paths.leaves, state.leavesBytes, index, 'leaves.log');
   const body = nthBody(paths.payloads, state.payloadsBytes, index, 'payloads.log');
-  let payload: StoredPayload;
-  if (body[0] === PayloadStatus.present) {
-    payload = {
-      status: 'present',
-      salt: body.slice(1, PAYLOAD_HEAD_BYTES),
-      payload: body.slice(PAYLOAD_HEAD_BYTES),
-    };
-  } else payload = { status: body[0] === PayloadStatus.erased ? 'erased' : 'none' };
-  let leaf: StoredEntry['leaf'];
-  try {
-    leaf = decodeLeaf(leafBytes);
-  } catch (err) {
-    throw new LedgerCorruptError(
-      `entry ${index} does not decode`,
-      { file: 'leaves.log', index },
-      {
-        cause: err,
-      },
-    );
-  }
-  return { index, leaf, leafBytes, leafHash: hashLeaf(leafBytes), payload };
+  return decodeStoredEntry(index, leafBytes, body);
 }
 
 /** Every committed checkpoint note in checkpoints.log, oldest first (unverified: tools check them). */

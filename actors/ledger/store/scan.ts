@@ -179,37 +179,46 @@ export async function scanLedger(o: ScanOptions): Promise<ScanResult> {
     let nextInput: WindowInput | undefined;
     let read = 0;
 
+    /**
+     * `want` records of one log from entry `first` (their offsets into `offsets` when indexing);
+     * a bad record becomes the read failure and gives undefined.
+     */
+    const takeRecords = (
+      walker: FrameWalker,
+      file: WindowFailure['file'],
+      offsets: Float64Array | undefined,
+      first: number,
+      want: number,
+    ) => {
+      let i = first;
+      const run = walker.take(
+        want,
+        offsets
+          ? (off) => {
+              offsets[i++] = off;
+            }
+          : undefined,
+      );
+      if (!('error' in run)) return run;
+      readFailure = { file, index: first + run.at, reason: run.error };
+      return undefined;
+    };
+
     /** The next window's bytes, read ahead so one is always ready to hand out. */
     const readWindow = (): WindowInput | undefined => {
       if (read >= windows || readFailure) return undefined;
       const first = read * window;
       const want = Math.min(window, o.size - first);
-      let li = first;
-      let pi = first;
-      const leaves = leafWalker.take(
+      const leaves = takeRecords(leafWalker, 'leaves.log', index?.leafOffsets, first, want);
+      if (!leaves) return undefined;
+      const payloads = takeRecords(
+        payloadWalker,
+        'payloads.log',
+        index?.payloadOffsets,
+        first,
         want,
-        index
-          ? (off) => {
-              index.leafOffsets[li++] = off;
-            }
-          : undefined,
       );
-      if ('error' in leaves) {
-        readFailure = { file: 'leaves.log', index: first + leaves.at, reason: leaves.error };
-        return undefined;
-      }
-      const payloads = payloadWalker.take(
-        want,
-        index
-          ? (off) => {
-              index.payloadOffsets[pi++] = off;
-            }
-          : undefined,
-      );
-      if ('error' in payloads) {
-        readFailure = { file: 'payloads.log', index: first + payloads.at, reason: payloads.error };
-        return undefined;
-      }
+      if (!payloads) return undefined;
       if (leaves.count < want || payloads.count < want) {
         const file = leaves.count < want ? 'leaves.log' : 'payloads.log';
         const at = first + Math.min(leaves.count, payloads.count);

@@ -16,7 +16,7 @@ import { type LedgerPaths, ledgerPaths } from './layout.ts';
 import { LevelFiles, LevelRebuilder } from './level-cache.ts';
 import { liveLockHolder } from './lock.ts';
 import { parseMeta, parseVkeys } from './meta.ts';
-import { scanLedger } from './scan.ts';
+import { rescanLogs, stateMismatch } from './rescan.ts';
 import { decodeState, type StateRecord } from './state-record.ts';
 
 export interface VerifyOptions {
@@ -167,29 +167,10 @@ async function verifyFrom(
   writerLive: boolean,
 ): Promise<VerifyReport> {
   const rebuilder = new LevelRebuilder(cacheDir, paths.cacheDir, writerLive);
-  const scan = await scanLedger({
-    leavesPath: paths.leaves,
-    payloadsPath: paths.payloads,
-    leavesBytes: state.leavesBytes,
-    payloadsBytes: state.payloadsBytes,
-    size: state.size,
-    checkPayloads: true,
-    workers: options.workers,
-    windowLevel: options.windowLevel,
-    levels: (level, first, bytes) => rebuilder.write(level, first, bytes),
-  });
-  if (scan.failure) {
-    rebuilder.abort();
-    return fail(scan.failure.file, scan.failure.reason, scan.failure.index);
-  }
-  if (scan.size !== state.size) return fail('state', 'size does not match the logs');
-  if (!equalHashes(scan.root, state.root)) return fail('state', 'root does not match the logs');
-  if (!equalHashes(scan.lastLeafHash, state.lastLeafHash)) {
-    return fail('state', 'last leaf hash does not match the logs');
-  }
-  if (scan.lastStreamSeq !== state.lastStreamSeq) {
-    return fail('state', 'stream cursor does not match the logs');
-  }
+  const scan = await rescanLogs(paths, state, rebuilder, options, { checkPayloads: true });
+  if (scan.failure) return fail(scan.failure.file, scan.failure.reason, scan.failure.index);
+  const mismatch = stateMismatch(scan, state);
+  if (mismatch) return fail('state', `${mismatch} does not match the logs`);
   // The cache is replaced by what the logs give; every root below comes from that copy.
   rebuilder.finish();
   let cachesRebuilt = rebuilder.changed;

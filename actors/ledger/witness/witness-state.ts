@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { NamedError } from '../../../protocols/named-error.ts';
 import { writeFileAtomic } from '../store/index.ts';
 
 /** What a witness remembers per log: the latest checkpoint it cosigned. */
@@ -19,12 +20,7 @@ const schema = z.object({
   ),
 });
 
-export class WitnessStateError extends Error {
-  override readonly name = 'WitnessStateError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class WitnessStateError extends NamedError {}
 
 export function loadWitnessState(path: string): Map<string, WitnessRecord> {
   const out = new Map<string, WitnessRecord>();
