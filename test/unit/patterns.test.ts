@@ -10,7 +10,6 @@ import {
   loop,
   NoPeerError,
   NoRouteError,
-  type PatternDef,
   peerNetwork,
   pipeline,
   publishCard,
@@ -25,6 +24,7 @@ import {
   MemoryAuditSink,
   Timeout,
 } from '../../index.ts';
+import { patternRuns } from '../support/pattern-runs.ts';
 import {
   Append,
   Bidder,
@@ -38,7 +38,6 @@ import {
 
 let sys: ActorSystem;
 let audit: MemoryAuditSink;
-let seq = 0;
 
 beforeEach(async () => {
   audit = new MemoryAuditSink();
@@ -56,20 +55,7 @@ const a = (tag: string, extra: { delayMs?: number; price?: number } = {}) => ({
   args: { tag, ...extra },
 });
 
-async function start(def: PatternDef): Promise<ActorRef> {
-  const ref = sys.spawn(def, { name: `team${++seq}` });
-  await sys.started(ref);
-  return ref;
-}
-
-function run(ref: ActorRef, input: unknown, timeout = 5_000): Promise<unknown> {
-  return sys.ask(
-    ref as ActorRef<NonNullable<PatternDef['__protocol']>>,
-    'run',
-    { input },
-    { timeout },
-  );
-}
+const { start, run } = patternRuns(() => sys, 5_000);
 
 const kinds = (k: string) => audit.events.filter((e) => e.kind === k);
 const started = (tag: string) => workLog.filter((w) => w.member === tag && w.event === 'start');
@@ -77,6 +63,12 @@ const started = (tag: string) => workLog.filter((w) => w.member === tag && w.eve
 /** After a deadline passed: wait until every member is idle, then nothing else may start. */
 async function settled(): Promise<void> {
   await sys.whenQuiescent();
+}
+
+/** A run whose deadline passes first: Timeout, then settled, so the test can see what started. */
+async function timedOut(ref: ActorRef, input: unknown, timeout = 100): Promise<void> {
+  await expect(run(ref, input, timeout)).rejects.toBeInstanceOf(Timeout);
+  await settled();
 }
 
 describe('pipeline', () => {
@@ -119,8 +111,7 @@ describe('pipeline', () => {
 
   it("the caller's deadline cancels the rest: no member work after it", async () => {
     const ref = await start(pipeline([a('a', { delayMs: 300 }), a('b'), a('c')]));
-    await expect(run(ref, 'x', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, 'x');
     expect(started('a')).toHaveLength(1);
     expect(started('b')).toHaveLength(0);
     expect(started('c')).toHaveLength(0);
@@ -186,8 +177,7 @@ describe('fanOut', () => {
   it("the caller's deadline drops member work still queued", async () => {
     const slow = sys.spawn(Append, { name: 'shared-slow', args: { tag: 'shared', delayMs: 300 } });
     const ref = await start(fanOut({ to: [slow, slow, slow] }));
-    await expect(run(ref, 'x', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, 'x');
     // The first ask was running when the deadline passed; the two queued behind it never ran.
     expect(started('shared')).toHaveLength(1);
   });
@@ -290,8 +280,7 @@ describe('supervisorTeam', () => {
         workers: { architect: a('arch', { delayMs: 300 }), coder: a('coder'), writer: a('writer') },
       }),
     );
-    await expect(run(ref, 'goal', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, 'goal');
     expect(started('coder')).toHaveLength(0);
     expect(started('writer')).toHaveLength(0);
   });
@@ -341,8 +330,7 @@ describe('loop', () => {
         maxRounds: 5,
       }),
     );
-    await expect(run(slow, 'd', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(slow, 'd');
     expect(started('w3')).toHaveLength(1);
   });
 });
@@ -392,8 +380,7 @@ describe('router', () => {
     const slow = await start(
       router({ triage: a('slow-triage', { delayMs: 300 }), routes: routes(), fallback: 'general' }),
     );
-    await expect(run(slow, 'x', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(slow, 'x');
     expect(workLog.filter((w) => w.member !== 'slow-triage')).toHaveLength(0);
   });
 });
@@ -461,8 +448,7 @@ describe('peerNetwork', () => {
     await publishCard(board, { name: 'slowpeer', ref: slow, capabilities: ['x'] });
     await publishCard(board, { name: 'nextpeer', ref: next, capabilities: ['x'] });
     const ref = await start(peerNetwork({ registry: board }));
-    await expect(run(ref, { capability: 'x', input: 'j' }, 150)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, { capability: 'x', input: 'j' }, 150);
     expect(started('nextpeer')).toHaveLength(0);
   });
 });
@@ -497,8 +483,7 @@ describe('nesting', () => {
     const middle = fanOut({ to: [{ def: inner, name: 'pipe' }], type: 'middle-fan' });
     const top = pipeline([{ def: middle, name: 'fan' }, a('last')], { type: 'top-pipeline' });
     const ref = await start(top);
-    await expect(run(ref, 'x', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, 'x');
     expect(started('after')).toHaveLength(0);
     expect(started('last')).toHaveLength(0);
   });
@@ -526,8 +511,7 @@ describe('with agents as members', () => {
     const slow = await start(
       pipeline([a('slow', { delayMs: 300 }), { def: late, name: 'writer' }]),
     );
-    await expect(run(slow, 'topic', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(slow, 'topic');
     expect(lateModel.calls).toBe(0);
   });
 });
