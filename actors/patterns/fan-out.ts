@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
 import { GatherFailedError } from './errors.ts';
-import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
+import { type Member, resolveMember, type StepPolicy } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields } from './pattern-options.ts';
 
 /** `all`: every member (less those tolerated to fail); `first`: the first success; `quorum`: the first n. */
 export type Gather = 'all' | 'first' | { readonly quorum: number };
@@ -37,8 +38,7 @@ const Options = z
       .optional(),
     tolerate: z.number().int().min(0).optional(),
     combine: z.function().optional(),
-    type: z.string().optional(),
-    step: StepPolicySchema.optional(),
+    ...PatternOptionFields,
   })
   .strict();
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { LoopExhaustedError } from './errors.ts';
-import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
+import { type Member, resolveMember, type StepPolicy } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields } from './pattern-options.ts';
 
 /** What the critic answers by default: approved or not, and what to change. */
 export const Verdict = z.object({ approved: z.boolean(), feedback: z.string().optional() });
@@ -41,8 +42,7 @@ const Options = z
     until: z.function().optional(),
     maxRounds: z.number().int().min(1).max(1000),
     onExhausted: z.enum(['fail', 'last']).optional(),
-    type: z.string().optional(),
-    step: StepPolicySchema.optional(),
+    ...PatternOptionFields,
   })
   .strict();
 

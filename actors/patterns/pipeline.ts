@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
-import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
+import { type Member, resolveMember, type StepPolicy } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields } from './pattern-options.ts';
 
 export interface PipelineOptions {
   /** The actor type name (default `pipeline`). */
@@ -9,9 +10,7 @@ export interface PipelineOptions {
   readonly step?: StepPolicy;
 }
 
-const Options = z
-  .object({ type: z.string().optional(), step: StepPolicySchema.optional() })
-  .strict();
+const Options = z.object(PatternOptionFields).strict();
 
 /**
  * Steps one after another: each step's output is the next step's input; the last output is the

@@ -3,6 +3,7 @@ import { InvalidArgument } from '../../runtime/index.ts';
 import { InvalidPlanError } from './errors.ts';
 import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields, TokenName } from './pattern-options.ts';
 
 /** What a planner answers: subtasks, each for a capability, with the subtasks it waits for. */
 export const Plan = z
@@ -11,7 +12,7 @@ export const Plan = z
       .array(
         z
           .object({
-            id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+            id: TokenName,
             capability: z.string().min(1),
             input: z.unknown(),
             dependsOn: z.array(z.string()).optional(),
@@ -52,10 +53,9 @@ export interface SupervisorTeamOptions {
 const Options = z
   .object({
     planner: z.unknown(),
-    workers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.unknown()),
+    workers: z.record(TokenName, z.unknown()),
     synthesizer: z.unknown().optional(),
-    type: z.string().optional(),
-    step: StepPolicySchema.optional(),
+    ...PatternOptionFields,
     planStep: StepPolicySchema.optional(),
   })
   .strict();
