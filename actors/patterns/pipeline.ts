@@ -1,14 +1,10 @@
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
-import { type Member, resolveMember, type StepPolicy } from './member.ts';
+import { type Member, resolveMember } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
-import { PatternOptionFields } from './pattern-options.ts';
+import { PatternOptionFields, type PatternOptions } from './pattern-options.ts';
 
-export interface PipelineOptions {
-  /** The actor type name (default `pipeline`). */
-  readonly type?: string;
-  readonly step?: StepPolicy;
-}
+export type PipelineOptions = PatternOptions;
 
 const Options = z.object(PatternOptionFields).strict();
 

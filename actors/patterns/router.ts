@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
 import { NoRouteError } from './errors.ts';
-import { type Member, resolveMember, type StepPolicy } from './member.ts';
+import { type Member, resolveMember } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
-import { PatternOptionFields, TokenName } from './pattern-options.ts';
+import { PatternOptionFields, type PatternOptions, TokenName } from './pattern-options.ts';
 
 /** What triage answers: a route name, or a route and the input to give it. */
 export const Triage = z.union([
@@ -11,13 +11,11 @@ export const Triage = z.union([
   z.object({ route: z.string().min(1), input: z.unknown().optional() }),
 ]);
 
-export interface RouterOptions {
+export interface RouterOptions extends PatternOptions {
   readonly triage: Member;
   readonly routes: Readonly<Record<string, Member>>;
   /** The route taken when triage names none of `routes` (else NoRouteError). */
   readonly fallback?: string;
-  readonly type?: string;
-  readonly step?: StepPolicy;
 }
 
 const Options = z

@@ -3,7 +3,7 @@ import { InvalidArgument } from '../../runtime/index.ts';
 import { InvalidPlanError } from './errors.ts';
 import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
-import { PatternOptionFields, TokenName } from './pattern-options.ts';
+import { PatternOptionFields, type PatternOptions, TokenName } from './pattern-options.ts';
 
 /** What a planner answers: subtasks, each for a capability, with the subtasks it waits for. */
 export const Plan = z
@@ -38,14 +38,12 @@ export interface SynthesisInput {
   readonly results: Readonly<Record<string, unknown>>;
 }
 
-export interface SupervisorTeamOptions {
+export interface SupervisorTeamOptions extends PatternOptions {
   readonly planner: Member;
   /** Workers by capability; several members for one capability share its subtasks in turn. */
   readonly workers: Readonly<Record<string, Member | readonly Member[]>>;
   /** Combines the results; without one the run's output is the results by subtask id. */
   readonly synthesizer?: Member;
-  readonly type?: string;
-  readonly step?: StepPolicy;
   /** Policy for the planner's call; an invalid plan counts as a failed attempt. */
   readonly planStep?: StepPolicy;
 }
