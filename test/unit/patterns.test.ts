@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAgent, scriptedModel } from '../../actors/agents/index.ts';
-import { memoryBoard } from '../../actors/board/index.ts';
+import { type Board, memoryBoard } from '../../actors/board/index.ts';
 import {
   fanOut,
   GatherFailedError,
@@ -386,6 +386,17 @@ describe('router', () => {
 });
 
 describe('peerNetwork', () => {
+  /** A Bidder peer named `tag`, its card on `board` offering `capability`. */
+  async function bidder(
+    board: Board,
+    tag: string,
+    capability: string,
+    args: { price: number; delayMs?: number },
+  ): Promise<void> {
+    const ref = sys.spawn(Bidder, { name: tag, args: { tag, ...args } });
+    await publishCard(board, { name: tag, ref, capabilities: [capability] });
+  }
+
   it('announces, collects bids, awards the lowest; the task record follows on the board', async () => {
     const board = memoryBoard();
     for (const [tag, price] of [
@@ -393,11 +404,9 @@ describe('peerNetwork', () => {
       ['p2', 2],
       ['p3', 9],
     ] as const) {
-      const ref = sys.spawn(Bidder, { name: tag, args: { tag, price } });
-      await publishCard(board, { name: tag, ref, capabilities: ['translate'] });
+      await bidder(board, tag, 'translate', { price });
     }
-    const other = sys.spawn(Bidder, { name: 'other', args: { tag: 'other', price: 0 } });
-    await publishCard(board, { name: 'other', ref: other, capabilities: ['paint'] });
+    await bidder(board, 'other', 'paint', { price: 0 });
     const ref = await start(peerNetwork({ registry: board }));
     expect(await run(ref, { capability: 'translate', input: 'hola' })).toBe('hola>p2');
     expect(kinds('team.bids')[0]!.data.bids).toEqual([
@@ -423,13 +432,8 @@ describe('peerNetwork', () => {
 
   it('re-awards after the award timeout; no peer: NoPeerError; bad task: InvalidArgument', async () => {
     const board = memoryBoard();
-    const slow = sys.spawn(Bidder, {
-      name: 'slowpeer',
-      args: { tag: 'slowpeer', price: 1, delayMs: 2_000 },
-    });
-    const fast = sys.spawn(Bidder, { name: 'fastpeer', args: { tag: 'fastpeer', price: 2 } });
-    await publishCard(board, { name: 'slowpeer', ref: slow, capabilities: ['x'] });
-    await publishCard(board, { name: 'fastpeer', ref: fast, capabilities: ['x'] });
+    await bidder(board, 'slowpeer', 'x', { price: 1, delayMs: 2_000 });
+    await bidder(board, 'fastpeer', 'x', { price: 2 });
     const ref = await start(peerNetwork({ registry: board, awardTimeoutMs: 100 }));
     expect(await run(ref, { capability: 'x', input: 'j' })).toBe('j>fastpeer');
     await expect(run(ref, { capability: 'nobody', input: 'j' })).rejects.toBeInstanceOf(
@@ -440,13 +444,8 @@ describe('peerNetwork', () => {
 
   it("after the caller's deadline nothing is re-awarded", async () => {
     const board = memoryBoard();
-    const slow = sys.spawn(Bidder, {
-      name: 'slowpeer',
-      args: { tag: 'slowpeer', price: 1, delayMs: 300 },
-    });
-    const next = sys.spawn(Bidder, { name: 'nextpeer', args: { tag: 'nextpeer', price: 2 } });
-    await publishCard(board, { name: 'slowpeer', ref: slow, capabilities: ['x'] });
-    await publishCard(board, { name: 'nextpeer', ref: next, capabilities: ['x'] });
+    await bidder(board, 'slowpeer', 'x', { price: 1, delayMs: 300 });
+    await bidder(board, 'nextpeer', 'x', { price: 2 });
     const ref = await start(peerNetwork({ registry: board }));
     await timedOut(ref, { capability: 'x', input: 'j' }, 150);
     expect(started('nextpeer')).toHaveLength(0);
