@@ -490,27 +490,19 @@ describe('nesting', () => {
 
 describe('with agents as members', () => {
   it("agents run in a pipeline; past the caller's deadline no model is called", async () => {
-    const writerModel = scriptedModel(['drafted'], { loop: true });
-    const writer = defineAgent({
-      type: 'writer',
-      model: writerModel,
-      instructions: 'Write.',
-      output: z.string(),
-    });
-    const ok = await start(pipeline([a('a'), { def: writer, name: 'writer' }]));
+    /** A writer agent that always answers `answer`; its model counts the calls. */
+    const writer = (type: string, answer: string) => {
+      const model = scriptedModel([answer], { loop: true });
+      const def = defineAgent({ type, model, instructions: 'Write.', output: z.string() });
+      return { model, member: { def, name: 'writer' } };
+    };
+    const first = writer('writer', 'drafted');
+    const ok = await start(pipeline([a('a'), first.member]));
     expect(await run(ok, 'topic')).toBe('drafted');
-    expect(writerModel.calls).toBe(1);
-    const lateModel = scriptedModel(['never'], { loop: true });
-    const late = defineAgent({
-      type: 'late-writer',
-      model: lateModel,
-      instructions: 'Write.',
-      output: z.string(),
-    });
-    const slow = await start(
-      pipeline([a('slow', { delayMs: 300 }), { def: late, name: 'writer' }]),
-    );
+    expect(first.model.calls).toBe(1);
+    const late = writer('late-writer', 'never');
+    const slow = await start(pipeline([a('slow', { delayMs: 300 }), late.member]));
     await timedOut(slow, 'topic');
-    expect(lateModel.calls).toBe(0);
+    expect(late.model.calls).toBe(0);
   });
 });
