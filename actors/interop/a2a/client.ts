@@ -18,7 +18,6 @@ import { sendRequest } from './send-request.ts';
 /** A remote A2A task ended failed, canceled or rejected. */
 export class A2ATaskError extends TroupeError {
   readonly code = 'A2ATaskError';
-  override readonly name = 'A2ATaskError';
   constructor(
     readonly url: string,
     readonly taskId: string,
