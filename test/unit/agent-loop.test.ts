@@ -10,6 +10,7 @@ import {
   ActorSystem,
   type AgentDef,
   type AgentSpec,
+  type AnyTool,
   type AuditEvent,
   actorTool,
   type ChatMessage,
@@ -83,6 +84,15 @@ function sumAgent(
   },
 ) {
   return defineAgent({ type: 'a', instructions: 'x', output: Sum, ...spec });
+}
+
+/** A Sum agent whose model calls `t` once with `args`, then answers from what `t` returned. */
+function callsOnce(t: AnyTool, args: unknown, answer: (result: string) => string, type = 'a') {
+  const model = scriptedModel([
+    { toolCalls: [{ name: t.name, args }] },
+    (req) => answer(req.messages.at(-1)!.content),
+  ]);
+  return sumAgent({ type, model, tools: [t] });
 }
 
 /** Spawns `def` as team/agent under `supervised` and waits until it runs; the team's ref. */
@@ -589,21 +599,12 @@ describe('defineAgent', () => {
     const { sys } = await start();
     const Inner = sumAgent({ type: 'inner', model: scriptedModel(['{"sum":5}'], { loop: true }) });
     const inner = sys.spawn(Inner, { name: 'inner' });
-    const outerModel = scriptedModel([
-      { toolCalls: [{ name: 'ask_inner', args: { input: '2+3' } }] },
-      (req) => req.messages.at(-1)!.content,
-    ]);
-    const Outer = sumAgent({
-      type: 'outer',
-      model: outerModel,
-      tools: [
-        actorTool(inner, 'run', {
-          name: 'ask_inner',
-          description: 'Ask inner',
-          input: z.object({ input: z.string() }),
-        }),
-      ],
+    const askInner = actorTool(inner, 'run', {
+      name: 'ask_inner',
+      description: 'Ask inner',
+      input: z.object({ input: z.string() }),
     });
+    const Outer = callsOnce(askInner, { input: '2+3' }, (answer) => answer, 'outer');
     expect(
       await sys.ask(sys.spawn(Outer, { name: 'outer' }), 'run', { input: 'go' }, { timeout: T }),
     ).toEqual({ sum: 5 });
@@ -674,20 +675,12 @@ describe('defineAgent', () => {
       handle: { get: (s, _m, ctx) => ctx.reply(s.v) },
     });
     const store = sys.spawn(Store, { name: 'store' });
-    const model = scriptedModel([
-      { toolCalls: [{ name: 'get', args: { key: 'x' } }] },
-      (req) => `{"sum": ${req.messages.at(-1)!.content}}`,
-    ]);
-    const A = sumAgent({
-      model,
-      tools: [
-        actorTool(store, 'get', {
-          name: 'get',
-          description: 'Read',
-          input: z.object({ key: z.string() }),
-        }),
-      ],
+    const get = actorTool(store, 'get', {
+      name: 'get',
+      description: 'Read',
+      input: z.object({ key: z.string() }),
     });
+    const A = callsOnce(get, { key: 'x' }, (value) => `{"sum": ${value}}`);
     expect(
       await sys.ask(sys.spawn(A, { name: 'a' }), 'run', { input: 'x' }, { timeout: T }),
     ).toEqual({ sum: 7 });
