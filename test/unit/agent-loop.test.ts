@@ -59,6 +59,9 @@ const add = tool({
   run: ({ a, b }) => ({ sum: a + b }),
 });
 const T = 10_000;
+/** A tool `disk` that fails the way `run` does (throws, or rejects). */
+const failingDisk = (run: () => unknown) =>
+  tool({ name: 'disk', description: 'Fails', input: z.object({}), run });
 type P<D> = ProtocolOf<D>;
 const at = <D>(path: string): ActorRef<P<D>> => ({ system: 'agents', path });
 const of = (audit: MemoryAuditSink, kind: string): AuditEvent[] =>
@@ -223,13 +226,8 @@ describe('defineAgent', () => {
 
   it('a throwing tool, bad arguments and an unknown tool are structured errors the model reads', async () => {
     const { sys, audit } = await start();
-    const broken = tool({
-      name: 'disk',
-      description: 'Fails',
-      input: z.object({}),
-      run() {
-        throw new RangeError('disk on fire');
-      },
+    const broken = failingDisk(() => {
+      throw new RangeError('disk on fire');
     });
     const model = scriptedModel([
       {
@@ -272,12 +270,7 @@ describe('defineAgent', () => {
 
   it('a throwing tool spends a tool-failure budget: the next model call fails the run', async () => {
     const { sys, events } = await start();
-    const broken = tool({
-      name: 'disk',
-      description: 'Fails',
-      input: z.object({}),
-      run: () => Promise.reject(new Error('io')),
-    });
+    const broken = failingDisk(() => Promise.reject(new Error('io')));
     const model = scriptedModel([{ toolCalls: [{ name: 'disk', args: {} }] }, '{"sum":1}'], {
       loop: true,
     });
