@@ -4,13 +4,13 @@
 // @modelcontextprotocol/sdk server. Same client, same transport, same process for both;
 // the peers are wired as the SDKs' READMEs do, troupe's side uses its fast paths
 // (docs/interop.md): what differs is said in each figure's notes.
-import { randomUUID } from 'node:crypto';
-import { type Message, Role, type SendMessageRequest } from '@a2a-js/sdk';
 import { type Client as A2AClient, ClientFactory } from '@a2a-js/sdk/client';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { userMessage } from '../actors/interop/a2a/parts.ts';
+import { sendRequest } from '../actors/interop/a2a/send-request.ts';
 import { serveA2A, serveMcpHttp } from '../actors/interop/index.ts';
 import { ActorSystem, defineActor } from '../index.ts';
 import { startSdkA2A } from '../test/support/a2a-peer.ts';
@@ -32,36 +32,6 @@ const Instant = defineActor({
   handle: { run: (_s, m, ctx) => ctx.reply(`echo: ${m.input}`) },
 });
 
-function request(text: string): SendMessageRequest {
-  const message: Message = {
-    messageId: randomUUID(),
-    contextId: '',
-    taskId: '',
-    role: Role.ROLE_USER,
-    parts: [
-      {
-        content: { $case: 'text', value: text },
-        metadata: undefined,
-        filename: '',
-        mediaType: 'text/plain',
-      },
-    ],
-    metadata: undefined,
-    extensions: [],
-    referenceTaskIds: [],
-  };
-  return {
-    tenant: '',
-    message,
-    configuration: {
-      acceptedOutputModes: [],
-      taskPushNotificationConfig: undefined,
-      returnImmediately: false,
-    },
-    metadata: undefined,
-  };
-}
-
 async function pipelined(n: number, one: (i: number) => Promise<unknown>): Promise<number> {
   let started = 0;
   const t0 = performance.now();
@@ -74,7 +44,7 @@ async function pipelined(n: number, one: (i: number) => Promise<unknown>): Promi
 
 async function a2aRate(client: A2AClient): Promise<number> {
   return pipelined(TASKS, async (i) => {
-    const r = await client.sendMessage(request(`task ${i}`));
+    const r = await client.sendMessage(sendRequest(userMessage(`task ${i}`)));
     if (!('status' in r) || r.artifacts.length !== 1) throw new Error('a task did not complete');
   });
 }

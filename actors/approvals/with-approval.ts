@@ -8,7 +8,6 @@ type GateProtocol = Protocol<Record<never, never>, typeof GateAsks>;
 /** A gated tool call was rejected, or its wait for approval ran out. */
 export class ApprovalDeniedError extends TroupeError {
   readonly code = 'ApprovalDenied';
-  override readonly name = 'ApprovalDeniedError';
   constructor(
     readonly id: string,
     readonly status: string,

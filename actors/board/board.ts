@@ -43,7 +43,6 @@ export interface Board {
 /** A compare-and-set lost: someone wrote the key since `expected` was read. */
 export class RevisionConflictError extends TroupeError {
   readonly code = 'RevisionConflict';
-  override readonly name = 'RevisionConflictError';
   constructor(
     readonly key: string,
     readonly expected: number,
@@ -65,7 +64,6 @@ export class RevisionConflictError extends TroupeError {
 /** The board cannot be reached or read (broker down, corrupt file). */
 export class BoardError extends TroupeError {
   readonly code = 'BoardError';
-  override readonly name = 'BoardError';
 }
 
 /** Keys are dot-separated tokens, as JetStream KV accepts them. */

@@ -8,7 +8,6 @@ import { TroupeError } from '../../runtime/index.ts';
  */
 export class InputRequired extends TroupeError {
   readonly code = 'InputRequired';
-  override readonly name = 'InputRequired';
   constructor(
     readonly prompt: string,
     readonly data?: unknown,

@@ -26,7 +26,6 @@ export interface DecisionProof {
 /** The ledger does not verify, or holds no such decision, or cannot prove it. */
 export class DecisionProofError extends TroupeError {
   readonly code = 'DecisionProof';
-  override readonly name = 'DecisionProofError';
 }
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');

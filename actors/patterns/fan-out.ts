@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
 import { GatherFailedError } from './errors.ts';
-import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
+import { type Member, resolveMember } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields, type PatternOptions } from './pattern-options.ts';
 
 /** `all`: every member (less those tolerated to fail); `first`: the first success; `quorum`: the first n. */
 export type Gather = 'all' | 'first' | { readonly quorum: number };
@@ -14,15 +15,13 @@ export interface Gathered {
   readonly output: unknown;
 }
 
-export interface FanOutOptions {
+export interface FanOutOptions extends PatternOptions {
   readonly to: readonly Member[];
   readonly gather?: Gather;
   /** With `all`: how many members may fail and the run still succeed (default 0). */
   readonly tolerate?: number;
   /** Shape the run's output from the answers (in member order); default: their outputs. */
   readonly combine?: (results: readonly Gathered[]) => unknown;
-  readonly type?: string;
-  readonly step?: StepPolicy;
 }
 
 const Options = z
@@ -37,8 +36,7 @@ const Options = z
       .optional(),
     tolerate: z.number().int().min(0).optional(),
     combine: z.function().optional(),
-    type: z.string().optional(),
-    step: StepPolicySchema.optional(),
+    ...PatternOptionFields,
   })
   .strict();
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { LoopExhaustedError } from './errors.ts';
-import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
+import { type Member, resolveMember } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields, type PatternOptions } from './pattern-options.ts';
 
 /** What the critic answers by default: approved or not, and what to change. */
 export const Verdict = z.object({ approved: z.boolean(), feedback: z.string().optional() });
@@ -22,7 +23,7 @@ export interface ReviewInput {
   readonly round: number;
 }
 
-export interface LoopOptions {
+export interface LoopOptions extends PatternOptions {
   readonly worker: Member;
   readonly critic: Member;
   /** Stop when this says the verdict approves (default: `verdict.approved === true`). */
@@ -30,8 +31,6 @@ export interface LoopOptions {
   readonly maxRounds: number;
   /** Out of rounds: fail with LoopExhaustedError (default) or answer the last draft. */
   readonly onExhausted?: 'fail' | 'last';
-  readonly type?: string;
-  readonly step?: StepPolicy;
 }
 
 const Options = z
@@ -41,8 +40,7 @@ const Options = z
     until: z.function().optional(),
     maxRounds: z.number().int().min(1).max(1000),
     onExhausted: z.enum(['fail', 'last']).optional(),
-    type: z.string().optional(),
-    step: StepPolicySchema.optional(),
+    ...PatternOptionFields,
   })
   .strict();
 

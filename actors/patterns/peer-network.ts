@@ -12,11 +12,12 @@ import { type Board, type BoardEntry, RevisionConflictError } from '../board/ind
 import { NoPeerError } from './errors.ts';
 import { callMember, type StepPolicy, StepPolicySchema } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { TokenName } from './pattern-options.ts';
 
 /** A peer's capability card, as it publishes it into the shared registry. */
 export const CapabilityCard = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    name: TokenName,
     ref: z.object({ system: z.string(), path: z.string() }),
     capabilities: z.array(z.string().min(1)).min(1),
     /** The bid used when the peer does not answer `bid` itself (lower wins). */

@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
-import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
+import { type Member, resolveMember } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields, type PatternOptions } from './pattern-options.ts';
 
-export interface PipelineOptions {
-  /** The actor type name (default `pipeline`). */
-  readonly type?: string;
-  readonly step?: StepPolicy;
-}
+export type PipelineOptions = PatternOptions;
 
-const Options = z
-  .object({ type: z.string().optional(), step: StepPolicySchema.optional() })
-  .strict();
+const Options = z.object(PatternOptionFields).strict();
 
 /**
  * Steps one after another: each step's output is the next step's input; the last output is the

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { InvalidArgument } from '../../runtime/index.ts';
 import { NoRouteError } from './errors.ts';
-import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
+import { type Member, resolveMember } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields, type PatternOptions, TokenName } from './pattern-options.ts';
 
 /** What triage answers: a route name, or a route and the input to give it. */
 export const Triage = z.union([
@@ -10,22 +11,19 @@ export const Triage = z.union([
   z.object({ route: z.string().min(1), input: z.unknown().optional() }),
 ]);
 
-export interface RouterOptions {
+export interface RouterOptions extends PatternOptions {
   readonly triage: Member;
   readonly routes: Readonly<Record<string, Member>>;
   /** The route taken when triage names none of `routes` (else NoRouteError). */
   readonly fallback?: string;
-  readonly type?: string;
-  readonly step?: StepPolicy;
 }
 
 const Options = z
   .object({
     triage: z.unknown(),
-    routes: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.unknown()),
+    routes: z.record(TokenName, z.unknown()),
     fallback: z.string().optional(),
-    type: z.string().optional(),
-    step: StepPolicySchema.optional(),
+    ...PatternOptionFields,
   })
   .strict();
 

@@ -3,6 +3,7 @@ import { InvalidArgument } from '../../runtime/index.ts';
 import { InvalidPlanError } from './errors.ts';
 import { type Member, resolveMember, type StepPolicy, StepPolicySchema } from './member.ts';
 import { definePattern, type PatternDef, parseOption } from './pattern-actor.ts';
+import { PatternOptionFields, type PatternOptions, TokenName } from './pattern-options.ts';
 
 /** What a planner answers: subtasks, each for a capability, with the subtasks it waits for. */
 export const Plan = z
@@ -11,7 +12,7 @@ export const Plan = z
       .array(
         z
           .object({
-            id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+            id: TokenName,
             capability: z.string().min(1),
             input: z.unknown(),
             dependsOn: z.array(z.string()).optional(),
@@ -37,14 +38,12 @@ export interface SynthesisInput {
   readonly results: Readonly<Record<string, unknown>>;
 }
 
-export interface SupervisorTeamOptions {
+export interface SupervisorTeamOptions extends PatternOptions {
   readonly planner: Member;
   /** Workers by capability; several members for one capability share its subtasks in turn. */
   readonly workers: Readonly<Record<string, Member | readonly Member[]>>;
   /** Combines the results; without one the run's output is the results by subtask id. */
   readonly synthesizer?: Member;
-  readonly type?: string;
-  readonly step?: StepPolicy;
   /** Policy for the planner's call; an invalid plan counts as a failed attempt. */
   readonly planStep?: StepPolicy;
 }
@@ -52,10 +51,9 @@ export interface SupervisorTeamOptions {
 const Options = z
   .object({
     planner: z.unknown(),
-    workers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.unknown()),
+    workers: z.record(TokenName, z.unknown()),
     synthesizer: z.unknown().optional(),
-    type: z.string().optional(),
-    step: StepPolicySchema.optional(),
+    ...PatternOptionFields,
     planStep: StepPolicySchema.optional(),
   })
   .strict();

@@ -7,15 +7,13 @@ import {
   type ApprovalGateDef,
   defineActor,
   defineAgent,
-  defineTroupe,
-  type PatternDef,
   pipeline,
   RunAsk,
   router,
   type ScriptStep,
 } from 'troupe';
 import { z } from 'zod';
-import { humans, modelFor, proveAndClose, startTeamRun, type TeamRun } from '../shared/team-run.ts';
+import { defineTeamTroupe, modelFor } from '../shared/team-run.ts';
 
 const TICKETS = [
   'I was charged twice for my March invoice',
@@ -29,9 +27,6 @@ const Review = z.object({
   escalate: z.boolean(),
   summary: z.string(),
 });
-
-let run: TeamRun;
-let team: ActorRef<NonNullable<PatternDef['__protocol']>>;
 
 const lastText = (req: Parameters<Extract<ScriptStep, (...a: never[]) => unknown>>[0]): string =>
   String(req.messages.at(-1)?.content ?? '');
@@ -69,10 +64,12 @@ function escalation(gate: ActorRef<NonNullable<ApprovalGateDef['__protocol']>>) 
   });
 }
 
-export default defineTroupe({
+export default defineTeamTroupe({
   name: 'support',
-  async setup(system) {
-    run = await startTeamRun(system, 'customer-service');
+  ledger: 'customer-service',
+  team: 'support',
+  human: 'support-lead',
+  build(_system, run) {
     const triage = defineAgent({
       type: 'triage',
       model: modelFor('triage', [
@@ -139,7 +136,7 @@ export default defineTroupe({
         shipping: specialist('shipping', 'The carrier lost the scan; a replacement ships today.'),
       },
     });
-    const def = pipeline(
+    return pipeline(
       [
         { def: desk, name: 'desk' },
         { def: sampler, name: 'quality-sampler' },
@@ -147,19 +144,13 @@ export default defineTroupe({
       ],
       { type: 'customer-service' },
     );
-    team = system.spawn(def, { name: 'support' });
   },
-  async run(system) {
-    const stop = await humans(system, run, 'support-lead');
-    try {
-      for (const t of TICKETS) {
-        console.log(`ticket: ${t}`);
-        const r = await system.ask(team, 'run', { input: t }, { timeout: 3_600_000 });
-        console.log(`reply: ${JSON.stringify(r)}`);
-      }
-    } finally {
-      stop();
+  async job(ask) {
+    for (const t of TICKETS) {
+      console.log(`ticket: ${t}`);
+      const r = await ask(t, 3_600_000);
+      console.log(`reply: ${JSON.stringify(r)}`);
     }
-    await proveAndClose(run, 'the human takeover', (e) => e.kind === 'approval.decided');
   },
+  proves: { what: 'the human takeover', match: (e) => e.kind === 'approval.decided' },
 });

@@ -2,18 +2,9 @@
 // investigator work in parallel; remediation (restarting a service) waits for the on-call
 // engineer's approval; communication writes the status update; the commander sums up.
 //   offline (scripted model):  troupe up examples/incident-response --once
-import {
-  type ActorRef,
-  defineAgent,
-  defineTroupe,
-  type PatternDef,
-  Plan,
-  supervisorTeam,
-  tool,
-  withApproval,
-} from 'troupe';
+import { defineAgent, Plan, supervisorTeam, tool, withApproval } from 'troupe';
 import { z } from 'zod';
-import { humans, modelFor, proveAndClose, startTeamRun, type TeamRun } from '../shared/team-run.ts';
+import { defineTeamTroupe, modelFor } from '../shared/team-run.ts';
 
 const ALERT = 'checkout-api p99 latency 4.2 s (SLO 300 ms) since 09:12 UTC';
 
@@ -26,13 +17,12 @@ const plan = {
   ],
 };
 
-let run: TeamRun;
-let team: ActorRef<NonNullable<PatternDef['__protocol']>>;
-
-export default defineTroupe({
+export default defineTeamTroupe({
   name: 'incident',
-  async setup(system) {
-    run = await startTeamRun(system, 'incident-response');
+  ledger: 'incident-response',
+  team: 'incident',
+  human: 'on-call',
+  build(system, run) {
     const restart = tool({
       name: 'restart_service',
       description: 'Rolling restart of a service',
@@ -93,7 +83,7 @@ export default defineTroupe({
       instructions: 'Write a short status page update.',
       output: z.string(),
     });
-    const def = supervisorTeam({
+    return supervisorTeam({
       type: 'incident-response',
       planner: { def: commander, name: 'commander' },
       workers: {
@@ -104,17 +94,11 @@ export default defineTroupe({
       },
       synthesizer: { def: commander, name: 'commander-summary' },
     });
-    team = system.spawn(def, { name: 'incident' });
   },
-  async run(system) {
+  async job(ask) {
     console.log(`incident: ${ALERT}`);
-    const stop = await humans(system, run, 'on-call');
-    try {
-      const summary = await system.ask(team, 'run', { input: ALERT }, { timeout: 900_000 });
-      console.log(`summary: ${String(summary)}`);
-    } finally {
-      stop();
-    }
-    await proveAndClose(run, 'the approved remediation', (e) => e.kind === 'approval.decided');
+    const summary = await ask(ALERT, 900_000);
+    console.log(`summary: ${String(summary)}`);
   },
+  proves: { what: 'the approved remediation', match: (e) => e.kind === 'approval.decided' },
 });

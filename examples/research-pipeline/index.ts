@@ -3,23 +3,11 @@
 // Teams inside a team: the pipeline's steps are themselves teams. The run ends with the
 // ledger's proof of the critic's final verdict.
 //   offline (scripted model):  troupe up examples/research-pipeline --once
-import {
-  type ActorRef,
-  defineAgent,
-  defineTroupe,
-  fanOut,
-  loop,
-  type PatternDef,
-  pipeline,
-  Verdict,
-} from 'troupe';
+import { defineAgent, fanOut, loop, pipeline, Verdict } from 'troupe';
 import { z } from 'zod';
-import { modelFor, proveAndClose, startTeamRun, type TeamRun } from '../shared/team-run.ts';
+import { defineTeamTroupe, modelFor } from '../shared/team-run.ts';
 
 const QUESTION = 'Do actor runtimes reduce failure blast radius in multi-agent systems?';
-
-let run: TeamRun;
-let team: ActorRef<NonNullable<PatternDef['__protocol']>>;
 
 const searcher = (id: string, finding: string) =>
   defineAgent({
@@ -29,10 +17,11 @@ const searcher = (id: string, finding: string) =>
     output: z.string(),
   });
 
-export default defineTroupe({
+export default defineTeamTroupe({
   name: 'research',
-  async setup(system) {
-    run = await startTeamRun(system, 'research-pipeline');
+  ledger: 'research-pipeline',
+  team: 'research',
+  build() {
     const planner = defineAgent({
       type: 'query-planner',
       model: modelFor('query-planner', [
@@ -99,7 +88,7 @@ export default defineTroupe({
       instructions: 'Approve only a specific, sourced answer. Answer {"approved", "feedback"}.',
       output: Verdict,
     });
-    const def = pipeline(
+    return pipeline(
       [
         { def: planner, name: 'planner' },
         { def: search, name: 'search' },
@@ -116,16 +105,14 @@ export default defineTroupe({
       ],
       { type: 'research-pipeline', step: { retry: { attempts: 2 } } },
     );
-    team = system.spawn(def, { name: 'research' });
   },
-  async run(system) {
+  async job(ask) {
     console.log(`research: ${QUESTION}`);
-    const answer = await system.ask(team, 'run', { input: QUESTION }, { timeout: 600_000 });
+    const answer = await ask(QUESTION, 600_000);
     console.log(`answer: ${String(answer)}`);
-    await proveAndClose(
-      run,
-      "the critic's verdict",
-      (e) => e.kind === 'team.review' && e.data.approved === true,
-    );
+  },
+  proves: {
+    what: "the critic's verdict",
+    match: (e) => e.kind === 'team.review' && e.data.approved === true,
   },
 });

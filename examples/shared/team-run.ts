@@ -1,6 +1,7 @@
 // What the four example teams share: a model per agent (scripted offline, a real endpoint when
 // TROUPE_MODEL_URL is set), the run's own ledger with its decisions printed as they land, an
-// approval gate, a stand-in human for offline runs, and the ledger's proof at the end.
+// approval gate, a stand-in human for offline runs, the ledger's proof at the end, and the
+// troupe module that runs them in that order (defineTeamTroupe).
 import { join } from 'node:path';
 import {
   type ActorRef,
@@ -9,13 +10,16 @@ import {
   type AuditEvent,
   approvalGate,
   type Board,
+  defineTroupe,
   fileBoard,
   type Model,
   openAICompatible,
+  type PatternDef,
   recordTeam,
   type ScriptStep,
   scriptedModel,
   type TeamRecord,
+  type TroupeModule,
 } from 'troupe';
 
 /** True when the agents talk to a real model; false on the scripted one. */
@@ -102,4 +106,47 @@ export async function proveAndClose(
     await run.board.close();
     await run.record.close();
   }
+}
+
+/** One example team: what differs between the four; defineTeamTroupe does the rest. */
+export interface TeamExample {
+  /** The troupe's default system name. */
+  readonly name: string;
+  /** The run's ledger. */
+  readonly ledger: string;
+  /** The team actor's name (its members' paths start with it). */
+  readonly team: string;
+  /** Who answers the team's approvals; none when it asks no human. */
+  readonly human?: string;
+  /** The team: its agents, tools and pattern, built once the ledger and the gate run. */
+  build(system: ActorSystem, run: TeamRun): PatternDef;
+  /** The job: give the team its inputs through `ask` (its `run` ask) and print the replies. */
+  job(ask: (input: unknown, timeoutMs: number) => Promise<unknown>): Promise<void>;
+  /** The decision the ledger proves at the end, and what to call it. */
+  readonly proves: { readonly what: string; readonly match: (e: AuditEvent) => boolean };
+}
+
+/**
+ * The troupe module of an example team: setup starts the run's ledger and gate, then spawns the
+ * team; run does the job while the human (scripted offline) answers approvals, then proves.
+ */
+export function defineTeamTroupe(example: TeamExample): TroupeModule {
+  let run: TeamRun;
+  let team: ActorRef<NonNullable<PatternDef['__protocol']>>;
+  return defineTroupe({
+    name: example.name,
+    async setup(system) {
+      run = await startTeamRun(system, example.ledger);
+      team = system.spawn(example.build(system, run), { name: example.team });
+    },
+    async run(system) {
+      const stop = example.human ? await humans(system, run, example.human) : () => {};
+      try {
+        await example.job((input, timeout) => system.ask(team, 'run', { input }, { timeout }));
+      } finally {
+        stop();
+      }
+      await proveAndClose(run, example.proves.what, example.proves.match);
+    },
+  });
 }

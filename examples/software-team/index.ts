@@ -4,20 +4,9 @@
 // ends the run with its proof.
 //   offline (scripted model):  troupe up examples/software-team --once
 //   a real model:              TROUPE_MODEL_URL=http://127.0.0.1:11434/v1 TROUPE_MODEL=llama3.2 troupe up examples/software-team --once
-import {
-  type ActorRef,
-  defineAgent,
-  defineTroupe,
-  loop,
-  type PatternDef,
-  Plan,
-  supervisorTeam,
-  tool,
-  Verdict,
-  withApproval,
-} from 'troupe';
+import { defineAgent, loop, Plan, supervisorTeam, tool, Verdict, withApproval } from 'troupe';
 import { z } from 'zod';
-import { humans, modelFor, proveAndClose, startTeamRun, type TeamRun } from '../shared/team-run.ts';
+import { defineTeamTroupe, modelFor } from '../shared/team-run.ts';
 
 const FEATURE = 'rate limiting for the public API';
 
@@ -30,13 +19,12 @@ const plan = {
   ],
 };
 
-let run: TeamRun;
-let team: ActorRef<NonNullable<PatternDef['__protocol']>>;
-
-export default defineTroupe({
+export default defineTeamTroupe({
   name: 'software',
-  async setup(system) {
-    run = await startTeamRun(system, 'software-team');
+  ledger: 'software-team',
+  team: 'team',
+  human: 'release-manager',
+  build(system, run) {
     const deployTool = tool({
       name: 'deploy',
       description: 'Release a version to an environment',
@@ -100,7 +88,7 @@ export default defineTroupe({
       ],
       output: z.string(),
     });
-    const def = supervisorTeam({
+    return supervisorTeam({
       type: 'software-team',
       planner: { def: lead, name: 'tech-lead' },
       workers: {
@@ -119,25 +107,14 @@ export default defineTroupe({
       },
       step: { retry: { attempts: 2 } },
     });
-    team = system.spawn(def, { name: 'team' });
   },
-  async run(system) {
+  async job(ask) {
     console.log(`software team: ${FEATURE}`);
-    const stop = await humans(system, run, 'release-manager');
-    try {
-      const out = (await system.ask(
-        team,
-        'run',
-        { input: FEATURE },
-        { timeout: 3_600_000 },
-      )) as Record<string, unknown>;
-      console.log(`result: design → ${String(out.design).slice(0, 60)}…`);
-      console.log(`result: build → ${String(out.build)}`);
-      console.log(`result: test → ${JSON.stringify(out.test)}`);
-      console.log(`result: deploy → ${String(out.deploy)}`);
-    } finally {
-      stop();
-    }
-    await proveAndClose(run, 'the production deploy', (e) => e.kind === 'approval.decided');
+    const out = (await ask(FEATURE, 3_600_000)) as Record<string, unknown>;
+    console.log(`result: design → ${String(out.design).slice(0, 60)}…`);
+    console.log(`result: build → ${String(out.build)}`);
+    console.log(`result: test → ${JSON.stringify(out.test)}`);
+    console.log(`result: deploy → ${String(out.deploy)}`);
   },
+  proves: { what: 'the production deploy', match: (e) => e.kind === 'approval.decided' },
 });

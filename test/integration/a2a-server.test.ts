@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { type Message, Role, type SendMessageRequest, type Task, TaskState } from '@a2a-js/sdk';
+import { type Task, TaskState } from '@a2a-js/sdk';
 import { type Client, ClientFactory } from '@a2a-js/sdk/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userMessage } from '../../actors/interop/a2a/parts.ts';
+import { sendRequest } from '../../actors/interop/a2a/send-request.ts';
 import { type A2AServer, serveA2A } from '../../actors/interop/index.ts';
 import { ActorSystem } from '../../runtime/index.ts';
 import { StandIn } from '../support/interop-agents.ts';
@@ -12,40 +13,6 @@ let system: ActorSystem;
 let server: A2AServer;
 let client: Client;
 const auth = { serviceParameters: { Authorization: `Bearer ${TOKEN}` } };
-
-function userMessage(text: string, taskId = '', metadata?: Record<string, unknown>): Message {
-  return {
-    messageId: randomUUID(),
-    contextId: '',
-    taskId,
-    role: Role.ROLE_USER,
-    parts: [
-      {
-        content: { $case: 'text', value: text },
-        metadata: undefined,
-        filename: '',
-        mediaType: 'text/plain',
-      },
-    ],
-    metadata,
-    extensions: [],
-    referenceTaskIds: [],
-  };
-}
-
-function send(message: Message, returnImmediately = false): SendMessageRequest {
-  return {
-    tenant: '',
-    message,
-    configuration: {
-      acceptedOutputModes: [],
-      historyLength: undefined,
-      taskPushNotificationConfig: undefined,
-      returnImmediately,
-    },
-    metadata: undefined,
-  };
-}
 
 function textOf(t: Task): string {
   const p = t.artifacts[0]?.parts[0]?.content;
@@ -85,7 +52,7 @@ describe('troupe A2A server, @a2a-js/sdk client', () => {
   });
 
   it('sends a message and gets the completed task with the output artifact', async () => {
-    const res = await client.sendMessage(send(userMessage('hello')), auth);
+    const res = await client.sendMessage(sendRequest(userMessage('hello')), auth);
     const task = res as Task;
     expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     expect(textOf(task)).toBe('echo: hello');
@@ -95,8 +62,8 @@ describe('troupe A2A server, @a2a-js/sdk client', () => {
   });
 
   it('calls another ask as a skill with a data request, authenticated by API key', async () => {
-    const m = userMessage(JSON.stringify({ a: 2, b: 40 }), '', { skill: 'add' });
-    const res = (await client.sendMessage(send(m), {
+    const m = userMessage(JSON.stringify({ a: 2, b: 40 }), { metadata: { skill: 'add' } });
+    const res = (await client.sendMessage(sendRequest(m), {
       serviceParameters: { 'X-API-Key': KEY },
     })) as Task;
     expect(res.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
@@ -108,7 +75,7 @@ describe('troupe A2A server, @a2a-js/sdk client', () => {
     const events: string[] = [];
     let progress = '';
     let output = '';
-    for await (const ev of client.sendMessageStream(send(userMessage('stream me')), auth)) {
+    for await (const ev of client.sendMessageStream(sendRequest(userMessage('stream me')), auth)) {
       const p = ev.payload;
       if (!p) continue;
       if (p.$case === 'statusUpdate') {
@@ -129,20 +96,23 @@ describe('troupe A2A server, @a2a-js/sdk client', () => {
   });
 
   it('shows an approval gate as input-required, and completes on the follow-up', async () => {
-    const first = (await client.sendMessage(send(userMessage('deploy')), auth)) as Task;
+    const first = (await client.sendMessage(sendRequest(userMessage('deploy')), auth)) as Task;
     expect(first.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
     const prompt = first.status?.message?.parts[0]?.content;
     expect(prompt).toEqual({ $case: 'text', value: 'approve the deploy to production?' });
-    const follow = userMessage('approve', first.id);
+    const follow = userMessage('approve', { taskId: first.id });
     follow.contextId = first.contextId;
-    const done = (await client.sendMessage(send(follow), auth)) as Task;
+    const done = (await client.sendMessage(sendRequest(follow), auth)) as Task;
     expect(done.id).toBe(first.id);
     expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     expect(textOf(done)).toBe('deployed');
   });
 
   it('cancels a running task and tells the actor', async () => {
-    const started = (await client.sendMessage(send(userMessage('slow'), true), auth)) as Task;
+    const started = (await client.sendMessage(
+      sendRequest(userMessage('slow'), true),
+      auth,
+    )) as Task;
     // Wait for the run to reach the actor: its progress report shows as a working status.
     const deadline = Date.now() + 10_000;
     let t = started;
@@ -170,22 +140,22 @@ describe('troupe A2A server, @a2a-js/sdk client', () => {
   });
 
   it('fails a task whose run fails, with the reason', async () => {
-    const res = (await client.sendMessage(send(userMessage('fail')), auth)) as Task;
+    const res = (await client.sendMessage(sendRequest(userMessage('fail')), auth)) as Task;
     expect(res.status?.state).toBe(TaskState.TASK_STATE_FAILED);
     const c = res.status?.message?.parts[0]?.content;
     expect(c?.$case === 'text' && c.value).toContain('the tool broke');
   });
 
   it('fails a task whose input the actor rejects', async () => {
-    const m = userMessage(JSON.stringify({ a: 'x' }), '', { skill: 'add' });
-    const res = (await client.sendMessage(send(m), auth)) as Task;
+    const m = userMessage(JSON.stringify({ a: 'x' }), { metadata: { skill: 'add' } });
+    const res = (await client.sendMessage(sendRequest(m), auth)) as Task;
     expect(res.status?.state).toBe(TaskState.TASK_STATE_FAILED);
   });
 
   it('refuses calls without a valid credential', async () => {
-    await expect(client.sendMessage(send(userMessage('hello')))).rejects.toThrow();
+    await expect(client.sendMessage(sendRequest(userMessage('hello')))).rejects.toThrow();
     await expect(
-      client.sendMessage(send(userMessage('hello')), {
+      client.sendMessage(sendRequest(userMessage('hello')), {
         serviceParameters: { Authorization: 'Bearer wrong-token-0123456789' },
       }),
     ).rejects.toThrow();

@@ -64,6 +64,38 @@ async function until<T>(f: () => Promise<T | undefined>, what: string, ms = 30_0
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Waits until `count` processes carry the marker. */
+async function untilProcesses(marker: string, count: number, what: string): Promise<void> {
+  await until(async () => (processesWith(marker).length === count ? true : undefined), what);
+}
+
+/** Waits until the connection reports a server pid other than `first`; that pid. */
+function untilReplaced(sys: ActorSystem, ref: McpConnectionRef, first: number, what: string) {
+  return until(async () => {
+    const p = await sys.ask(ref, 'pid', {}, { timeout: 5000 });
+    return p !== null && p !== first ? p : undefined;
+  }, what);
+}
+
+/** A supervisor `tools` over one stdio server, `tools/peer`, started. */
+async function supervisedPeer(
+  sys: ActorSystem,
+  spec: ReturnType<typeof stdioSpec>,
+  backoff?: { initialMs: number; maxMs: number },
+) {
+  const Sup = defineSupervisor({
+    type: 'tools',
+    strategy: 'one_for_one',
+    intensity: 5,
+    period: 30,
+    ...(backoff ? { backoff } : {}),
+    children: [mcpServerChild(spec, { id: 'peer' })],
+  });
+  const sup = sys.spawn(Sup, { name: 'tools' });
+  await sys.allStarted();
+  return { sup, ref: { system: sys.name, path: 'tools/peer' } as McpConnectionRef };
+}
+
 function stdioSpec(marker: string, extra: Record<string, unknown> = {}) {
   return {
     name: 'peer',
@@ -120,42 +152,26 @@ describe('troupe MCP client against @modelcontextprotocol/sdk servers', () => {
     ]);
     await sys.stop(ref);
     expect(audit.events.at(-1)?.kind).toBe('mcp.stopped');
-    await until(
-      async () => (processesWith(marker).length === 0 ? true : undefined),
-      'no process left',
-    );
+    await untilProcesses(marker, 0, 'no process left');
   });
 
   it('restarts a supervised stdio server killed with kill -9; stopping leaves no process', async () => {
     const audit = new MemoryAuditSink();
     const sys = await start(audit);
     const marker = `mcp-marker-${process.pid}-b`;
-    const Sup = defineSupervisor({
-      type: 'tools',
-      strategy: 'one_for_one',
-      intensity: 5,
-      period: 30,
-      backoff: { initialMs: 50, maxMs: 500 },
-      children: [mcpServerChild(stdioSpec(marker), { id: 'peer' })],
+    const { sup, ref } = await supervisedPeer(sys, stdioSpec(marker), {
+      initialMs: 50,
+      maxMs: 500,
     });
-    const sup = sys.spawn(Sup, { name: 'tools' });
-    await sys.allStarted();
-    const ref = { system: sys.name, path: 'tools/peer' } as McpConnectionRef;
     const tools = await mcpTools(sys, ref);
     const pidTool = tools.find((t) => t.name === 'pid')!;
     const first = Number(await pidTool.run({}, toolCtx()));
     expect(await sys.ask(ref, 'pid', {}, { timeout: 5000 })).toBe(first);
     // Both the server and its grandchild run.
-    await until(
-      async () => (processesWith(marker).length === 2 ? true : undefined),
-      'server and grandchild',
-    );
+    await untilProcesses(marker, 2, 'server and grandchild');
 
     process.kill(first, 'SIGKILL');
-    const second = await until(async () => {
-      const p = await sys.ask(ref, 'pid', {}, { timeout: 5000 });
-      return p !== null && p !== first ? p : undefined;
-    }, 'a restarted server');
+    const second = await untilReplaced(sys, ref, first, 'a restarted server');
     expect(Number(await pidTool.run({}, toolCtx()))).toBe(second);
     expect(await tools.find((t) => t.name === 'echo')!.run({ text: 'again' }, toolCtx())).toEqual({
       text: 'again',
@@ -164,50 +180,29 @@ describe('troupe MCP client against @modelcontextprotocol/sdk servers', () => {
     expect(kinds.filter((k) => k === 'mcp.started')).toHaveLength(2);
     expect(kinds).toContain('mcp.crashed');
     // The old group is gone: only the new server and its grandchild remain.
-    await until(
-      async () => (processesWith(marker).length === 2 ? true : undefined),
-      'old group killed',
-    );
+    await untilProcesses(marker, 2, 'old group killed');
 
     await sys.stop(sup);
-    await until(
-      async () => (processesWith(marker).length === 0 ? true : undefined),
-      'no MCP process left',
-    );
+    await untilProcesses(marker, 0, 'no MCP process left');
   }, 90_000);
 
   it('replaces a hung server that fails its ping', async () => {
     const sys = await start();
     const marker = `mcp-marker-${process.pid}-c`;
-    const Sup = defineSupervisor({
-      type: 'tools',
-      strategy: 'one_for_one',
-      intensity: 5,
-      period: 30,
-      children: [mcpServerChild(stdioSpec(marker, { pingTimeoutMs: 300 }), { id: 'peer' })],
-    });
-    const sup = sys.spawn(Sup, { name: 'tools' });
-    await sys.allStarted();
-    const ref = { system: sys.name, path: 'tools/peer' } as McpConnectionRef;
+    const { sup, ref } = await supervisedPeer(sys, stdioSpec(marker, { pingTimeoutMs: 300 }));
     const first = await until(
       async () => (await sys.ask(ref, 'pid', {}, { timeout: 5000 })) ?? undefined,
       'pid',
     );
     process.kill(first, 'SIGSTOP');
-    const second = await until(async () => {
-      const p = await sys.ask(ref, 'pid', {}, { timeout: 5000 });
-      return p !== null && p !== first ? p : undefined;
-    }, 'a replaced server');
+    const second = await untilReplaced(sys, ref, first, 'a replaced server');
     expect(second).not.toBe(first);
     const tools = await mcpTools(sys, ref);
     expect(await tools.find((t) => t.name === 'echo')!.run({ text: 'ok' }, toolCtx())).toEqual({
       text: 'ok',
     });
     await sys.stop(sup);
-    await until(
-      async () => (processesWith(marker).length === 0 ? true : undefined),
-      'no MCP process left',
-    );
+    await untilProcesses(marker, 0, 'no MCP process left');
   }, 90_000);
 
   it('refuses a bad server spec, and a server that cannot start', async () => {

@@ -5,7 +5,6 @@ import { natsBoard } from '../../actors/board/index.ts';
 import {
   fanOut,
   loop,
-  type PatternDef,
   peerNetwork,
   pipeline,
   router,
@@ -13,6 +12,7 @@ import {
 } from '../../actors/patterns/index.ts';
 import { type ActorRef, ActorSystem, MemoryAuditSink, Timeout } from '../../index.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
+import { patternRuns } from '../support/pattern-runs.ts';
 import { eventually, spawnTs, stopChild } from '../support/processes.ts';
 import { Critic, FixedPlanner, KeywordTriage } from '../support/team-members.ts';
 
@@ -23,7 +23,6 @@ let nc: NatsConnection;
 let sys: ActorSystem;
 let host: ChildProcess & { output: () => string };
 const audit = new MemoryAuditSink();
-let seq = 0;
 
 function startHost(node: string, bucket: string, specs: string[]) {
   return spawnTs(
@@ -55,20 +54,7 @@ afterAll(async () => {
 
 const remote = (path: string): ActorRef => ({ system: SYSTEM, path });
 
-async function start(def: PatternDef): Promise<ActorRef> {
-  const ref = sys.spawn(def, { name: `team${++seq}` });
-  await sys.started(ref);
-  return ref;
-}
-
-function run(ref: ActorRef, input: unknown, timeout = 10_000): Promise<unknown> {
-  return sys.ask(
-    ref as ActorRef<NonNullable<PatternDef['__protocol']>>,
-    'run',
-    { input },
-    { timeout },
-  );
-}
+const { start, run } = patternRuns(() => sys, 10_000);
 
 describe('patterns with members on another node over NATS', () => {
   it('pipeline', async () => {

@@ -11,13 +11,13 @@ import {
 } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import express from 'express';
-import { agentMessage, partsOf, partsValue, textPart } from '../../actors/interop/a2a/parts.ts';
-
-const now = () => new Date().toISOString();
+import { partsValue, textPart } from '../../actors/interop/a2a/parts.ts';
+import { outputEvent, statusEvent, submittedTask } from '../../actors/interop/a2a/task-events.ts';
 
 /**
- * A plain executor written against the SDK only. Its events are the ones troupe's executor
- * publishes (task, working, artifact, completed), so the two servers do the same work.
+ * A plain executor on the SDK's interfaces, not on troupe's actors. It publishes the events
+ * troupe's executor publishes (task, working, artifact, completed), built by the same functions
+ * (task-events.ts), so the two servers do the same work.
  * Scripted inputs: `slow` runs until canceled, `ask` needs input, `fail` fails, else echo.
  */
 export class EchoExecutor implements AgentExecutor {
@@ -27,28 +27,8 @@ export class EchoExecutor implements AgentExecutor {
   async execute(rc: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const { taskId, contextId } = rc;
     const status = (state: TaskState, text?: string) =>
-      bus.publish(
-        AgentEvent.statusUpdate({
-          taskId,
-          contextId,
-          status: {
-            state,
-            message: text ? agentMessage(taskId, contextId, [textPart(text)]) : undefined,
-            timestamp: now(),
-          },
-          metadata: undefined,
-        }),
-      );
-    bus.publish(
-      AgentEvent.task({
-        id: taskId,
-        contextId,
-        status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: now() },
-        artifacts: [],
-        history: [rc.userMessage],
-        metadata: undefined,
-      }),
-    );
+      bus.publish(statusEvent(taskId, contextId, state, text ? [textPart(text)] : []));
+    bus.publish(AgentEvent.task(submittedTask(taskId, contextId, rc.userMessage)));
     status(TaskState.TASK_STATE_WORKING);
     const input = partsValue(rc.userMessage.parts);
     if (input === 'slow') {
@@ -60,21 +40,7 @@ export class EchoExecutor implements AgentExecutor {
     else if (input === 'fail') status(TaskState.TASK_STATE_FAILED, 'peer failed on purpose');
     else {
       bus.publish(
-        AgentEvent.artifactUpdate({
-          taskId,
-          contextId,
-          artifact: {
-            artifactId: 'output',
-            name: 'output',
-            description: '',
-            parts: partsOf(typeof input === 'string' ? `echo: ${input}` : input),
-            metadata: undefined,
-            extensions: [],
-          },
-          append: false,
-          lastChunk: true,
-          metadata: undefined,
-        }),
+        outputEvent(taskId, contextId, '', typeof input === 'string' ? `echo: ${input}` : input),
       );
       status(TaskState.TASK_STATE_COMPLETED);
     }
@@ -83,14 +49,7 @@ export class EchoExecutor implements AgentExecutor {
 
   async cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {
     this.canceled.push(taskId);
-    bus.publish(
-      AgentEvent.statusUpdate({
-        taskId,
-        contextId: '',
-        status: { state: TaskState.TASK_STATE_CANCELED, message: undefined, timestamp: now() },
-        metadata: undefined,
-      }),
-    );
+    bus.publish(statusEvent(taskId, '', TaskState.TASK_STATE_CANCELED));
     this.waiting.get(taskId)?.();
     this.waiting.delete(taskId);
   }

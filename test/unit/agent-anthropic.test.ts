@@ -1,30 +1,17 @@
 // The Anthropic adapter against a real HTTP server on loopback that speaks the Messages API
 // (https://docs.anthropic.com/en/api/messages): tool_use blocks, tool_result turns, and the
 // streaming events (message_start … message_stop).
-import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
 import { anthropic, type ChatMessage, collect, ModelError } from '../../actors/agents/index.ts';
-import { type ModelServer, type Reply, startModelServer } from '../support/model-server.ts';
+import {
+  messages,
+  modelServers,
+  parisAndRome,
+  weather,
+  weatherCallResponse,
+} from '../support/weather-chat.ts';
 
-const servers: ModelServer[] = [];
-async function serve(replies: Reply[]): Promise<ModelServer> {
-  const s = await startModelServer(replies);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-const weather = {
-  name: 'get_weather',
-  description: 'Weather in a city',
-  parameters: z.toJSONSchema(z.object({ city: z.string() })) as Record<string, unknown>,
-};
-const messages: ChatMessage[] = [
-  { role: 'system', content: 'Be brief.' },
-  { role: 'user', content: 'Weather in Paris and Rome?' },
-];
+const serve = modelServers();
 const MODEL = 'claude-sonnet-4-20250514';
 
 const ev = (type: string, body: Record<string, unknown>) => ({
@@ -70,23 +57,14 @@ describe('anthropic', () => {
       baseURL: srv.url,
     });
     const r = await m.complete({ messages, tools: [weather] });
-    expect(r).toEqual({
-      message: {
-        role: 'assistant',
-        content: 'Let me check.',
-        toolCalls: [
-          { id: 'toolu_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
-          { id: 'toolu_b', name: 'get_weather', arguments: '{"city":"Rome"}' },
-        ],
-      },
-      toolCalls: [
-        { id: 'toolu_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
-        { id: 'toolu_b', name: 'get_weather', arguments: '{"city":"Rome"}' },
-      ],
-      usage: { inputTokens: 30, outputTokens: 25 },
-      finishReason: 'tool_calls',
-      model: MODEL,
-    });
+    expect(r).toEqual(
+      weatherCallResponse(
+        'Let me check.',
+        parisAndRome('toolu_a', 'toolu_b'),
+        { inputTokens: 30, outputTokens: 25 },
+        MODEL,
+      ),
+    );
     const req = srv.seen[0]!;
     expect(req.url).toBe('/v1/messages');
     expect(req.headers['x-api-key']).toBe('sk-ant-test');
@@ -189,17 +167,12 @@ describe('anthropic', () => {
     const done = deltas.at(-1)!;
     expect(done).toEqual({
       type: 'done',
-      response: {
-        message: {
-          role: 'assistant',
-          content: 'Let me check.',
-          toolCalls: [{ id: 'toolu_a', name: 'get_weather', arguments: '{"city": "Paris"}' }],
-        },
-        toolCalls: [{ id: 'toolu_a', name: 'get_weather', arguments: '{"city": "Paris"}' }],
-        usage: { inputTokens: 25, outputTokens: 42 },
-        finishReason: 'tool_calls',
-        model: MODEL,
-      },
+      response: weatherCallResponse(
+        'Let me check.',
+        [['toolu_a', '{"city": "Paris"}']],
+        { inputTokens: 25, outputTokens: 42 },
+        MODEL,
+      ),
     });
   });
 

@@ -9,6 +9,8 @@ import {
   type ActorRef,
   ActorSystem,
   type AgentDef,
+  type AgentSpec,
+  type AnyTool,
   type AuditEvent,
   actorTool,
   type ChatMessage,
@@ -57,6 +59,9 @@ const add = tool({
   run: ({ a, b }) => ({ sum: a + b }),
 });
 const T = 10_000;
+/** A tool `disk` that fails the way `run` does (throws, or rejects). */
+const failingDisk = (run: () => unknown) =>
+  tool({ name: 'disk', description: 'Fails', input: z.object({}), run });
 type P<D> = ProtocolOf<D>;
 const at = <D>(path: string): ActorRef<P<D>> => ({ system: 'agents', path });
 const of = (audit: MemoryAuditSink, kind: string): AuditEvent[] =>
@@ -73,6 +78,43 @@ function supervised(def: AgentDef, intensity: number, id = 'agent') {
     period: 60,
     children: [{ id, start: { def } }],
   });
+}
+
+/** An agent of type `a`, instructions `x`, answering Sum; each test sets the rest. */
+function sumAgent(
+  spec: Omit<AgentSpec<z.ZodJSONSchema, typeof Sum>, 'type' | 'instructions' | 'output'> & {
+    type?: string;
+  },
+) {
+  return defineAgent({ type: 'a', instructions: 'x', output: Sum, ...spec });
+}
+
+/** A Sum agent whose model calls `t` once with `args`, then answers from what `t` returned. */
+function callsOnce(t: AnyTool, args: unknown, answer: (result: string) => string, type = 'a') {
+  const model = scriptedModel([
+    { toolCalls: [{ name: t.name, args }] },
+    (req) => answer(req.messages.at(-1)!.content),
+  ]);
+  return sumAgent({ type, model, tools: [t] });
+}
+
+/** Spawns `def` as team/agent under `supervised` and waits until it runs; the team's ref. */
+async function spawnTeam(sys: ActorSystem, def: AgentDef, intensity = 5) {
+  const team = sys.spawn(supervised(def, intensity), { name: 'team' });
+  await sys.whenQuiescent();
+  return team;
+}
+
+/** Asks for a run that must fail into supervision (team/agent unless told); the failure. */
+async function failedRun(
+  sys: ActorSystem,
+  { path = 'team/agent', input = 'x', timeout = T } = {},
+): Promise<ActorFailed> {
+  const e = await sys
+    .ask(at<AgentDef>(path), 'run', { input }, { timeout })
+    .catch((x: unknown) => x);
+  expect(e).toBeInstanceOf(ActorFailed);
+  return e as ActorFailed;
 }
 
 describe('defineAgent', () => {
@@ -184,13 +226,8 @@ describe('defineAgent', () => {
 
   it('a throwing tool, bad arguments and an unknown tool are structured errors the model reads', async () => {
     const { sys, audit } = await start();
-    const broken = tool({
-      name: 'disk',
-      description: 'Fails',
-      input: z.object({}),
-      run() {
-        throw new RangeError('disk on fire');
-      },
+    const broken = failingDisk(() => {
+      throw new RangeError('disk on fire');
     });
     const model = scriptedModel([
       {
@@ -233,30 +270,13 @@ describe('defineAgent', () => {
 
   it('a throwing tool spends a tool-failure budget: the next model call fails the run', async () => {
     const { sys, events } = await start();
-    const broken = tool({
-      name: 'disk',
-      description: 'Fails',
-      input: z.object({}),
-      run: () => Promise.reject(new Error('io')),
-    });
+    const broken = failingDisk(() => Promise.reject(new Error('io')));
     const model = scriptedModel([{ toolCalls: [{ name: 'disk', args: {} }] }, '{"sum":1}'], {
       loop: true,
     });
-    const A = defineAgent({
-      type: 'a',
-      model,
-      instructions: 'x',
-      tools: [broken],
-      output: Sum,
-      budget: { toolFailures: 0 },
-    });
-    sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
-    await sys.whenQuiescent();
-    const e = await sys
-      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: T })
-      .catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(ActorFailed);
-    expect((e as ActorFailed).reason).toBe('budget: tool failures 1 of 0');
+    const A = sumAgent({ model, tools: [broken], budget: { toolFailures: 0 } });
+    await spawnTeam(sys, A as AgentDef);
+    expect((await failedRun(sys)).reason).toBe('budget: tool failures 1 of 0');
     expect(model.calls).toBe(1);
     await eventually(async () => expect(kinds(events, 'restarted')).toEqual(['team/agent']));
   });
@@ -282,14 +302,9 @@ describe('defineAgent', () => {
   it('fails into supervision when repairs run out: the asker gets ActorFailed, the restart is counted', async () => {
     const { sys, events } = await start();
     const model = scriptedModel(['not json'], { loop: true });
-    const A = defineAgent({ type: 'a', model, instructions: 'x', output: Sum, maxRepairs: 2 });
-    const team = sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
-    await sys.whenQuiescent();
-    const e = await sys
-      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: T })
-      .catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(ActorFailed);
-    expect((e as ActorFailed).reason).toMatch(
+    const A = sumAgent({ model, maxRepairs: 2 });
+    const team = await spawnTeam(sys, A as AgentDef);
+    expect((await failedRun(sys)).reason).toMatch(
       /^invalid output after 2 repair turns: the answer is not JSON/,
     );
     expect(model.calls).toBe(3);
@@ -312,26 +327,12 @@ describe('defineAgent', () => {
       ],
       { loop: true },
     );
-    const A = defineAgent({
-      type: 'a',
-      model,
-      instructions: 'x',
-      tools: [add],
-      output: Sum,
-      budget: { tokens: 50 },
-    });
-    sys.spawn(supervised(A as AgentDef, 1), { name: 'team' });
-    await sys.whenQuiescent();
-    const ask = () =>
-      sys
-        .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: T })
-        .catch((x: unknown) => x);
-    const e1 = (await ask()) as ActorFailed;
-    expect(e1.reason).toBe('budget: tokens 60 of 50');
+    const A = sumAgent({ model, tools: [add], budget: { tokens: 50 } });
+    await spawnTeam(sys, A as AgentDef, 1);
+    expect((await failedRun(sys)).reason).toBe('budget: tokens 60 of 50');
     expect(model.calls).toBe(1);
     await eventually(async () => expect(kinds(events, 'restarted')).toEqual(['team/agent']));
-    const e2 = (await ask()) as ActorFailed;
-    expect(e2.reason).toBe('budget: tokens 60 of 50');
+    expect((await failedRun(sys)).reason).toBe('budget: tokens 60 of 50');
     // Second failure within the period: intensity 1 is spent, the supervisor gives up.
     await eventually(async () => expect(kinds(events, 'gaveUp')).toContain('team'));
     await eventually(async () => expect(sys.lookup('team')).toBeUndefined());
@@ -348,21 +349,14 @@ describe('defineAgent', () => {
       ],
       { loop: true, id: 'house-model-v2' },
     );
-    const A = defineAgent({
-      type: 'a',
+    const A = sumAgent({
       model,
-      instructions: 'x',
       tools: [add],
-      output: Sum,
       prices: { 'house-model': { inputPerMTok: 1_000_000, outputPerMTok: 0 } },
       budget: { costUsd: 5 },
     });
-    sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
-    await sys.whenQuiescent();
-    const e = (await sys
-      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: T })
-      .catch((x: unknown) => x)) as ActorFailed;
-    expect(e.reason).toBe('budget: cost $10.000000 of $5');
+    await spawnTeam(sys, A as AgentDef);
+    expect((await failedRun(sys)).reason).toBe('budget: cost $10.000000 of $5');
     expect(of(audit, 'budget.exceeded')[0]!.data).toMatchObject({
       reason: 'cost $10.000000 of $5',
     });
@@ -386,20 +380,9 @@ describe('defineAgent', () => {
         ],
       },
     ]);
-    const A = defineAgent({
-      type: 'a',
-      model,
-      instructions: 'x',
-      tools: [counted],
-      output: Sum,
-      budget: { toolCalls: 2 },
-    });
-    sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
-    await sys.whenQuiescent();
-    const e = (await sys
-      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: T })
-      .catch((x: unknown) => x)) as ActorFailed;
-    expect(e.reason).toBe('budget: tool calls 3 of 2');
+    const A = sumAgent({ model, tools: [counted], budget: { toolCalls: 2 } });
+    await spawnTeam(sys, A as AgentDef);
+    expect((await failedRun(sys)).reason).toBe('budget: tool calls 3 of 2');
     expect(ran).toBe(1);
   });
 
@@ -415,21 +398,9 @@ describe('defineAgent', () => {
         }),
     });
     const model = scriptedModel([{ toolCalls: [{ name: 'wait', args: {} }] }], { loop: true });
-    const A = defineAgent({
-      type: 'a',
-      model,
-      instructions: 'x',
-      tools: [waits],
-      output: Sum,
-      budget: { wallMs: 200 },
-    });
-    sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
-    await sys.whenQuiescent();
-    const e = (await sys
-      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: T })
-      .catch((x: unknown) => x)) as ActorFailed;
-    expect(e).toBeInstanceOf(ActorFailed);
-    expect(e.reason).toMatch(/^budget: wall time \d+ ms of 200 ms$/);
+    const A = sumAgent({ model, tools: [waits], budget: { wallMs: 200 } });
+    await spawnTeam(sys, A as AgentDef);
+    expect((await failedRun(sys)).reason).toMatch(/^budget: wall time \d+ ms of 200 ms$/);
     // One model call; two when the abort timer fired a millisecond before the wall clock said
     // the time was up (timers run on a monotonic clock), never more.
     expect(model.calls).toBeGreaterThanOrEqual(1);
@@ -443,19 +414,12 @@ describe('defineAgent', () => {
     const { sys } = await start();
     const srv: ModelServer = await startModelServer([{ hang: true }]);
     closers.push(() => srv.close());
-    const A = defineAgent({
-      type: 'a',
+    const A = sumAgent({
       model: openAICompatible({ baseURL: srv.url, model: 'gpt-4o-mini', apiKey: 'k' }),
-      instructions: 'x',
-      output: Sum,
       budget: { wallMs: 1500 },
     });
-    sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
-    await sys.whenQuiescent();
-    const e = (await sys
-      .ask(at<typeof A>('team/agent'), 'run', { input: 'x' }, { timeout: 6 * T })
-      .catch((x: unknown) => x)) as ActorFailed;
-    expect(e).toBeInstanceOf(ActorFailed);
+    await spawnTeam(sys, A as AgentDef);
+    const e = await failedRun(sys, { timeout: 6 * T });
     expect(e.reason).toMatch(/^budget: wall time \d+ ms of 1500 ms$/);
     // Whatever reached the server was aborted (on a loaded machine the abort may even come
     // before the request arrives), and no second request followed.
@@ -466,15 +430,13 @@ describe('defineAgent', () => {
   it('a subtree budget is shared by the agents under a supervisor; spent, the supervisor gives up', async () => {
     const { sys, events } = await start();
     const mk = (type: string) =>
-      defineAgent({
+      sumAgent({
         type,
         model: scriptedModel(
           [{ toolCalls: [{ name: 'add', args: { a: 1, b: 1 } }] }, '{"sum":2}'],
           { loop: true },
         ),
-        instructions: 'x',
         tools: [add],
-        output: Sum,
       });
     const A = mk('a');
     const B = mk('b');
@@ -496,10 +458,9 @@ describe('defineAgent', () => {
     expect(await sys.ask(at<typeof A>('team/a'), 'run', { input: 'x' }, { timeout: T })).toEqual({
       sum: 2,
     });
-    const e = (await sys
-      .ask(at<typeof B>('team/b'), 'run', { input: 'x' }, { timeout: T })
-      .catch((x: unknown) => x)) as ActorFailed;
-    expect(e.reason).toBe('budget: subtree team: model calls 3 of 3');
+    expect((await failedRun(sys, { path: 'team/b' })).reason).toBe(
+      'budget: subtree team: model calls 3 of 3',
+    );
     expect(budget.usage()).toMatchObject({ modelCalls: 3, toolCalls: 2 });
     // Every agent under it now fails at once; restarts cannot help, so the supervisor gives up.
     for (const p of ['team/a', 'team/b']) {
@@ -551,22 +512,11 @@ describe('defineAgent', () => {
       ],
       {},
     );
-    const A = defineAgent({
-      type: 'a',
-      model,
-      instructions: 'x',
-      output: Sum,
-      memory: true,
-      maxRepairs: 0,
-    });
-    const team = sys.spawn(supervised(A as AgentDef, 5), { name: 'team' });
-    await sys.whenQuiescent();
+    const A = sumAgent({ model, memory: true, maxRepairs: 0 });
+    const team = await spawnTeam(sys, A as AgentDef);
     const ref = at<typeof A>('team/agent');
     await sys.ask(ref, 'run', { input: 'remember 42' }, { timeout: T });
-    const e = await sys
-      .ask(ref, 'run', { input: 'say garbage' }, { timeout: T })
-      .catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(ActorFailed);
+    await failedRun(sys, { input: 'say garbage' });
     await eventually(async () => {
       const kids = await sys.ask(team, 'whichChildren', {}, { timeout: T });
       expect(kids[0]!.restarts).toBe(1);
@@ -640,30 +590,14 @@ describe('defineAgent', () => {
 
   it('an agent is a tool of another agent (actorTool), here', async () => {
     const { sys } = await start();
-    const Inner = defineAgent({
-      type: 'inner',
-      model: scriptedModel(['{"sum":5}'], { loop: true }),
-      instructions: 'x',
-      output: Sum,
-    });
+    const Inner = sumAgent({ type: 'inner', model: scriptedModel(['{"sum":5}'], { loop: true }) });
     const inner = sys.spawn(Inner, { name: 'inner' });
-    const outerModel = scriptedModel([
-      { toolCalls: [{ name: 'ask_inner', args: { input: '2+3' } }] },
-      (req) => req.messages.at(-1)!.content,
-    ]);
-    const Outer = defineAgent({
-      type: 'outer',
-      model: outerModel,
-      instructions: 'x',
-      output: Sum,
-      tools: [
-        actorTool(inner, 'run', {
-          name: 'ask_inner',
-          description: 'Ask inner',
-          input: z.object({ input: z.string() }),
-        }),
-      ],
+    const askInner = actorTool(inner, 'run', {
+      name: 'ask_inner',
+      description: 'Ask inner',
+      input: z.object({ input: z.string() }),
     });
+    const Outer = callsOnce(askInner, { input: '2+3' }, (answer) => answer, 'outer');
     expect(
       await sys.ask(sys.spawn(Outer, { name: 'outer' }), 'run', { input: 'go' }, { timeout: T }),
     ).toEqual({ sum: 5 });
@@ -712,11 +646,9 @@ describe('defineAgent', () => {
 
   it('is shardable like any actor: runs sent to the type reach an instance', async () => {
     const { sys } = await start();
-    const A = defineAgent({
+    const A = sumAgent({
       type: 'pool',
       model: scriptedModel([(_req, n) => JSON.stringify({ sum: n })], { loop: true }),
-      instructions: 'x',
-      output: Sum,
     });
     sys.spawn(A, { name: 'p1', shard: true });
     sys.spawn(A, { name: 'p2', shard: true });
@@ -736,23 +668,12 @@ describe('defineAgent', () => {
       handle: { get: (s, _m, ctx) => ctx.reply(s.v) },
     });
     const store = sys.spawn(Store, { name: 'store' });
-    const model = scriptedModel([
-      { toolCalls: [{ name: 'get', args: { key: 'x' } }] },
-      (req) => `{"sum": ${req.messages.at(-1)!.content}}`,
-    ]);
-    const A = defineAgent({
-      type: 'a',
-      model,
-      instructions: 'x',
-      output: Sum,
-      tools: [
-        actorTool(store, 'get', {
-          name: 'get',
-          description: 'Read',
-          input: z.object({ key: z.string() }),
-        }),
-      ],
+    const get = actorTool(store, 'get', {
+      name: 'get',
+      description: 'Read',
+      input: z.object({ key: z.string() }),
     });
+    const A = callsOnce(get, { key: 'x' }, (value) => `{"sum": ${value}}`);
     expect(
       await sys.ask(sys.spawn(A, { name: 'a' }), 'run', { input: 'x' }, { timeout: T }),
     ).toEqual({ sum: 7 });

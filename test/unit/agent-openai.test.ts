@@ -2,8 +2,7 @@
 // completions wire format (https://platform.openai.com/docs/api-reference/chat): plain answers,
 // tool calls, parallel tool calls, SSE chunks with tool-call deltas, 429 with retry-after,
 // 5xx, bad bodies, and a deadline that aborts the request.
-import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
 import {
   type ChatMessage,
   collect,
@@ -12,29 +11,18 @@ import {
   openAICompatible,
   type RetryInfo,
 } from '../../actors/agents/index.ts';
-import { type ModelServer, type Reply, startModelServer } from '../support/model-server.ts';
 import { eventually } from '../support/processes.ts';
+import {
+  messages,
+  modelServers,
+  parisAndRome,
+  weather,
+  weatherCallResponse,
+  weatherCalls,
+} from '../support/weather-chat.ts';
 
-const servers: ModelServer[] = [];
-async function serve(replies: Reply[]): Promise<ModelServer> {
-  const s = await startModelServer(replies);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
+const serve = modelServers();
 const fast = { backoff: { initialMs: 1, maxMs: 5 } };
-const weather = {
-  name: 'get_weather',
-  description: 'Weather in a city',
-  parameters: z.toJSONSchema(z.object({ city: z.string() })) as Record<string, unknown>,
-};
-const messages: ChatMessage[] = [
-  { role: 'system', content: 'Be brief.' },
-  { role: 'user', content: 'Weather in Paris and Rome?' },
-];
 
 function completion(message: Record<string, unknown>, finish: string, usage = [12, 3]) {
   return {
@@ -69,6 +57,13 @@ function chunk(
       : {}),
   });
 }
+
+/** A tool call on the wire: chat completions wrap name and arguments in `function`. */
+const wireCall = (id: string, args: string) => ({
+  id,
+  type: 'function',
+  function: { name: 'get_weather', arguments: args },
+});
 
 describe('openAICompatible', () => {
   it('sends the documented request and reads a plain answer', async () => {
@@ -112,18 +107,7 @@ describe('openAICompatible', () => {
   });
 
   it('reads parallel tool calls and sends tool results back in the documented shape', async () => {
-    const calls = [
-      {
-        id: 'call_a',
-        type: 'function',
-        function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
-      },
-      {
-        id: 'call_b',
-        type: 'function',
-        function: { name: 'get_weather', arguments: '{"city":"Rome"}' },
-      },
-    ];
+    const calls = parisAndRome('call_a', 'call_b').map(([id, args]) => wireCall(id, args));
     const srv = await serve([
       { json: completion({ role: 'assistant', content: null, tool_calls: calls }, 'tool_calls') },
       { json: completion({ role: 'assistant', content: 'Both sunny.' }, 'stop') },
@@ -131,10 +115,7 @@ describe('openAICompatible', () => {
     const m = openAICompatible({ baseURL: srv.url, model: 'gpt-4o-mini', apiKey: '' });
     const r = await m.complete({ messages, tools: [weather] });
     expect(r.finishReason).toBe('tool_calls');
-    expect(r.toolCalls).toEqual([
-      { id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
-      { id: 'call_b', name: 'get_weather', arguments: '{"city":"Rome"}' },
-    ]);
+    expect(r.toolCalls).toEqual(weatherCalls(parisAndRome('call_a', 'call_b')));
     expect(srv.seen[0]!.headers.authorization).toBeUndefined();
     const next: ChatMessage[] = [
       ...messages,
@@ -158,31 +139,9 @@ describe('openAICompatible', () => {
         sse: [
           { data: chunk({ role: 'assistant', content: '' }) },
           { data: chunk({ content: 'Checking' }) },
-          {
-            data: chunk({
-              tool_calls: [
-                {
-                  index: 0,
-                  id: 'call_a',
-                  type: 'function',
-                  function: { name: 'get_weather', arguments: '' },
-                },
-              ],
-            }),
-          },
+          { data: chunk({ tool_calls: [{ index: 0, ...wireCall('call_a', '') }] }) },
           { data: chunk({ tool_calls: [{ index: 0, function: { arguments: '{"ci' } }] }) },
-          {
-            data: chunk({
-              tool_calls: [
-                {
-                  index: 1,
-                  id: 'call_b',
-                  type: 'function',
-                  function: { name: 'get_weather', arguments: '{"city":' },
-                },
-              ],
-            }),
-          },
+          { data: chunk({ tool_calls: [{ index: 1, ...wireCall('call_b', '{"city":') }] }) },
           { data: chunk({ tool_calls: [{ index: 0, function: { arguments: 'ty":"Paris"}' } }] }) },
           { data: chunk({ tool_calls: [{ index: 1, function: { arguments: '"Rome"}' } }] }) },
           { data: chunk({}, 'tool_calls') },
@@ -204,23 +163,14 @@ describe('openAICompatible', () => {
     const done = deltas.at(-1)!;
     expect(done.type).toBe('done');
     if (done.type !== 'done') return;
-    expect(done.response).toEqual({
-      message: {
-        role: 'assistant',
-        content: 'Checking',
-        toolCalls: [
-          { id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
-          { id: 'call_b', name: 'get_weather', arguments: '{"city":"Rome"}' },
-        ],
-      },
-      toolCalls: [
-        { id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
-        { id: 'call_b', name: 'get_weather', arguments: '{"city":"Rome"}' },
-      ],
-      usage: { inputTokens: 40, outputTokens: 22 },
-      finishReason: 'tool_calls',
-      model: 'gpt-4o-mini-2024-07-18',
-    });
+    expect(done.response).toEqual(
+      weatherCallResponse(
+        'Checking',
+        parisAndRome('call_a', 'call_b'),
+        { inputTokens: 40, outputTokens: 22 },
+        'gpt-4o-mini-2024-07-18',
+      ),
+    );
   });
 
   it('a stream cut before [DONE] or with a bad chunk is malformed', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAgent, scriptedModel } from '../../actors/agents/index.ts';
-import { memoryBoard } from '../../actors/board/index.ts';
+import { type Board, memoryBoard } from '../../actors/board/index.ts';
 import {
   fanOut,
   GatherFailedError,
@@ -10,7 +10,6 @@ import {
   loop,
   NoPeerError,
   NoRouteError,
-  type PatternDef,
   peerNetwork,
   pipeline,
   publishCard,
@@ -25,6 +24,7 @@ import {
   MemoryAuditSink,
   Timeout,
 } from '../../index.ts';
+import { patternRuns } from '../support/pattern-runs.ts';
 import {
   Append,
   Bidder,
@@ -38,7 +38,6 @@ import {
 
 let sys: ActorSystem;
 let audit: MemoryAuditSink;
-let seq = 0;
 
 beforeEach(async () => {
   audit = new MemoryAuditSink();
@@ -56,20 +55,7 @@ const a = (tag: string, extra: { delayMs?: number; price?: number } = {}) => ({
   args: { tag, ...extra },
 });
 
-async function start(def: PatternDef): Promise<ActorRef> {
-  const ref = sys.spawn(def, { name: `team${++seq}` });
-  await sys.started(ref);
-  return ref;
-}
-
-function run(ref: ActorRef, input: unknown, timeout = 5_000): Promise<unknown> {
-  return sys.ask(
-    ref as ActorRef<NonNullable<PatternDef['__protocol']>>,
-    'run',
-    { input },
-    { timeout },
-  );
-}
+const { start, run } = patternRuns(() => sys, 5_000);
 
 const kinds = (k: string) => audit.events.filter((e) => e.kind === k);
 const started = (tag: string) => workLog.filter((w) => w.member === tag && w.event === 'start');
@@ -77,6 +63,12 @@ const started = (tag: string) => workLog.filter((w) => w.member === tag && w.eve
 /** After a deadline passed: wait until every member is idle, then nothing else may start. */
 async function settled(): Promise<void> {
   await sys.whenQuiescent();
+}
+
+/** A run whose deadline passes first: Timeout, then settled, so the test can see what started. */
+async function timedOut(ref: ActorRef, input: unknown, timeout = 100): Promise<void> {
+  await expect(run(ref, input, timeout)).rejects.toBeInstanceOf(Timeout);
+  await settled();
 }
 
 describe('pipeline', () => {
@@ -119,8 +111,7 @@ describe('pipeline', () => {
 
   it("the caller's deadline cancels the rest: no member work after it", async () => {
     const ref = await start(pipeline([a('a', { delayMs: 300 }), a('b'), a('c')]));
-    await expect(run(ref, 'x', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, 'x');
     expect(started('a')).toHaveLength(1);
     expect(started('b')).toHaveLength(0);
     expect(started('c')).toHaveLength(0);
@@ -186,8 +177,7 @@ describe('fanOut', () => {
   it("the caller's deadline drops member work still queued", async () => {
     const slow = sys.spawn(Append, { name: 'shared-slow', args: { tag: 'shared', delayMs: 300 } });
     const ref = await start(fanOut({ to: [slow, slow, slow] }));
-    await expect(run(ref, 'x', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, 'x');
     // The first ask was running when the deadline passed; the two queued behind it never ran.
     expect(started('shared')).toHaveLength(1);
   });
@@ -290,8 +280,7 @@ describe('supervisorTeam', () => {
         workers: { architect: a('arch', { delayMs: 300 }), coder: a('coder'), writer: a('writer') },
       }),
     );
-    await expect(run(ref, 'goal', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, 'goal');
     expect(started('coder')).toHaveLength(0);
     expect(started('writer')).toHaveLength(0);
   });
@@ -341,8 +330,7 @@ describe('loop', () => {
         maxRounds: 5,
       }),
     );
-    await expect(run(slow, 'd', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(slow, 'd');
     expect(started('w3')).toHaveLength(1);
   });
 });
@@ -392,13 +380,23 @@ describe('router', () => {
     const slow = await start(
       router({ triage: a('slow-triage', { delayMs: 300 }), routes: routes(), fallback: 'general' }),
     );
-    await expect(run(slow, 'x', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(slow, 'x');
     expect(workLog.filter((w) => w.member !== 'slow-triage')).toHaveLength(0);
   });
 });
 
 describe('peerNetwork', () => {
+  /** A Bidder peer named `tag`, its card on `board` offering `capability`. */
+  async function bidder(
+    board: Board,
+    tag: string,
+    capability: string,
+    args: { price: number; delayMs?: number },
+  ): Promise<void> {
+    const ref = sys.spawn(Bidder, { name: tag, args: { tag, ...args } });
+    await publishCard(board, { name: tag, ref, capabilities: [capability] });
+  }
+
   it('announces, collects bids, awards the lowest; the task record follows on the board', async () => {
     const board = memoryBoard();
     for (const [tag, price] of [
@@ -406,11 +404,9 @@ describe('peerNetwork', () => {
       ['p2', 2],
       ['p3', 9],
     ] as const) {
-      const ref = sys.spawn(Bidder, { name: tag, args: { tag, price } });
-      await publishCard(board, { name: tag, ref, capabilities: ['translate'] });
+      await bidder(board, tag, 'translate', { price });
     }
-    const other = sys.spawn(Bidder, { name: 'other', args: { tag: 'other', price: 0 } });
-    await publishCard(board, { name: 'other', ref: other, capabilities: ['paint'] });
+    await bidder(board, 'other', 'paint', { price: 0 });
     const ref = await start(peerNetwork({ registry: board }));
     expect(await run(ref, { capability: 'translate', input: 'hola' })).toBe('hola>p2');
     expect(kinds('team.bids')[0]!.data.bids).toEqual([
@@ -436,13 +432,8 @@ describe('peerNetwork', () => {
 
   it('re-awards after the award timeout; no peer: NoPeerError; bad task: InvalidArgument', async () => {
     const board = memoryBoard();
-    const slow = sys.spawn(Bidder, {
-      name: 'slowpeer',
-      args: { tag: 'slowpeer', price: 1, delayMs: 2_000 },
-    });
-    const fast = sys.spawn(Bidder, { name: 'fastpeer', args: { tag: 'fastpeer', price: 2 } });
-    await publishCard(board, { name: 'slowpeer', ref: slow, capabilities: ['x'] });
-    await publishCard(board, { name: 'fastpeer', ref: fast, capabilities: ['x'] });
+    await bidder(board, 'slowpeer', 'x', { price: 1, delayMs: 2_000 });
+    await bidder(board, 'fastpeer', 'x', { price: 2 });
     const ref = await start(peerNetwork({ registry: board, awardTimeoutMs: 100 }));
     expect(await run(ref, { capability: 'x', input: 'j' })).toBe('j>fastpeer');
     await expect(run(ref, { capability: 'nobody', input: 'j' })).rejects.toBeInstanceOf(
@@ -453,16 +444,10 @@ describe('peerNetwork', () => {
 
   it("after the caller's deadline nothing is re-awarded", async () => {
     const board = memoryBoard();
-    const slow = sys.spawn(Bidder, {
-      name: 'slowpeer',
-      args: { tag: 'slowpeer', price: 1, delayMs: 300 },
-    });
-    const next = sys.spawn(Bidder, { name: 'nextpeer', args: { tag: 'nextpeer', price: 2 } });
-    await publishCard(board, { name: 'slowpeer', ref: slow, capabilities: ['x'] });
-    await publishCard(board, { name: 'nextpeer', ref: next, capabilities: ['x'] });
+    await bidder(board, 'slowpeer', 'x', { price: 1, delayMs: 300 });
+    await bidder(board, 'nextpeer', 'x', { price: 2 });
     const ref = await start(peerNetwork({ registry: board }));
-    await expect(run(ref, { capability: 'x', input: 'j' }, 150)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, { capability: 'x', input: 'j' }, 150);
     expect(started('nextpeer')).toHaveLength(0);
   });
 });
@@ -497,8 +482,7 @@ describe('nesting', () => {
     const middle = fanOut({ to: [{ def: inner, name: 'pipe' }], type: 'middle-fan' });
     const top = pipeline([{ def: middle, name: 'fan' }, a('last')], { type: 'top-pipeline' });
     const ref = await start(top);
-    await expect(run(ref, 'x', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
+    await timedOut(ref, 'x');
     expect(started('after')).toHaveLength(0);
     expect(started('last')).toHaveLength(0);
   });
@@ -506,28 +490,19 @@ describe('nesting', () => {
 
 describe('with agents as members', () => {
   it("agents run in a pipeline; past the caller's deadline no model is called", async () => {
-    const writerModel = scriptedModel(['drafted'], { loop: true });
-    const writer = defineAgent({
-      type: 'writer',
-      model: writerModel,
-      instructions: 'Write.',
-      output: z.string(),
-    });
-    const ok = await start(pipeline([a('a'), { def: writer, name: 'writer' }]));
+    /** A writer agent that always answers `answer`; its model counts the calls. */
+    const writer = (type: string, answer: string) => {
+      const model = scriptedModel([answer], { loop: true });
+      const def = defineAgent({ type, model, instructions: 'Write.', output: z.string() });
+      return { model, member: { def, name: 'writer' } };
+    };
+    const first = writer('writer', 'drafted');
+    const ok = await start(pipeline([a('a'), first.member]));
     expect(await run(ok, 'topic')).toBe('drafted');
-    expect(writerModel.calls).toBe(1);
-    const lateModel = scriptedModel(['never'], { loop: true });
-    const late = defineAgent({
-      type: 'late-writer',
-      model: lateModel,
-      instructions: 'Write.',
-      output: z.string(),
-    });
-    const slow = await start(
-      pipeline([a('slow', { delayMs: 300 }), { def: late, name: 'writer' }]),
-    );
-    await expect(run(slow, 'topic', 100)).rejects.toBeInstanceOf(Timeout);
-    await settled();
-    expect(lateModel.calls).toBe(0);
+    expect(first.model.calls).toBe(1);
+    const late = writer('late-writer', 'never');
+    const slow = await start(pipeline([a('slow', { delayMs: 300 }), late.member]));
+    await timedOut(slow, 'topic');
+    expect(late.model.calls).toBe(0);
   });
 });

@@ -12,7 +12,7 @@ import type {
 } from '../model.ts';
 import { parseOptions } from '../options.ts';
 import { modelEndpoint } from './endpoint.ts';
-import { streamFailure } from './http.ts';
+import { RetryOptionFields, streamFailure } from './http.ts';
 import { modelResponse } from './response.ts';
 import { sseEvents } from './sse.ts';
 
@@ -30,18 +30,7 @@ export const AnthropicOptionsSchema = z
     /** The `anthropic-version` header (default 2023-06-01). */
     version: z.string().default('2023-06-01'),
     headers: z.record(z.string(), z.string()).optional(),
-    maxRetries: z.number().int().min(0).max(20).optional(),
-    backoff: z
-      .object({
-        initialMs: z.number().int().min(0),
-        maxMs: z.number().int().min(0),
-        multiplier: z.number().min(1).optional(),
-        jitter: z.number().min(0).max(1).optional(),
-        resetAfterMs: z.number().int().min(0).optional(),
-      })
-      .strict()
-      .optional(),
-    maxRetryAfterMs: z.number().int().min(0).optional(),
+    ...RetryOptionFields,
   })
   .strict();
 export type AnthropicOptions = z.input<typeof AnthropicOptionsSchema>;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Backoff } from '../../../runtime/index.ts';
 import { backoffDelay } from '../../../runtime/index.ts';
 import { ModelError } from '../errors.ts';
@@ -11,6 +12,22 @@ export interface RetryOptions {
   /** The longest `retry-after` honoured (default 60 s); a longer one fails at once. */
   readonly maxRetryAfterMs?: number;
 }
+
+/** RetryOptions as the fields of an adapter's options schema (every adapter takes them). */
+export const RetryOptionFields = {
+  maxRetries: z.number().int().min(0).max(20).optional(),
+  backoff: z
+    .object({
+      initialMs: z.number().int().min(0),
+      maxMs: z.number().int().min(0),
+      multiplier: z.number().min(1).optional(),
+      jitter: z.number().min(0).max(1).optional(),
+      resetAfterMs: z.number().int().min(0).optional(),
+    })
+    .strict()
+    .optional(),
+  maxRetryAfterMs: z.number().int().min(0).optional(),
+};
 
 const DEFAULT_BACKOFF: Required<Backoff> = {
   initialMs: 500,

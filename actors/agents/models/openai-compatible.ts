@@ -12,19 +12,9 @@ import type {
 } from '../model.ts';
 import { parseOptions } from '../options.ts';
 import { modelEndpoint } from './endpoint.ts';
-import { streamFailure } from './http.ts';
+import { RetryOptionFields, streamFailure } from './http.ts';
 import { modelResponse } from './response.ts';
 import { sseEvents } from './sse.ts';
-
-const Backoff = z
-  .object({
-    initialMs: z.number().int().min(0),
-    maxMs: z.number().int().min(0),
-    multiplier: z.number().min(1).optional(),
-    jitter: z.number().min(0).max(1).optional(),
-    resetAfterMs: z.number().int().min(0).optional(),
-  })
-  .strict();
 
 export const OpenAICompatibleOptionsSchema = z
   .object({
@@ -40,9 +30,7 @@ export const OpenAICompatibleOptionsSchema = z
     maxTokens: z.number().int().positive().optional(),
     /** Extra headers (e.g. OpenRouter's HTTP-Referer). */
     headers: z.record(z.string(), z.string()).optional(),
-    maxRetries: z.number().int().min(0).max(20).optional(),
-    backoff: Backoff.optional(),
-    maxRetryAfterMs: z.number().int().min(0).optional(),
+    ...RetryOptionFields,
   })
   .strict();
 export type OpenAICompatibleOptions = z.input<typeof OpenAICompatibleOptionsSchema>;

@@ -1,12 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import {
-  type AgentCard,
-  type Message,
-  Role,
-  type SendMessageRequest,
-  type Task,
-  TaskState,
-} from '@a2a-js/sdk';
+import { type AgentCard, type Message, type Task, TaskState } from '@a2a-js/sdk';
 import { type Client, ClientFactory } from '@a2a-js/sdk/client';
 import { z } from 'zod';
 import {
@@ -20,12 +12,12 @@ import {
 } from '../../../runtime/index.ts';
 import { type AnyTool, TOOL_NAME, type ToolContext } from '../../agents/tool.ts';
 import { InputRequired } from '../input-required.ts';
-import { dataPart, partsValue, textPart } from './parts.ts';
+import { partsValue, userMessage } from './parts.ts';
+import { sendRequest } from './send-request.ts';
 
 /** A remote A2A task ended failed, canceled or rejected. */
 export class A2ATaskError extends TroupeError {
   readonly code = 'A2ATaskError';
-  override readonly name = 'A2ATaskError';
   constructor(
     readonly url: string,
     readonly taskId: string,
@@ -129,26 +121,13 @@ class RemoteAgent implements A2AAgent {
     const client = await this.connect();
     const started = Date.now();
     const deadline = opts.deadline ?? started + (this.opts.timeoutMs ?? 300_000);
-    const message: Message = {
-      messageId: randomUUID(),
-      contextId: opts.contextId ?? '',
-      taskId: opts.taskId ?? '',
-      role: Role.ROLE_USER,
-      parts: [typeof input === 'string' ? textPart(input) : dataPart(input)],
-      metadata: this.opts.skill ? { skill: this.opts.skill } : undefined,
-      extensions: [],
-      referenceTaskIds: [],
-    };
-    const req: SendMessageRequest = {
-      tenant: '',
-      message,
-      configuration: {
-        acceptedOutputModes: [],
-        taskPushNotificationConfig: undefined,
-        returnImmediately: false,
-      },
-      metadata: undefined,
-    };
+    const req = sendRequest(
+      userMessage(input, {
+        taskId: opts.taskId,
+        contextId: opts.contextId,
+        metadata: this.opts.skill ? { skill: this.opts.skill } : undefined,
+      }),
+    );
     const ac = new AbortController();
     const onAbort = () => ac.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -7,11 +7,8 @@ import {
 } from '@a2a-js/sdk/server';
 import { inputRequiredOf } from '../input-required.ts';
 import type { ServedAgent } from '../served-agent.ts';
-import { agentMessage, dataPart, partsOf, requestOf, textPart } from './parts.ts';
-
-function now(): string {
-  return new Date().toISOString();
-}
+import { dataPart, requestOf, textPart } from './parts.ts';
+import { outputEvent, statusEvent, submittedTask, taskStatus } from './task-events.ts';
 
 /**
  * Runs A2A tasks on a troupe actor: each message becomes one ask. Task states follow the
@@ -32,32 +29,11 @@ export class ActorExecutor implements AgentExecutor {
     const status = (state: TaskState, text?: string, data?: unknown): void => {
       const parts = text === undefined ? [] : [textPart(text)];
       if (data !== undefined) parts.push(dataPart(data));
-      bus.publish(
-        AgentEvent.statusUpdate({
-          taskId,
-          contextId,
-          status: {
-            state,
-            message: parts.length > 0 ? agentMessage(taskId, contextId, parts) : undefined,
-            timestamp: now(),
-          },
-          metadata: undefined,
-        }),
-      );
+      bus.publish(statusEvent(taskId, contextId, state, parts));
     };
     const task: Task = rc.task
-      ? {
-          ...rc.task,
-          status: { state: TaskState.TASK_STATE_WORKING, message: undefined, timestamp: now() },
-        }
-      : {
-          id: taskId,
-          contextId,
-          status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: now() },
-          artifacts: [],
-          history: [msg],
-          metadata: undefined,
-        };
+      ? { ...rc.task, status: taskStatus(TaskState.TASK_STATE_WORKING) }
+      : submittedTask(taskId, contextId, msg);
     bus.publish(AgentEvent.task(task));
     const ac = new AbortController();
     this.running.set(taskId, { ac, contextId });
@@ -72,23 +48,7 @@ export class ActorExecutor implements AgentExecutor {
         },
       });
       if (ac.signal.aborted) return;
-      bus.publish(
-        AgentEvent.artifactUpdate({
-          taskId,
-          contextId,
-          artifact: {
-            artifactId: 'output',
-            name: 'output',
-            description: `reply of ${skill.ask}`,
-            parts: partsOf(out),
-            metadata: undefined,
-            extensions: [],
-          },
-          append: false,
-          lastChunk: true,
-          metadata: undefined,
-        }),
-      );
+      bus.publish(outputEvent(taskId, contextId, `reply of ${skill.ask}`, out));
       status(TaskState.TASK_STATE_COMPLETED);
     } catch (err) {
       if (ac.signal.aborted) return;
@@ -106,14 +66,7 @@ export class ActorExecutor implements AgentExecutor {
     const run = this.running.get(taskId);
     if (!run) return;
     run.ac.abort();
-    bus.publish(
-      AgentEvent.statusUpdate({
-        taskId,
-        contextId: run.contextId,
-        status: { state: TaskState.TASK_STATE_CANCELED, message: undefined, timestamp: now() },
-        metadata: undefined,
-      }),
-    );
+    bus.publish(statusEvent(taskId, run.contextId, TaskState.TASK_STATE_CANCELED));
   }
 
   /** Tasks whose run is still in flight. */

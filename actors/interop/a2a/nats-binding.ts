@@ -4,7 +4,6 @@ import {
   type A2ARequestHandler,
   JsonRpcTransportHandler,
   ServerCallContext,
-  type User,
 } from '@a2a-js/sdk/server';
 import { z } from 'zod';
 import {
@@ -17,6 +16,7 @@ import {
   TransportError,
 } from '../../../runtime/index.ts';
 import { ServedAgent, type ServeTarget } from '../served-agent.ts';
+import { NamedUser } from './named-user.ts';
 import { a2aHandler } from './server.ts';
 
 /**
@@ -45,16 +45,6 @@ const JsonRpcRequest = z
   })
   .loose();
 const JsonObject = z.record(z.string(), z.unknown());
-
-class NatsUser implements User {
-  constructor(private readonly name: string) {}
-  get isAuthenticated(): boolean {
-    return true;
-  }
-  get userName(): string {
-    return this.name;
-  }
-}
 
 function isStream(x: unknown): x is AsyncGenerator<unknown> {
   return typeof (x as AsyncGenerator | null)?.[Symbol.asyncIterator] === 'function';
@@ -90,7 +80,7 @@ export const A2AEndpoint = defineActor({
     'a2a.rpc': (s, m, ctx) => {
       const r = ctx.deferReply();
       const context = new ServerCallContext({
-        user: new NatsUser(ctx.sender ? `nats:${ctx.sender.path}` : 'nats'),
+        user: new NamedUser(ctx.sender ? `nats:${ctx.sender.path}` : 'nats'),
         requestedVersion: '1.0',
       });
       void (async () => {

@@ -26,17 +26,37 @@ export function partsOf(value: unknown): Part[] {
   return typeof value === 'string' ? [textPart(value)] : [dataPart(value ?? null)];
 }
 
-export function agentMessage(taskId: string, contextId: string, parts: Part[]): Message {
+/** Where a message belongs (empty ids: a new task) and what it carries besides its parts. */
+export interface MessageContext {
+  readonly taskId?: string;
+  readonly contextId?: string;
+  readonly metadata?: Record<string, unknown>;
+}
+
+function message(role: Role, parts: Part[], context: MessageContext): Message {
   return {
     messageId: randomUUID(),
-    contextId,
-    taskId,
-    role: Role.ROLE_AGENT,
+    contextId: context.contextId ?? '',
+    taskId: context.taskId ?? '',
+    role,
     parts,
-    metadata: undefined,
+    metadata: context.metadata,
     extensions: [],
     referenceTaskIds: [],
   };
+}
+
+export function agentMessage(taskId: string, contextId: string, parts: Part[]): Message {
+  return message(Role.ROLE_AGENT, parts, { taskId, contextId });
+}
+
+/** What a client says: text as a text part, any other value as one JSON data part. */
+export function userMessage(input: unknown, context: MessageContext = {}): Message {
+  return message(
+    Role.ROLE_USER,
+    [typeof input === 'string' ? textPart(input) : dataPart(input)],
+    context,
+  );
 }
 
 /** Text parts joined, or the value of the first data part; null when there is neither. */

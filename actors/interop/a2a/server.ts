@@ -6,7 +6,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentCard } from '@a2a-js/sdk';
-import { DefaultRequestHandler, InMemoryTaskStore, type User } from '@a2a-js/sdk/server';
+import { DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler } from '@a2a-js/sdk/server/express';
 import express from 'express';
 import { z } from 'zod';
@@ -16,6 +16,7 @@ import { type A2AAuth, A2AAuthSchema, authenticate } from './auth.ts';
 import { agentCard } from './card.ts';
 import { ActorExecutor } from './executor.ts';
 import { jsonRpcHttp } from './json-rpc-http.ts';
+import { NamedUser } from './named-user.ts';
 
 export interface A2AServerOptions {
   readonly target: ServeTarget;
@@ -41,16 +42,6 @@ export interface A2AServer {
   /** The SDK's request handler: the A2A-over-NATS binding serves the same one. */
   readonly handler: DefaultRequestHandler;
   close(): Promise<void>;
-}
-
-class AuthenticatedUser implements User {
-  constructor(private readonly name: string) {}
-  get isAuthenticated(): boolean {
-    return true;
-  }
-  get userName(): string {
-    return this.name;
-  }
 }
 
 function unauthenticated(res: ServerResponse): void {
@@ -120,7 +111,7 @@ export async function serveA2A(system: ActorSystem, opts: A2AServerOptions): Pro
   const url = opts.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   const { handler, card } = a2aHandler(agent, url, opts.auth);
   const user = (req: { headers: IncomingHttpHeaders }) =>
-    new AuthenticatedUser(authenticate(opts.auth, req.headers) ?? 'anonymous');
+    new NamedUser(authenticate(opts.auth, req.headers) ?? 'anonymous');
   rpc = jsonRpcHttp({ requestHandler: handler, user });
   agent.start();
   app.use(

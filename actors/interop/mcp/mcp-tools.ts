@@ -15,7 +15,6 @@ export type McpConnectionRef = ActorRef<ProtocolOf<typeof McpConnection>>;
 /** An MCP tool answered with `isError`: its text is what the model should read. */
 export class McpToolError extends TroupeError {
   readonly code = 'McpToolError';
-  override readonly name = 'McpToolError';
   constructor(
     readonly tool: string,
     readonly text: string,
