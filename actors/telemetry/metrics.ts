@@ -4,7 +4,7 @@ import { meshWildcard, subjectPrefix } from '../../protocols/subjects/index.ts';
 import type { ActorSystem, ModelUsage, RuntimeEvent } from '../../runtime/index.ts';
 import type { Kernel } from '../../runtime/kernel.ts';
 import { kernelOf } from '../../runtime/kernel-access.ts';
-import type { KernelTelemetry } from './kernel-telemetry.ts';
+import type { KernelTelemetry, TypeRecord } from './kernel-telemetry.ts';
 
 /** Handler latency buckets (seconds): from a fast local tell to a slow model call. */
 const LATENCY_BUCKETS = [
@@ -21,6 +21,9 @@ export function deadLetterCategory(reason: string): string {
   if (reason.startsWith('ask without')) return 'no_reply_subject';
   return 'other';
 }
+
+/** The runtime events counted per actor type. */
+type LifecycleKind = 'crashed' | 'restarted' | 'hung' | 'gaveUp';
 
 /** What the ledger gauges read at scrape time (an AuditLedger fits). */
 export interface LedgerSource {
@@ -62,10 +65,8 @@ export class NodeMetrics {
   readonly latency: Histogram<'actor_type'>;
   private kernel: KernelTelemetry | null = null;
   private readonly types = new Map<string, string>();
-  private readonly restarts: Counter<'actor_type'>;
-  private readonly crashes: Counter<'actor_type'>;
-  private readonly hangs: Counter<'actor_type'>;
-  private readonly gaveUp: Counter<'actor_type'>;
+  /** The supervision events counted by actor type, one counter per event kind. */
+  private readonly lifecycle: Record<LifecycleKind, Counter<'actor_type'>>;
   private readonly deadLetters: Counter<'reason'>;
   private readonly nats: Counter<'event'>;
   private readonly tokens: Counter<'agent' | 'model' | 'direction'>;
@@ -92,27 +93,29 @@ export class NodeMetrics {
       buckets: LATENCY_BUCKETS,
       registers: [r],
     });
-    new Counter({
-      name: 'troupe_messages_received_total',
-      help: 'Messages handed to a handler, by actor type',
-      labelNames: ['actor_type'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const s of self.kernel?.types.values() ?? [])
-          this.inc({ actor_type: s.type }, s.received);
-      },
-    });
-    new Counter({
-      name: 'troupe_messages_sent_total',
-      help: 'Tells and asks sent by actors, by actor type',
-      labelNames: ['actor_type'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const s of self.kernel?.types.values() ?? []) this.inc({ actor_type: s.type }, s.sent);
-      },
-    });
+    // The kernel's per-type message counts, read at scrape time.
+    const perType = (name: string, help: string, pick: (s: TypeRecord) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['actor_type'],
+        registers: [r],
+        collect() {
+          this.reset();
+          for (const s of self.kernel?.types.values() ?? [])
+            this.inc({ actor_type: s.type }, pick(s));
+        },
+      });
+    perType(
+      'troupe_messages_received_total',
+      'Messages handed to a handler, by actor type',
+      (s) => s.received,
+    );
+    perType(
+      'troupe_messages_sent_total',
+      'Tells and asks sent by actors, by actor type',
+      (s) => s.sent,
+    );
     new Counter({
       name: 'troupe_asks_total',
       help: 'Asks from this node by outcome',
@@ -149,14 +152,14 @@ export class NodeMetrics {
     });
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new Counter<L>({ name, help, labelNames, registers: [r] });
-    this.restarts = counter('troupe_actor_restarts_total', 'Actor restarts', ['actor_type']);
-    this.crashes = counter('troupe_actor_crashes_total', 'Actor crashes', ['actor_type']);
-    this.hangs = counter('troupe_actor_hangs_total', 'Handlers the watchdog found hung', [
-      'actor_type',
-    ]);
-    this.gaveUp = counter('troupe_supervisor_gave_up_total', 'Supervisors that gave up', [
-      'actor_type',
-    ]);
+    this.lifecycle = {
+      restarted: counter('troupe_actor_restarts_total', 'Actor restarts', ['actor_type']),
+      crashed: counter('troupe_actor_crashes_total', 'Actor crashes', ['actor_type']),
+      hung: counter('troupe_actor_hangs_total', 'Handlers the watchdog found hung', ['actor_type']),
+      gaveUp: counter('troupe_supervisor_gave_up_total', 'Supervisors that gave up', [
+        'actor_type',
+      ]),
+    };
     this.deadLetters = counter('troupe_dead_letters_total', 'Dead letters by reason', ['reason']);
     this.nats = counter('troupe_nats_events_total', 'NATS connection events', ['event']);
     this.tokens = counter('troupe_model_tokens_total', 'Model tokens by agent and model', [
@@ -209,16 +212,10 @@ export class NodeMetrics {
         return;
       }
       case 'crashed':
-        this.crashes.inc({ actor_type: this.typeOf(e.path) });
-        return;
       case 'restarted':
-        this.restarts.inc({ actor_type: this.typeOf(e.path) });
-        return;
       case 'hung':
-        this.hangs.inc({ actor_type: this.typeOf(e.path) });
-        return;
       case 'gaveUp':
-        this.gaveUp.inc({ actor_type: this.typeOf(e.path) });
+        this.lifecycle[e.kind].inc({ actor_type: this.typeOf(e.path) });
         return;
       case 'deadLetter':
         this.deadLetters.inc({ reason: deadLetterCategory(e.reason) });
@@ -264,30 +261,22 @@ export class NodeMetrics {
         this.reset();
         if (!nc.isClosed()) this.inc(pick(nc.stats()));
       };
-    new Counter({
-      name: 'troupe_nats_received_bytes_total',
-      help: 'Bytes received from NATS',
-      registers: [r],
-      collect: stats((s) => s.inBytes),
-    });
-    new Counter({
-      name: 'troupe_nats_sent_bytes_total',
-      help: 'Bytes sent to NATS',
-      registers: [r],
-      collect: stats((s) => s.outBytes),
-    });
-    new Counter({
-      name: 'troupe_nats_received_messages_total',
-      help: 'NATS messages received (a batch of envelopes is one)',
-      registers: [r],
-      collect: stats((s) => s.inMsgs),
-    });
-    new Counter({
-      name: 'troupe_nats_sent_messages_total',
-      help: 'NATS messages sent (a batch of envelopes is one)',
-      registers: [r],
-      collect: stats((s) => s.outMsgs),
-    });
+    const counters: [string, string, (s: ReturnType<NatsConnection['stats']>) => number][] = [
+      ['troupe_nats_received_bytes_total', 'Bytes received from NATS', (s) => s.inBytes],
+      ['troupe_nats_sent_bytes_total', 'Bytes sent to NATS', (s) => s.outBytes],
+      [
+        'troupe_nats_received_messages_total',
+        'NATS messages received (a batch of envelopes is one)',
+        (s) => s.inMsgs,
+      ],
+      [
+        'troupe_nats_sent_messages_total',
+        'NATS messages sent (a batch of envelopes is one)',
+        (s) => s.outMsgs,
+      ],
+    ];
+    for (const [name, help, pick] of counters)
+      new Counter({ name, help, registers: [r], collect: stats(pick) });
   }
 
   private ledgerGauges(ledger: LedgerSource): void {
@@ -348,30 +337,30 @@ export class NodeMetrics {
       });
       return within(2_000, pending);
     };
-    new Gauge({
-      name: 'troupe_mesh_link_up',
-      help: 'Whether the encrypted link to a peer site is open (1) or not (0)',
-      labelNames: ['peer'],
-      registers: [r],
-      async collect() {
-        const st = await once();
-        if (!st) return;
-        this.reset();
-        for (const p of st.peers) this.set({ peer: p.site }, p.connected ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'troupe_mesh_held_frames',
-      help: 'Frames waiting for the link to a peer to come back',
-      labelNames: ['peer'],
-      registers: [r],
-      async collect() {
-        const st = await once();
-        if (!st) return;
-        this.reset();
-        for (const p of st.peers) this.set({ peer: p.site }, p.held);
-      },
-    });
+    type Peer = Awaited<ReturnType<MeshSource['status']>>['peers'][number];
+    const perPeer = (name: string, help: string, pick: (p: Peer) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['peer'],
+        registers: [r],
+        async collect() {
+          const st = await once();
+          if (!st) return;
+          this.reset();
+          for (const p of st.peers) this.set({ peer: p.site }, pick(p));
+        },
+      });
+    perPeer(
+      'troupe_mesh_link_up',
+      'Whether the encrypted link to a peer site is open (1) or not (0)',
+      (p) => (p.connected ? 1 : 0),
+    );
+    perPeer(
+      'troupe_mesh_held_frames',
+      'Frames waiting for the link to a peer to come back',
+      (p) => p.held,
+    );
     new Counter({
       name: 'troupe_mesh_frames_total',
       help: 'The bridge forwarder counts: out, in, replies, dropped, refused, expired, no_responders',

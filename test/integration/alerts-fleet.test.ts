@@ -17,8 +17,9 @@ import {
   startAuditLedger,
 } from '../../actors/ledger/index.ts';
 import { ActorSystem, type AuditEvent, defineActor } from '../../index.ts';
-import { pairSites, startSite, type TestSite } from '../support/mesh-sites.ts';
+import type { TestSite } from '../support/mesh-sites.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
+import { startPairedSites } from '../support/paired-sites.ts';
 import { eventually } from '../support/processes.ts';
 import { BotApiServer } from '../support/telegram-bot-api.ts';
 
@@ -145,13 +146,7 @@ describe('alerts on a bridged site', () => {
   let a: TestSite;
   let b: TestSite;
   beforeAll(async () => {
-    a = await startSite('siteA');
-    b = await startSite('siteB', { host: '127.0.0.2' });
-    await pairSites(a, b);
-    await eventually(async () => {
-      const peers = await a.system.ask(a.bridge.ref, 'peers', {}, { timeout: 2000 });
-      if (!peers.find((p) => p.site === 'siteB')?.connected) throw new Error('not connected');
-    }, 15_000);
+    ({ a, b } = await startPairedSites());
   }, 60_000);
   afterAll(async () => {
     await a?.close();
