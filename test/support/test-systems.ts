@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { ActorSystem, type RuntimeEvent, type SystemOptions } from '../../index.ts';
+// From the runtime, not the package root: importing the root installs a process launcher,
+// and some unit tests check a system without one.
+import { ActorSystem, type RuntimeEvent, type SystemOptions } from '../../runtime/index.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from './nats-server.ts';
 
 /** Systems a test file starts, with the options it shares: each test's are shut down after it. */

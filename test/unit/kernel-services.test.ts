@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeBody, Kind } from '../../protocols/envelope/index.ts';
 import {
@@ -11,16 +11,9 @@ import {
 } from '../../runtime/index.ts';
 import { kernelOf } from '../../runtime/kernel-access.ts';
 import type { ReplyTarget } from '../../runtime/pending-ask.ts';
+import { testSystems } from '../support/test-systems.ts';
 
-const systems: ActorSystem[] = [];
-async function start(name = 'svc'): Promise<ActorSystem> {
-  const s = await ActorSystem.start({ name, logLevel: 'silent' });
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
+const { start } = testSystems({ name: 'svc' });
 
 /** A reply target as the transport gives one: settles once, and says how. */
 function replyTarget(): ReplyTarget & { outcome: Promise<{ ok: boolean; value: unknown }> } {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ActorFailed,
@@ -15,16 +15,9 @@ import {
   Stopped,
   Timeout,
 } from '../../index.ts';
+import { testSystems } from '../support/test-systems.ts';
 
-const systems: ActorSystem[] = [];
-async function start(name = 'test'): Promise<ActorSystem> {
-  const s = await ActorSystem.start({ name, logLevel: 'silent' });
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
+const { start } = testSystems({ name: 'test' });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -408,8 +401,7 @@ describe('deadlines', () => {
         },
       },
     });
-    const sys = await ActorSystem.start({ name: 'test', logLevel: 'silent', stopTimeoutMs: 50 });
-    systems.push(sys);
+    const sys = await start('test', { stopTimeoutMs: 50 });
     const caller = sys.spawn(Caller, { args: sys.spawn(Slow, { name: 'slow' }) });
     const t0 = Date.now();
     const err = await sys.ask(caller, 'go', {}, { timeout: 5000 }).catch((e: Error) => e);
