@@ -4,7 +4,7 @@ import { meshWildcard, subjectPrefix } from '../../protocols/subjects/index.ts';
 import type { ActorSystem, ModelUsage, RuntimeEvent } from '../../runtime/index.ts';
 import type { Kernel } from '../../runtime/kernel.ts';
 import { kernelOf } from '../../runtime/kernel-access.ts';
-import type { KernelTelemetry, TypeRecord } from './kernel-telemetry.ts';
+import type { KernelTelemetry } from './kernel-telemetry.ts';
 
 /** Handler latency buckets (seconds): from a fast local tell to a slow model call. */
 const LATENCY_BUCKETS = [
@@ -21,6 +21,23 @@ export function deadLetterCategory(reason: string): string {
   if (reason.startsWith('ask without')) return 'no_reply_subject';
   return 'other';
 }
+
+/** The kernel's per-type message counters: name, help and the count each one reads. */
+const MESSAGE_COUNTERS: [string, string, 'received' | 'sent'][] = [
+  ['troupe_messages_received_total', 'Messages handed to a handler, by actor type', 'received'],
+  ['troupe_messages_sent_total', 'Tells and asks sent by actors, by actor type', 'sent'],
+];
+
+/** What one read of the ledger gives every ledger gauge. */
+type LedgerView = { size: number; cursor: number; lag: number; alerts: number };
+
+/** The ledger gauges: name, help and the field of the ledger's view each one shows. */
+const LEDGER_GAUGES: [string, string, keyof LedgerView][] = [
+  ['troupe_ledger_entries', 'Entries in the audit ledger', 'size'],
+  ['troupe_ledger_stream_cursor', 'Last audit stream sequence the ledger took', 'cursor'],
+  ['troupe_ledger_lag_messages', 'Audit stream messages not yet in the ledger', 'lag'],
+  ['troupe_ledger_alerts', 'Alerts the ledger raised since it started', 'alerts'],
+];
 
 /** The runtime events counted per actor type. */
 type LifecycleKind = 'crashed' | 'restarted' | 'hung' | 'gaveUp';
@@ -93,8 +110,7 @@ export class NodeMetrics {
       buckets: LATENCY_BUCKETS,
       registers: [r],
     });
-    // The kernel's per-type message counts, read at scrape time.
-    const perType = (name: string, help: string, pick: (s: TypeRecord) => number) =>
+    for (const [name, help, field] of MESSAGE_COUNTERS)
       new Counter({
         name,
         help,
@@ -103,19 +119,9 @@ export class NodeMetrics {
         collect() {
           this.reset();
           for (const s of self.kernel?.types.values() ?? [])
-            this.inc({ actor_type: s.type }, pick(s));
+            this.inc({ actor_type: s.type }, s[field]);
         },
       });
-    perType(
-      'troupe_messages_received_total',
-      'Messages handed to a handler, by actor type',
-      (s) => s.received,
-    );
-    perType(
-      'troupe_messages_sent_total',
-      'Tells and asks sent by actors, by actor type',
-      (s) => s.sent,
-    );
     new Counter({
       name: 'troupe_asks_total',
       help: 'Asks from this node by outcome',
@@ -281,7 +287,6 @@ export class NodeMetrics {
 
   private ledgerGauges(ledger: LedgerSource): void {
     const r = this.registry;
-    type LedgerView = { size: number; cursor: number; lag: number; alerts: number };
     let last: LedgerView | null = null;
     const read = async (): Promise<LedgerView | null> => {
       const st = await within(2_000, ledger.status(2_000));
@@ -302,28 +307,16 @@ export class NodeMetrics {
       });
       return pending;
     };
-    const gauge = (name: string, help: string, pick: (v: LedgerView) => number) =>
+    for (const [name, help, field] of LEDGER_GAUGES)
       new Gauge({
         name,
         help,
         registers: [r],
         async collect() {
           const v = await once();
-          if (v) this.set(pick(v));
+          if (v) this.set(v[field]);
         },
       });
-    gauge('troupe_ledger_entries', 'Entries in the audit ledger', (v) => v.size);
-    gauge(
-      'troupe_ledger_stream_cursor',
-      'Last audit stream sequence the ledger took',
-      (v) => v.cursor,
-    );
-    gauge(
-      'troupe_ledger_lag_messages',
-      'Audit stream messages not yet in the ledger',
-      (v) => v.lag,
-    );
-    gauge('troupe_ledger_alerts', 'Alerts the ledger raised since it started', (v) => v.alerts);
   }
 
   private meshGauges(mesh: MeshSource): void {
