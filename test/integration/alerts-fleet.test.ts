@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { type Alerts, startAlerts } from '../../actors/alerts/index.ts';
 import {
   auditBatchId,
@@ -16,7 +15,8 @@ import {
   ledgerKeysFromSeeds,
   startAuditLedger,
 } from '../../actors/ledger/index.ts';
-import { ActorSystem, type AuditEvent, defineActor } from '../../index.ts';
+import { ActorSystem, type AuditEvent } from '../../index.ts';
+import { Flaky } from '../support/flaky.ts';
 import type { TestSite } from '../support/mesh-sites.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { startPairedSites } from '../support/paired-sites.ts';
@@ -60,17 +60,6 @@ async function node(name: string, system = 'fleet'): Promise<ActorSystem> {
 
 const texts = () => bot.messages.map((m) => m.text);
 
-const Flaky = defineActor({
-  type: 'flaky',
-  state: () => null,
-  tells: { boom: z.object({}) },
-  handle: {
-    boom() {
-      throw new Error('exploded on purpose');
-    },
-  },
-});
-
 let seq = 0;
 function event(system: string): AuditEvent {
   return {
@@ -97,7 +86,7 @@ describe('alerts across nodes', () => {
     await watch.flush();
 
     const work = await node('work');
-    work.tell(work.spawn(Flaky, { name: 'coder' }), 'boom', {});
+    work.tell(work.spawn(Flaky, { name: 'coder' }), 'boom', { reason: 'exploded on purpose' });
     await eventually(async () =>
       expect(
         texts().some(
