@@ -11,6 +11,7 @@ import {
 } from '../../runtime/index.ts';
 import { kernelOf } from '../../runtime/kernel-access.ts';
 import type { ReplyTarget } from '../../runtime/pending-ask.ts';
+import { Stuck, type StuckP } from '../support/stuck.ts';
 import { testSystems } from '../support/test-systems.ts';
 
 const { start } = testSystems({ name: 'svc' });
@@ -101,14 +102,6 @@ describe('kernel services', () => {
   });
 
   it('every system has the watchdog, whichever entry point started it (no import-time defaults)', async () => {
-    const Stuck = defineActor({
-      type: 'stuck',
-      state: () => null,
-      asks: { work: { request: z.object({}), reply: z.number() } },
-      handle: {
-        work: () => new Promise<void>(() => {}),
-      },
-    });
     const Sup = defineSupervisor({
       type: 'sup',
       strategy: 'one_for_one',
@@ -118,7 +111,7 @@ describe('kernel services', () => {
     sys.spawn(Sup, { name: 'sup' });
     await sys.allStarted();
     const err = await sys
-      .ask(sys.lookup('sup/w')!, 'work', {}, { timeout: 5_000 })
+      .ask<StuckP, 'hang'>(sys.lookup('sup/w')!, 'hang', {}, { timeout: 5_000 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Hung);
   });
