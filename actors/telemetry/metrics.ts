@@ -330,19 +330,25 @@ export class NodeMetrics {
       });
       return within(2_000, pending);
     };
-    type Peer = Awaited<ReturnType<MeshSource['status']>>['peers'][number];
-    const perPeer = (name: string, help: string, pick: (p: Peer) => number) =>
+    type Status = Awaited<ReturnType<MeshSource['status']>>;
+    // Every mesh series is written afresh from one read of the bridge's status per scrape; a
+    // read that fails or comes late keeps the last values.
+    const fromStatus = <M extends { reset(): void }>(write: (metric: M, st: Status) => void) =>
+      async function collect(this: M) {
+        const st = await once();
+        if (!st) return;
+        this.reset();
+        write(this, st);
+      };
+    const perPeer = (name: string, help: string, pick: (p: Status['peers'][number]) => number) =>
       new Gauge({
         name,
         help,
         labelNames: ['peer'],
         registers: [r],
-        async collect() {
-          const st = await once();
-          if (!st) return;
-          this.reset();
-          for (const p of st.peers) this.set({ peer: p.site }, pick(p));
-        },
+        collect: fromStatus<Gauge<'peer'>>((g, st) => {
+          for (const p of st.peers) g.set({ peer: p.site }, pick(p));
+        }),
       });
     perPeer(
       'troupe_mesh_link_up',
@@ -359,14 +365,11 @@ export class NodeMetrics {
       help: 'The bridge forwarder counts: out, in, replies, dropped, refused, expired, no_responders',
       labelNames: ['kind'],
       registers: [r],
-      async collect() {
-        const st = await once();
-        if (!st) return;
-        this.reset();
+      collect: fromStatus<Counter<'kind'>>((c, st) => {
         for (const [k, n] of Object.entries(st.forwarded)) {
-          this.inc({ kind: k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }, n);
+          c.inc({ kind: k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`) }, n);
         }
-      },
+      }),
     });
     const nc = this.system.nats;
     if (nc !== undefined) {
