@@ -16,6 +16,7 @@ import {
   startAuditLedger,
 } from '../../actors/ledger/index.ts';
 import { ActorSystem, type AuditEvent } from '../../index.ts';
+import { auditEventMaker } from '../support/audit-events.ts';
 import { Flaky } from '../support/flaky.ts';
 import type { TestSite } from '../support/mesh-sites.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
@@ -60,19 +61,7 @@ async function node(name: string, system = 'fleet'): Promise<ActorSystem> {
 
 const texts = () => bot.messages.map((m) => m.text);
 
-let seq = 0;
-function event(system: string): AuditEvent {
-  return {
-    id: `fleet-${++seq}`,
-    kind: 'tool.call',
-    system,
-    node: 'n1',
-    actor: 'agent',
-    at: Date.now(),
-    trace: null,
-    data: { i: seq },
-  };
-}
+const event = auditEventMaker('fleet');
 
 describe('alerts across nodes', () => {
   it('hears a crash on another node and a ledger gap raised by a real ledger elsewhere', async () => {
