@@ -68,8 +68,17 @@ const restartedAgain = {
   text: (subject: string, i: { restarts: number }) =>
     `${subject} running again after ${i.restarts} restart${i.restarts === 1 ? '' : 's'}`,
 };
-const ledgerKinds = (kinds: string[]) => (s: Signal) =>
-  s.source === 'ledger' && kinds.includes(s.kind);
+/** A rule for alarms the audit ledger raises: it matches the ledger's signals of these kinds. */
+const ledgerRule = (
+  name: string,
+  kinds: string[],
+  defaults: AlertRule['defaults'],
+  say: (s: Signal) => Match,
+): AlertRule => ({
+  name,
+  defaults,
+  match: (s) => (s.source === 'ledger' && kinds.includes(s.kind) ? say(s) : null),
+});
 
 /** The built-in rules, in the order they are checked. */
 export const DEFAULT_RULES: readonly AlertRule[] = [
@@ -123,50 +132,32 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
           }
         : null,
   },
-  {
-    name: 'ledger-fork',
-    defaults: { severity: 'critical', dedupeMs: 3_600_000 },
-    match: (s) =>
-      ledgerKinds(['fork', 'rollback'])(s)
-        ? {
-            title: `ledger ${s.kind}: ${s.subject}`,
-            text: `the audit ledger ${s.subject} on ${s.node} stopped appending (${s.kind}): ${s.reason}`,
-          }
-        : null,
-  },
-  {
-    name: 'ledger-gap',
-    defaults: { severity: 'warning' },
-    match: (s) =>
-      ledgerKinds(['gap'])(s)
-        ? {
-            title: `ledger gap: ${s.subject}`,
-            text: `the audit stream skipped sequences ${String(s.data.first)}..${String(s.data.last)} (recorded as a GAP leaf in ${s.subject} on ${s.node})`,
-          }
-        : null,
-  },
-  {
-    name: 'ledger-verification',
-    defaults: { severity: 'critical' },
-    match: (s) =>
-      ledgerKinds(['start-unverifiable', 'unverifiable-duplicate', 'verify-failed'])(s)
-        ? {
-            title: `ledger verification failed: ${s.subject}`,
-            text: `${s.subject} on ${s.node}: ${s.kind}: ${s.reason}`,
-          }
-        : null,
-  },
-  {
-    name: 'witness-disagreement',
-    defaults: { severity: 'critical' },
-    match: (s) =>
-      ledgerKinds(['witness-refused'])(s)
-        ? {
-            title: `witness disagrees: ${String(s.data.witness ?? s.subject)}`,
-            text: `witness ${String(s.data.witness)} refused checkpoint ${String(s.data.size)} of ${s.subject}: ${s.reason}`,
-          }
-        : null,
-  },
+  ledgerRule(
+    'ledger-fork',
+    ['fork', 'rollback'],
+    { severity: 'critical', dedupeMs: 3_600_000 },
+    (s) => ({
+      title: `ledger ${s.kind}: ${s.subject}`,
+      text: `the audit ledger ${s.subject} on ${s.node} stopped appending (${s.kind}): ${s.reason}`,
+    }),
+  ),
+  ledgerRule('ledger-gap', ['gap'], { severity: 'warning' }, (s) => ({
+    title: `ledger gap: ${s.subject}`,
+    text: `the audit stream skipped sequences ${String(s.data.first)}..${String(s.data.last)} (recorded as a GAP leaf in ${s.subject} on ${s.node})`,
+  })),
+  ledgerRule(
+    'ledger-verification',
+    ['start-unverifiable', 'unverifiable-duplicate', 'verify-failed'],
+    { severity: 'critical' },
+    (s) => ({
+      title: `ledger verification failed: ${s.subject}`,
+      text: `${s.subject} on ${s.node}: ${s.kind}: ${s.reason}`,
+    }),
+  ),
+  ledgerRule('witness-disagreement', ['witness-refused'], { severity: 'critical' }, (s) => ({
+    title: `witness disagrees: ${String(s.data.witness ?? s.subject)}`,
+    text: `witness ${String(s.data.witness)} refused checkpoint ${String(s.data.size)} of ${s.subject}: ${s.reason}`,
+  })),
   {
     name: 'mesh-peer-lost',
     defaults: { severity: 'warning', dedupeMs: 300_000 },

@@ -49,6 +49,18 @@ const secret = (what: string, env: string) =>
       return v;
     });
 
+/** Each sink's secret, by its place in the options: what it is and its default variable. */
+const SECRETS = {
+  'telegram.botToken': secret('the bot token', 'TROUPE_TELEGRAM_BOT_TOKEN'),
+  'webhook.secret': secret('the HMAC secret', 'TROUPE_ALERTS_WEBHOOK_SECRET'),
+  'slack.url': secret('the webhook URL', 'TROUPE_ALERTS_SLACK_URL'),
+};
+
+/** A sink's secret from its value or its environment variable, or an option error naming it. */
+function readSecret(path: keyof typeof SECRETS, value?: string, env?: string): string {
+  return parseOptions(SECRETS[path], { value, env }, `alerts options: ${path}`);
+}
+
 export const AlertsOptionsSchema = z
   .object({
     /** The alerts actor's name (default `alerts`). */
@@ -160,22 +172,9 @@ export async function startAlerts(
       );
   }
   const sinks: AlertSink[] = [];
-  const read = (
-    schema: ReturnType<typeof secret>,
-    value: string | undefined,
-    env: string | undefined,
-    path: string,
-  ) => {
-    return parseOptions(schema, { value, env }, `alerts options: ${path}`);
-  };
   if (o.telegram) {
     const t = o.telegram;
-    const botToken = read(
-      secret('the bot token', 'TROUPE_TELEGRAM_BOT_TOKEN'),
-      t.botToken,
-      t.botTokenEnv,
-      'telegram.botToken',
-    );
+    const botToken = readSecret('telegram.botToken', t.botToken, t.botTokenEnv);
     sinks.push(
       new TelegramSink({
         botToken,
@@ -187,23 +186,13 @@ export async function startAlerts(
   }
   if (o.webhook) {
     const w = o.webhook;
-    const key = read(
-      secret('the HMAC secret', 'TROUPE_ALERTS_WEBHOOK_SECRET'),
-      w.secret,
-      w.secretEnv,
-      'webhook.secret',
-    );
+    const key = readSecret('webhook.secret', w.secret, w.secretEnv);
     sinks.push(
       new WebhookSink({ url: w.url, secret: key, ...(w.headers ? { headers: w.headers } : {}) }),
     );
   }
   if (o.slack) {
-    const url = read(
-      secret('the webhook URL', 'TROUPE_ALERTS_SLACK_URL'),
-      o.slack.url,
-      o.slack.urlEnv,
-      'slack.url',
-    );
+    const url = readSecret('slack.url', o.slack.url, o.slack.urlEnv);
     if (!z.string().url().safeParse(url).success)
       throw new InvalidArgument('alerts options: slack.url: not a URL');
     sinks.push(new SlackSink({ url }));

@@ -22,6 +22,26 @@ export function deadLetterCategory(reason: string): string {
   return 'other';
 }
 
+/** The kernel's per-type message counters: name, help and the count each one reads. */
+const MESSAGE_COUNTERS: [string, string, 'received' | 'sent'][] = [
+  ['troupe_messages_received_total', 'Messages handed to a handler, by actor type', 'received'],
+  ['troupe_messages_sent_total', 'Tells and asks sent by actors, by actor type', 'sent'],
+];
+
+/** What one read of the ledger gives every ledger gauge. */
+type LedgerView = { size: number; cursor: number; lag: number; alerts: number };
+
+/** The ledger gauges: name, help and the field of the ledger's view each one shows. */
+const LEDGER_GAUGES: [string, string, keyof LedgerView][] = [
+  ['troupe_ledger_entries', 'Entries in the audit ledger', 'size'],
+  ['troupe_ledger_stream_cursor', 'Last audit stream sequence the ledger took', 'cursor'],
+  ['troupe_ledger_lag_messages', 'Audit stream messages not yet in the ledger', 'lag'],
+  ['troupe_ledger_alerts', 'Alerts the ledger raised since it started', 'alerts'],
+];
+
+/** The runtime events counted per actor type. */
+type LifecycleKind = 'crashed' | 'restarted' | 'hung' | 'gaveUp';
+
 /** What the ledger gauges read at scrape time (an AuditLedger fits). */
 export interface LedgerSource {
   status(timeoutMs?: number): Promise<{ size: number; cursor: string; alerts: number }>;
@@ -62,10 +82,8 @@ export class NodeMetrics {
   readonly latency: Histogram<'actor_type'>;
   private kernel: KernelTelemetry | null = null;
   private readonly types = new Map<string, string>();
-  private readonly restarts: Counter<'actor_type'>;
-  private readonly crashes: Counter<'actor_type'>;
-  private readonly hangs: Counter<'actor_type'>;
-  private readonly gaveUp: Counter<'actor_type'>;
+  /** The supervision events counted by actor type, one counter per event kind. */
+  private readonly lifecycle: Record<LifecycleKind, Counter<'actor_type'>>;
   private readonly deadLetters: Counter<'reason'>;
   private readonly nats: Counter<'event'>;
   private readonly tokens: Counter<'agent' | 'model' | 'direction'>;
@@ -92,27 +110,18 @@ export class NodeMetrics {
       buckets: LATENCY_BUCKETS,
       registers: [r],
     });
-    new Counter({
-      name: 'troupe_messages_received_total',
-      help: 'Messages handed to a handler, by actor type',
-      labelNames: ['actor_type'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const s of self.kernel?.types.values() ?? [])
-          this.inc({ actor_type: s.type }, s.received);
-      },
-    });
-    new Counter({
-      name: 'troupe_messages_sent_total',
-      help: 'Tells and asks sent by actors, by actor type',
-      labelNames: ['actor_type'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const s of self.kernel?.types.values() ?? []) this.inc({ actor_type: s.type }, s.sent);
-      },
-    });
+    for (const [name, help, field] of MESSAGE_COUNTERS)
+      new Counter({
+        name,
+        help,
+        labelNames: ['actor_type'],
+        registers: [r],
+        collect() {
+          this.reset();
+          for (const s of self.kernel?.types.values() ?? [])
+            this.inc({ actor_type: s.type }, s[field]);
+        },
+      });
     new Counter({
       name: 'troupe_asks_total',
       help: 'Asks from this node by outcome',
@@ -149,14 +158,14 @@ export class NodeMetrics {
     });
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new Counter<L>({ name, help, labelNames, registers: [r] });
-    this.restarts = counter('troupe_actor_restarts_total', 'Actor restarts', ['actor_type']);
-    this.crashes = counter('troupe_actor_crashes_total', 'Actor crashes', ['actor_type']);
-    this.hangs = counter('troupe_actor_hangs_total', 'Handlers the watchdog found hung', [
-      'actor_type',
-    ]);
-    this.gaveUp = counter('troupe_supervisor_gave_up_total', 'Supervisors that gave up', [
-      'actor_type',
-    ]);
+    this.lifecycle = {
+      restarted: counter('troupe_actor_restarts_total', 'Actor restarts', ['actor_type']),
+      crashed: counter('troupe_actor_crashes_total', 'Actor crashes', ['actor_type']),
+      hung: counter('troupe_actor_hangs_total', 'Handlers the watchdog found hung', ['actor_type']),
+      gaveUp: counter('troupe_supervisor_gave_up_total', 'Supervisors that gave up', [
+        'actor_type',
+      ]),
+    };
     this.deadLetters = counter('troupe_dead_letters_total', 'Dead letters by reason', ['reason']);
     this.nats = counter('troupe_nats_events_total', 'NATS connection events', ['event']);
     this.tokens = counter('troupe_model_tokens_total', 'Model tokens by agent and model', [
@@ -209,16 +218,10 @@ export class NodeMetrics {
         return;
       }
       case 'crashed':
-        this.crashes.inc({ actor_type: this.typeOf(e.path) });
-        return;
       case 'restarted':
-        this.restarts.inc({ actor_type: this.typeOf(e.path) });
-        return;
       case 'hung':
-        this.hangs.inc({ actor_type: this.typeOf(e.path) });
-        return;
       case 'gaveUp':
-        this.gaveUp.inc({ actor_type: this.typeOf(e.path) });
+        this.lifecycle[e.kind].inc({ actor_type: this.typeOf(e.path) });
         return;
       case 'deadLetter':
         this.deadLetters.inc({ reason: deadLetterCategory(e.reason) });
@@ -264,35 +267,26 @@ export class NodeMetrics {
         this.reset();
         if (!nc.isClosed()) this.inc(pick(nc.stats()));
       };
-    new Counter({
-      name: 'troupe_nats_received_bytes_total',
-      help: 'Bytes received from NATS',
-      registers: [r],
-      collect: stats((s) => s.inBytes),
-    });
-    new Counter({
-      name: 'troupe_nats_sent_bytes_total',
-      help: 'Bytes sent to NATS',
-      registers: [r],
-      collect: stats((s) => s.outBytes),
-    });
-    new Counter({
-      name: 'troupe_nats_received_messages_total',
-      help: 'NATS messages received (a batch of envelopes is one)',
-      registers: [r],
-      collect: stats((s) => s.inMsgs),
-    });
-    new Counter({
-      name: 'troupe_nats_sent_messages_total',
-      help: 'NATS messages sent (a batch of envelopes is one)',
-      registers: [r],
-      collect: stats((s) => s.outMsgs),
-    });
+    const counters: [string, string, (s: ReturnType<NatsConnection['stats']>) => number][] = [
+      ['troupe_nats_received_bytes_total', 'Bytes received from NATS', (s) => s.inBytes],
+      ['troupe_nats_sent_bytes_total', 'Bytes sent to NATS', (s) => s.outBytes],
+      [
+        'troupe_nats_received_messages_total',
+        'NATS messages received (a batch of envelopes is one)',
+        (s) => s.inMsgs,
+      ],
+      [
+        'troupe_nats_sent_messages_total',
+        'NATS messages sent (a batch of envelopes is one)',
+        (s) => s.outMsgs,
+      ],
+    ];
+    for (const [name, help, pick] of counters)
+      new Counter({ name, help, registers: [r], collect: stats(pick) });
   }
 
   private ledgerGauges(ledger: LedgerSource): void {
     const r = this.registry;
-    type LedgerView = { size: number; cursor: number; lag: number; alerts: number };
     let last: LedgerView | null = null;
     const read = async (): Promise<LedgerView | null> => {
       const st = await within(2_000, ledger.status(2_000));
@@ -313,28 +307,16 @@ export class NodeMetrics {
       });
       return pending;
     };
-    const gauge = (name: string, help: string, pick: (v: LedgerView) => number) =>
+    for (const [name, help, field] of LEDGER_GAUGES)
       new Gauge({
         name,
         help,
         registers: [r],
         async collect() {
           const v = await once();
-          if (v) this.set(pick(v));
+          if (v) this.set(v[field]);
         },
       });
-    gauge('troupe_ledger_entries', 'Entries in the audit ledger', (v) => v.size);
-    gauge(
-      'troupe_ledger_stream_cursor',
-      'Last audit stream sequence the ledger took',
-      (v) => v.cursor,
-    );
-    gauge(
-      'troupe_ledger_lag_messages',
-      'Audit stream messages not yet in the ledger',
-      (v) => v.lag,
-    );
-    gauge('troupe_ledger_alerts', 'Alerts the ledger raised since it started', (v) => v.alerts);
   }
 
   private meshGauges(mesh: MeshSource): void {
@@ -348,43 +330,46 @@ export class NodeMetrics {
       });
       return within(2_000, pending);
     };
-    new Gauge({
-      name: 'troupe_mesh_link_up',
-      help: 'Whether the encrypted link to a peer site is open (1) or not (0)',
-      labelNames: ['peer'],
-      registers: [r],
-      async collect() {
+    type Status = Awaited<ReturnType<MeshSource['status']>>;
+    // Every mesh series is written afresh from one read of the bridge's status per scrape; a
+    // read that fails or comes late keeps the last values.
+    const fromStatus = <M extends { reset(): void }>(write: (metric: M, st: Status) => void) =>
+      async function collect(this: M) {
         const st = await once();
         if (!st) return;
         this.reset();
-        for (const p of st.peers) this.set({ peer: p.site }, p.connected ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'troupe_mesh_held_frames',
-      help: 'Frames waiting for the link to a peer to come back',
-      labelNames: ['peer'],
-      registers: [r],
-      async collect() {
-        const st = await once();
-        if (!st) return;
-        this.reset();
-        for (const p of st.peers) this.set({ peer: p.site }, p.held);
-      },
-    });
+        write(this, st);
+      };
+    const perPeer = (name: string, help: string, pick: (p: Status['peers'][number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['peer'],
+        registers: [r],
+        collect: fromStatus<Gauge<'peer'>>((g, st) => {
+          for (const p of st.peers) g.set({ peer: p.site }, pick(p));
+        }),
+      });
+    perPeer(
+      'troupe_mesh_link_up',
+      'Whether the encrypted link to a peer site is open (1) or not (0)',
+      (p) => (p.connected ? 1 : 0),
+    );
+    perPeer(
+      'troupe_mesh_held_frames',
+      'Frames waiting for the link to a peer to come back',
+      (p) => p.held,
+    );
     new Counter({
       name: 'troupe_mesh_frames_total',
       help: 'The bridge forwarder counts: out, in, replies, dropped, refused, expired, no_responders',
       labelNames: ['kind'],
       registers: [r],
-      async collect() {
-        const st = await once();
-        if (!st) return;
-        this.reset();
+      collect: fromStatus<Counter<'kind'>>((c, st) => {
         for (const [k, n] of Object.entries(st.forwarded)) {
-          this.inc({ kind: k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }, n);
+          c.inc({ kind: k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`) }, n);
         }
-      },
+      }),
     });
     const nc = this.system.nats;
     if (nc !== undefined) {

@@ -1,32 +1,10 @@
 // Refs inside messages across a real nats-server: the answer path travels in the body.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ActorRef, ActorSystem, actorRef, Rejected, type RuntimeEvent } from '../../index.ts';
-import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
+import { describe, expect, it } from 'vitest';
+import { type ActorRef, actorRef, Rejected, type RuntimeEvent } from '../../index.ts';
 import { Pinger, type PingerProtocol, Ponger, type PongerProtocol } from '../support/ref-defs.ts';
+import { natsNodes } from '../support/test-systems.ts';
 
-let server: NatsServer;
-const systems: ActorSystem[] = [];
-
-async function node(name: string): Promise<ActorSystem> {
-  const s = await ActorSystem.start({
-    name: 'it',
-    node: name,
-    logLevel: 'silent',
-    transport: server.transport,
-  });
-  systems.push(s);
-  return s;
-}
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
-afterAll(async () => {
-  await stopAllNatsServers();
-});
+const { node } = natsNodes('it');
 
 describe('refs in messages over NATS', () => {
   it('ping-pong between two nodes answers through the replyTo ref', async () => {

@@ -1,39 +1,17 @@
 // An agent whose tool is another agent on another node: the ask crosses a real nats-server.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   type ActorRef,
-  ActorSystem,
   agentTool,
   defineAgent,
   MemoryAuditSink,
   type ProtocolOf,
   scriptedModel,
 } from '../../index.ts';
-import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
+import { natsNodes } from '../support/test-systems.ts';
 
-let server: NatsServer;
-const systems: ActorSystem[] = [];
-async function node(name: string, audit: MemoryAuditSink): Promise<ActorSystem> {
-  const s = await ActorSystem.start({
-    name: 'it',
-    node: name,
-    logLevel: 'silent',
-    transport: server.transport,
-    audit,
-  });
-  systems.push(s);
-  return s;
-}
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 3000 })));
-});
-afterAll(async () => {
-  await stopAllNatsServers();
-});
+const nats = natsNodes('it', { shutdownMs: 3000 });
 
 const Facts = z.object({ facts: z.array(z.string()) });
 const Report = z.object({ title: z.string(), facts: z.number() });
@@ -42,8 +20,8 @@ describe('agents over NATS', () => {
   it("calls an agent on another node as a tool; the other agent's failure comes back as a tool error", async () => {
     const a1 = new MemoryAuditSink();
     const a2 = new MemoryAuditSink();
-    const n1 = await node('n1', a1);
-    const n2 = await node('n2', a2);
+    const n1 = await nats.node('n1', { audit: a1 });
+    const n2 = await nats.node('n2', { audit: a2 });
     const Researcher = defineAgent({
       type: 'researcher',
       model: scriptedModel([

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { type Alerts, startAlerts } from '../../actors/alerts/index.ts';
 import {
   auditBatchId,
@@ -16,9 +15,12 @@ import {
   ledgerKeysFromSeeds,
   startAuditLedger,
 } from '../../actors/ledger/index.ts';
-import { ActorSystem, type AuditEvent, defineActor } from '../../index.ts';
-import { pairSites, startSite, type TestSite } from '../support/mesh-sites.ts';
+import { ActorSystem, type AuditEvent } from '../../index.ts';
+import { auditEventMaker } from '../support/audit-events.ts';
+import { Flaky } from '../support/flaky.ts';
+import type { TestSite } from '../support/mesh-sites.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
+import { startPairedSites } from '../support/paired-sites.ts';
 import { eventually } from '../support/processes.ts';
 import { BotApiServer } from '../support/telegram-bot-api.ts';
 
@@ -59,30 +61,7 @@ async function node(name: string, system = 'fleet'): Promise<ActorSystem> {
 
 const texts = () => bot.messages.map((m) => m.text);
 
-const Flaky = defineActor({
-  type: 'flaky',
-  state: () => null,
-  tells: { boom: z.object({}) },
-  handle: {
-    boom() {
-      throw new Error('exploded on purpose');
-    },
-  },
-});
-
-let seq = 0;
-function event(system: string): AuditEvent {
-  return {
-    id: `fleet-${++seq}`,
-    kind: 'tool.call',
-    system,
-    node: 'n1',
-    actor: 'agent',
-    at: Date.now(),
-    trace: null,
-    data: { i: seq },
-  };
-}
+const event = auditEventMaker('fleet');
 
 describe('alerts across nodes', () => {
   it('hears a crash on another node and a ledger gap raised by a real ledger elsewhere', async () => {
@@ -96,7 +75,7 @@ describe('alerts across nodes', () => {
     await watch.flush();
 
     const work = await node('work');
-    work.tell(work.spawn(Flaky, { name: 'coder' }), 'boom', {});
+    work.tell(work.spawn(Flaky, { name: 'coder' }), 'boom', { reason: 'exploded on purpose' });
     await eventually(async () =>
       expect(
         texts().some(
@@ -145,13 +124,7 @@ describe('alerts on a bridged site', () => {
   let a: TestSite;
   let b: TestSite;
   beforeAll(async () => {
-    a = await startSite('siteA');
-    b = await startSite('siteB', { host: '127.0.0.2' });
-    await pairSites(a, b);
-    await eventually(async () => {
-      const peers = await a.system.ask(a.bridge.ref, 'peers', {}, { timeout: 2000 });
-      if (!peers.find((p) => p.site === 'siteB')?.connected) throw new Error('not connected');
-    }, 15_000);
+    ({ a, b } = await startPairedSites());
   }, 60_000);
   afterAll(async () => {
     await a?.close();

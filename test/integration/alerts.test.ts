@@ -1,39 +1,18 @@
 // Alerts delivered to real local HTTP peers: a server that speaks the Telegram Bot API and a
 // webhook receiver that checks the HMAC. Systems are real (embedded, or on a real nats-server).
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { type Alerts, type AlertsOptions, startAlerts } from '../../actors/alerts/index.ts';
-import { ActorSystem, defineActor, defineSupervisor, Hung, InvalidArgument } from '../../index.ts';
+import { ActorSystem, Hung, InvalidArgument } from '../../index.ts';
+import { Flaky, type FlakyP } from '../support/flaky.ts';
 import { stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually } from '../support/processes.ts';
+import { supervisorOf } from '../support/supervisors.ts';
 import { BotApiServer } from '../support/telegram-bot-api.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const TOKEN = '123456:ABC-test_token';
 const CHAT = -100123;
 const SECRET = 'a webhook secret of some length';
-
-/** Crashes on `boom` with the reason it is given; answers `ping`; sleeps on `sleep`. */
-const Flaky = defineActor({
-  type: 'flaky',
-  state: () => null,
-  tells: { boom: z.object({ reason: z.string() }) },
-  asks: {
-    ping: { request: z.object({}), reply: z.string() },
-    sleep: { request: z.object({ ms: z.number() }), reply: z.string() },
-  },
-  handle: {
-    boom(_s, m) {
-      throw new Error(m.reason);
-    },
-    ping: (_s, _m, ctx) => ctx.reply('pong'),
-    async sleep(_s, m, ctx) {
-      await new Promise((r) => setTimeout(r, m.ms));
-      ctx.reply('slept');
-    },
-  },
-});
-type FlakyP = NonNullable<(typeof Flaky)['__protocol']>;
 
 let bot: BotApiServer;
 let hook: WebhookReceiver;
@@ -60,6 +39,11 @@ async function embedded(name = 'al'): Promise<ActorSystem> {
   const s = await ActorSystem.start({ name, node: 'n1', logLevel: 'silent' });
   systems.push(s);
   return s;
+}
+
+/** The Telegram sink's delivery counts. */
+async function telegramSink(a: Alerts) {
+  return (await a.status()).sinks.find((s) => s.sink === 'telegram')!;
 }
 
 async function alerts(sys: ActorSystem, extra: Partial<AlertsOptions> = {}): Promise<Alerts> {
@@ -130,12 +114,7 @@ describe('alerts to Telegram and a signed webhook', () => {
     );
     expect(storm).toHaveLength(3);
 
-    const st = await a.status();
-    expect(st.sinks.find((x) => x.sink === 'telegram')).toMatchObject({
-      delivered: 3,
-      dropped: 0,
-      queued: 0,
-    });
+    expect(await telegramSink(a)).toMatchObject({ delivered: 3, dropped: 0, queued: 0 });
   });
 
   it('a rate limit: past it, one summary of what was held back', async () => {
@@ -157,23 +136,14 @@ describe('alerts to Telegram and a signed webhook', () => {
     expect(after.filter((t) => t.includes('held back'))).toHaveLength(1);
     expect(await a.drained()).toBe(true);
     expect(texts()).toHaveLength(4);
-    const st = await a.status();
-    expect(st.sinks.find((s) => s.sink === 'telegram')).toMatchObject({
-      delivered: 4,
-      dropped: 0,
-      queued: 0,
-    });
+    expect(await telegramSink(a)).toMatchObject({ delivered: 4, dropped: 0, queued: 0 });
   });
 
   it('a hung handler and a supervisor that gave up', async () => {
     const sys = await embedded();
     await alerts(sys);
-    const Sup = defineSupervisor({
-      type: 'team',
-      strategy: 'one_for_one',
+    const Sup = supervisorOf('team', [{ id: 'slow', start: { def: Flaky }, maxHandlerMs: 100 }], {
       intensity: 1,
-      period: 10,
-      children: [{ id: 'slow', start: { def: Flaky }, maxHandlerMs: 100 }],
     });
     sys.spawn(Sup, { name: 'team' });
     await sys.allStarted();
@@ -239,8 +209,7 @@ describe('alerts to Telegram and a signed webhook', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(asks).toBeGreaterThan(0);
-    const during = await a.status();
-    const tg = during.sinks.find((s) => s.sink === 'telegram')!;
+    const tg = await telegramSink(a);
     expect(tg).toMatchObject({ down: true, queued: 5, dropped: 0 });
     expect(tg.lastError).toMatch(/unreachable/);
     expect(tg.retries).toBeGreaterThan(0);
@@ -256,7 +225,7 @@ describe('alerts to Telegram and a signed webhook', () => {
         .map((t) => /crash: (a\d)/.exec(t)?.[1])
         .sort(),
     ).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
-    expect((await a.status()).sinks.find((s) => s.sink === 'telegram')).toMatchObject({
+    expect(await telegramSink(a)).toMatchObject({
       down: false,
       queued: 0,
       delivered: 5,
@@ -275,7 +244,7 @@ describe('alerts to Telegram and a signed webhook', () => {
     for (let i = 0; i < 6; i++)
       sys.tell(sys.spawn(Flaky, { name: `b${i}` }), 'boom', { reason: 'x' });
     await eventually(async () => {
-      const tg = (await a.status()).sinks.find((s) => s.sink === 'telegram')!;
+      const tg = await telegramSink(a);
       expect(tg).toMatchObject({ queued: 3, dropped: 3 });
     });
     bot.port = port;
@@ -299,7 +268,7 @@ describe('alerts to Telegram and a signed webhook', () => {
     alertsList.push(a);
     sys.tell(sys.spawn(Flaky, { name: 'c' }), 'boom', { reason: 'x' });
     await eventually(async () => {
-      const tg = (await a.status()).sinks.find((s) => s.sink === 'telegram')!;
+      const tg = await telegramSink(a);
       expect(tg).toMatchObject({ rejected: 1, queued: 0, delivered: 0 });
       expect(tg.lastError).toContain('chat not found');
     });

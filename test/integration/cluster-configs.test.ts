@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ActorSystem, defineActor } from '../../index.ts';
+import { type ActorRef, ActorSystem } from '../../index.ts';
+import { Recorder } from '../support/defs.ts';
 import { freePort, natsServerBinary } from '../support/nats-server.ts';
 import { eventually } from '../support/processes.ts';
 
@@ -208,16 +208,6 @@ describe('shipped cluster configs', () => {
   }, 30_000);
 
   it('per-node users carry everything a troupe node needs: an ask across two nodes', async () => {
-    const Echo = defineActor({
-      type: 'echo',
-      state: () => null,
-      asks: { echo: { request: z.object({ s: z.string() }), reply: z.string() } },
-      handle: {
-        echo(_s, m, ctx) {
-          ctx.reply(m.s);
-        },
-      },
-    });
     const start = (i: number) =>
       ActorSystem.start({
         name: 'prod',
@@ -234,12 +224,17 @@ describe('shipped cluster configs', () => {
     const a = await start(1);
     const b = await start(2);
     systems.push(a, b);
-    a.spawn(Echo, { name: 'echo' });
+    a.spawn(Recorder, { name: 'echo' });
     await a.flush();
+    const echo: ActorRef<NonNullable<(typeof Recorder)['__protocol']>> = {
+      system: 'prod',
+      path: 'echo',
+    };
     await eventually(async () => {
-      expect(
-        await b.ask({ system: 'prod', path: 'echo' }, 'echo', { s: 'hi' }, { timeout: 1000 }),
-      ).toBe('hi');
+      expect(await b.ask(echo, 'echo', { text: 'hi' }, { timeout: 1000 })).toEqual({
+        text: 'hi',
+        by: 'n1/echo',
+      });
     }, 15_000);
     expect(b.counters().callbackErrors).toBe(0);
   }, 60_000);

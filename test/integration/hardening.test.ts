@@ -71,7 +71,7 @@ function batch(
   to: string,
   type: string,
   body: unknown,
-  extra: { corr?: number | null; hops?: number } = {},
+  extra: { corr?: number | null; hops?: number; from?: string | null } = {},
 ): Uint8Array {
   const w = new MsgpackWriter(256);
   writeEnvelopeWithBody(
@@ -80,7 +80,7 @@ function batch(
       id: 1,
       kind: kind as 0,
       to,
-      from: 'mallory',
+      from: extra.from === undefined ? 'mallory' : extra.from,
       type,
       corr: extra.corr ?? null,
       deadline: 0,
@@ -165,20 +165,7 @@ describe('1. one message must not stop a node from receiving', () => {
     expect(fromWireError(null)).toBeInstanceOf(TroupeError);
     expect(fromWireError('x').code).toBe('MalformedError');
     const sub = impostor('nil-error', (inbox, corr, type) => {
-      const w = new MsgpackWriter(64);
-      writeEnvelope(w, {
-        id: 1,
-        kind: Kind.error,
-        to: 'nil-error',
-        from: null,
-        type,
-        corr,
-        deadline: 0,
-        trace: null,
-        hops: 0,
-        body: encodeBody(null),
-      });
-      raw.publish(`${inbox}.r`, w.buf.slice(0, w.pos));
+      raw.publish(`${inbox}.r`, batch(Kind.error, 'nil-error', type, null, { corr, from: null }));
     });
     await raw.flush();
     const err = await client
@@ -266,23 +253,7 @@ describe('4. the control plane, forged replies and misrouted envelopes', () => {
 
   it('a forged reply of the wrong type fails an ask that names its reply schema', async () => {
     const sub = impostor('num', (inbox, corr, type) => {
-      const w = new MsgpackWriter(64);
-      writeEnvelopeWithBody(
-        w,
-        {
-          id: 1,
-          kind: Kind.reply,
-          to: 'num',
-          from: null,
-          type,
-          corr,
-          deadline: 0,
-          trace: null,
-          hops: 0,
-        },
-        'PWNED',
-      );
-      raw.publish(`${inbox}.r`, w.buf.slice(0, w.pos));
+      raw.publish(`${inbox}.r`, batch(Kind.reply, 'num', type, 'PWNED', { corr, from: null }));
     });
     await raw.flush();
     const ref = { system: SYS, path: 'num' } as ActorRef<CounterP>;

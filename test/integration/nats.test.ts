@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   type ActorRef,
-  ActorSystem,
   defineActor,
   NoSuchActor,
   PayloadTooLarge,
@@ -10,32 +9,13 @@ import {
   Timeout,
 } from '../../index.ts';
 import { Hop, Recorder, type Worker } from '../support/defs.ts';
-import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
+import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { eventually, spawnTs, stopChild } from '../support/processes.ts';
+import { natsNodes } from '../support/test-systems.ts';
 
-let server: NatsServer;
-const systems: ActorSystem[] = [];
-
-async function node(name: string, srv: NatsServer = server): Promise<ActorSystem> {
-  const s = await ActorSystem.start({
-    name: 'it',
-    node: name,
-    logLevel: 'silent',
-    transport: srv.transport,
-  });
-  systems.push(s);
-  return s;
-}
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
-afterAll(async () => {
-  await stopAllNatsServers();
-});
+const nats = natsNodes('it');
+const node = (name: string, srv?: NatsServer) =>
+  nats.node(name, srv ? { transport: srv.transport } : {});
 
 type RecorderP = NonNullable<(typeof Recorder)['__protocol']>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -157,10 +137,9 @@ describe('over NATS', () => {
   });
 
   it('spreads a sharded type over two processes', async () => {
+    const { url, user, pass } = nats.server;
     const hosts = await Promise.all(
-      ['w1', 'w2'].map((n) =>
-        spawnTs('test/support/worker-host.ts', [server.url, server.user, server.pass, 'it', n]),
-      ),
+      ['w1', 'w2'].map((n) => spawnTs('test/support/worker-host.ts', [url, user, pass, 'it', n])),
     );
     try {
       const client = await node('client');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startAuditLedger } from '../../actors/ledger/index.ts';
 import { startTelemetry, type Telemetry } from '../../actors/telemetry/index.ts';
@@ -15,34 +15,15 @@ import {
   telemetryFor,
 } from '../../index.ts';
 import { Recorder } from '../support/defs.ts';
-import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually } from '../support/processes.ts';
 import { histogramCount, parsePromText, sample } from '../support/prom-text.ts';
+import { natsNodes } from '../support/test-systems.ts';
 
-let server: NatsServer;
-const systems: ActorSystem[] = [];
+const { node, live: systems } = natsNodes('tm');
 const telemetries: Telemetry[] = [];
-
-async function node(name: string): Promise<ActorSystem> {
-  const s = await ActorSystem.start({
-    name: 'tm',
-    node: name,
-    logLevel: 'silent',
-    transport: server.transport,
-  });
-  systems.push(s);
-  return s;
-}
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
+// Registered after the nodes' hook, so it runs before it: telemetry closes before its system.
 afterEach(async () => {
   await Promise.all(telemetries.splice(0).map((t) => t.close()));
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
-afterAll(async () => {
-  await stopAllNatsServers();
 });
 
 type RecorderP = NonNullable<(typeof Recorder)['__protocol']>;

@@ -10,12 +10,14 @@ import { startTelemetry, type Telemetry } from '../../actors/telemetry/index.ts'
 import {
   type ActorRef,
   type ActorSystem,
+  type AskContext,
   defineActor,
   newTraceparent,
   telemetryFor,
 } from '../../index.ts';
-import { pairSites, startSite, type TestSite } from '../support/mesh-sites.ts';
+import type { TestSite } from '../support/mesh-sites.ts';
 import { stopAllNatsServers } from '../support/nats-server.ts';
+import { startPairedSites } from '../support/paired-sites.ts';
 import { eventually } from '../support/processes.ts';
 import { parsePromText, sample } from '../support/prom-text.ts';
 
@@ -37,32 +39,30 @@ const Coder = defineActor({
 type CoderP = NonNullable<(typeof Coder)['__protocol']>;
 const CODER: ActorRef<CoderP> = { system: 'siteB', path: 'coder' };
 
-/** Site A's middle hop, on its own node: asks the coder on the other site, through the mesh. */
-const Mid = defineActor({
-  type: 'mid',
-  state: () => null,
-  asks: { go: { request: z.object({ text: z.string() }), reply: z.string() } },
-  handle: {
-    async go(_s, m, ctx) {
-      ctx.reply(await ctx.ask(CODER, 'work', m, { timeout: 10_000 }));
+type Text = { text: string };
+
+/** A hop on site A: its `go` answers with what `next` gets from the following hop. */
+const hop = (type: string, next: (m: Text, ctx: AskContext<string>) => Promise<string>) =>
+  defineActor({
+    type,
+    state: () => null,
+    asks: { go: { request: z.object({ text: z.string() }), reply: z.string() } },
+    handle: {
+      async go(_s, m, ctx) {
+        ctx.reply(await next(m, ctx));
+      },
     },
-  },
-});
-type MidP = NonNullable<(typeof Mid)['__protocol']>;
+  });
+type HopP = NonNullable<ReturnType<typeof hop>['__protocol']>;
+
+/** Site A's middle hop, on its own node: asks the coder on the other site, through the mesh. */
+const Mid = hop('mid', (m, ctx) => ctx.ask(CODER, 'work', m, { timeout: 10_000 }));
 
 /** Site A's front actor: asks the middle hop on another node over NATS. */
-const Front = defineActor({
-  type: 'front',
-  state: () => null,
-  asks: { go: { request: z.object({ text: z.string() }), reply: z.string() } },
-  handle: {
-    async go(_s, m, ctx) {
-      const mid: ActorRef<MidP> = { system: ctx.system, path: 'mid' };
-      ctx.reply(await ctx.ask(mid, 'go', m, { timeout: 10_000 }));
-    },
-  },
+const Front = hop('front', (m, ctx) => {
+  const mid: ActorRef<HopP> = { system: ctx.system, path: 'mid' };
+  return ctx.ask(mid, 'go', m, { timeout: 10_000 });
 });
-type FrontP = NonNullable<(typeof Front)['__protocol']>;
 
 describe('OpenTelemetry spans from the carried traceparent', () => {
   let a: TestSite;
@@ -76,13 +76,7 @@ describe('OpenTelemetry spans from the carried traceparent', () => {
   let bridgeTelemetry: Telemetry;
 
   beforeAll(async () => {
-    a = await startSite('siteA');
-    b = await startSite('siteB', { host: '127.0.0.2' });
-    await pairSites(a, b);
-    await eventually(async () => {
-      const peers = await b.system.ask(b.bridge.ref, 'peers', {}, { timeout: 2000 });
-      if (!peers.find((p) => p.site === 'siteA')?.connected) throw new Error('not connected');
-    }, 15_000);
+    ({ a, b } = await startPairedSites());
     front = await a.node('front');
     mid = await a.node('mid');
     coder = await b.node('coder');
@@ -112,7 +106,7 @@ describe('OpenTelemetry spans from the carried traceparent', () => {
   it('one trace across two nodes and the mesh bridge, each hop the child of the one before', async () => {
     const tp = newTraceparent();
     const traceId = tp.slice(3, 35);
-    const ref: ActorRef<FrontP> = { system: 'siteA', path: 'front' };
+    const ref: ActorRef<HopP> = { system: 'siteA', path: 'front' };
     expect(
       await front.ask(ref, 'go', { text: 'hello' }, { timeout: 15_000, traceparent: tp }),
     ).toBe('HELLO');
@@ -145,7 +139,7 @@ describe('OpenTelemetry spans from the carried traceparent', () => {
 
   it('records nothing for a trace that is not sampled', async () => {
     const tp = `${newTraceparent().slice(0, 53)}00`;
-    const ref: ActorRef<FrontP> = { system: 'siteA', path: 'front' };
+    const ref: ActorRef<HopP> = { system: 'siteA', path: 'front' };
     expect(
       await front.ask(ref, 'go', { text: 'quiet' }, { timeout: 15_000, traceparent: tp }),
     ).toBe('QUIET');

@@ -445,35 +445,42 @@ const params = (numRuns: number): fc.Parameters<unknown> => ({
 
 // ---- properties ------------------------------------------------------------------------------
 
-describe('supervision conforms to the OTP reference model', () => {
-  it('random trees, random crash and exit sequences', { timeout: 240_000 }, async () => {
-    // A top that tolerates a few restarts, so that most sequences run to their end.
-    const shape: TreeShape = {
-      maxDepth: 3,
-      period: fc.constant(3600),
-      topIntensity: fc.integer({ min: 2, max: 4 }),
-      intensity: fc.integer({ min: 0, max: 4 }),
-      supWeight: 1,
-    };
-    await fc.assert(
-      fc.asyncProperty(supArb(shape, 1, TOP), eventsArb(8), (tree, evs) => runCase(tree, evs)),
-      params(700),
-    );
-  });
+/** Depth-3 trees: MaxR of the top and of the other supervisors drawn from [min, max]. */
+const treeShape = (
+  top: [number, number],
+  others: [number, number],
+  supWeight: number,
+  period: fc.Arbitrary<number> = fc.constant(3600),
+): TreeShape => ({
+  maxDepth: 3,
+  period,
+  topIntensity: fc.integer({ min: top[0], max: top[1] }),
+  intensity: fc.integer({ min: others[0], max: others[1] }),
+  supWeight,
+});
 
-  it('escalation: deep trees, low intensities', { timeout: 240_000 }, async () => {
-    const shape: TreeShape = {
-      maxDepth: 3,
-      period: fc.constant(3600),
-      topIntensity: fc.integer({ min: 0, max: 1 }),
-      intensity: fc.integer({ min: 0, max: 1 }),
-      supWeight: 3,
-    };
-    await fc.assert(
-      fc.asyncProperty(supArb(shape, 1, TOP), eventsArb(8), (tree, evs) => runCase(tree, evs)),
-      params(300),
-    );
-  });
+/** `numRuns` random trees of `shape`, each with up to 8 events (`gap` s apart), vs the model. */
+const conforms = (shape: TreeShape, numRuns: number, gap?: fc.Arbitrary<number>) =>
+  fc.assert(
+    fc.asyncProperty(supArb(shape, 1, TOP), eventsArb(8, gap), (tree, evs) => runCase(tree, evs)),
+    params(numRuns),
+  );
+
+describe('supervision conforms to the OTP reference model', () => {
+  const cases: { name: string; shape: TreeShape; runs: number }[] = [
+    // A top that tolerates a few restarts, so that most sequences run to their end.
+    {
+      name: 'random trees, random crash and exit sequences',
+      shape: treeShape([2, 4], [0, 4], 1),
+      runs: 700,
+    },
+    {
+      name: 'escalation: deep trees, low intensities',
+      shape: treeShape([0, 1], [0, 1], 3),
+      runs: 300,
+    },
+  ];
+  for (const c of cases) it(c.name, { timeout: 240_000 }, () => conforms(c.shape, c.runs));
 });
 
 describe('supervision conforms to the OTP reference model, over time', () => {
@@ -482,18 +489,8 @@ describe('supervision conforms to the OTP reference model, over time', () => {
   // no two restarts are ever exactly MaxT apart (where the documentation does not say whether
   // "within" includes the bound).
   it('restart intensity within a sliding period', { timeout: 240_000 }, async () => {
-    const shape: TreeShape = {
-      maxDepth: 3,
-      period: fc.integer({ min: 1, max: 5 }),
-      topIntensity: fc.integer({ min: 0, max: 3 }),
-      intensity: fc.integer({ min: 0, max: 2 }),
-      supWeight: 1,
-    };
-    const gap = fc.constantFrom(0, 0.7, 1.7, 2.7);
-    await fc.assert(
-      fc.asyncProperty(supArb(shape, 1, TOP), eventsArb(8, gap), (tree, evs) => runCase(tree, evs)),
-      params(200),
-    );
+    const shape = treeShape([0, 3], [0, 2], 1, fc.integer({ min: 1, max: 5 }));
+    await conforms(shape, 200, fc.constantFrom(0, 0.7, 1.7, 2.7));
   });
 });
 

@@ -98,6 +98,17 @@ const path = fc
   .oneof(fc.string({ maxLength: 12 }), fc.constantFrom('team/w', 'sys/dead-letters', 'x/y', 'a.b'))
   .filter((p) => !p.startsWith('echo') && p !== 'team');
 
+/** `encode`'s bytes; a value it refuses becomes 0xc1, the one byte MessagePack never uses. */
+const encodedOrInvalid =
+  <T>(encode: (v: T) => Uint8Array) =>
+  (v: T): Uint8Array => {
+    try {
+      return encode(v);
+    } catch {
+      return new Uint8Array([0xc1]);
+    }
+  };
+
 function envelope(e: {
   kind: number;
   to: string;
@@ -155,13 +166,7 @@ const envelopes = fc
     ),
     count: fc.integer({ min: 1, max: 3 }),
   })
-  .map((e) => {
-    try {
-      return envelope(e);
-    } catch {
-      return new Uint8Array([0xc1]);
-    }
-  });
+  .map(encodedOrInvalid(envelope));
 
 /** Control-plane and heartbeat shaped bodies with wrong or edge values. */
 const controlBodies = fc
@@ -197,13 +202,7 @@ const controlBodies = fc
     }),
     fc.anything(),
   )
-  .map((v) => {
-    try {
-      return encodeBody(v);
-    } catch {
-      return new Uint8Array([0xc1]);
-    }
-  });
+  .map(encodedOrInvalid(encodeBody));
 
 /** Valid-looking bytes, then cut, flipped or spliced. */
 const mutated = fc

@@ -57,17 +57,20 @@ export const Hop = defineActor({
   },
 });
 
-export const Worker = defineActor({
-  type: 'worker',
-  state: () => ({ n: 0 }),
-  asks: { hit: { request: z.object({}), reply: z.string() } },
-  handle: {
-    hit(s, _m, ctx) {
-      s.n++;
-      ctx.reply(ctx.node);
+/** A sharded type whose `hit` answers where the instance runs: its node, or its path. */
+export function shardMember(type: string, where: 'node' | 'path') {
+  return defineActor({
+    type,
+    state: () => null,
+    asks: { hit: { request: z.object({}), reply: z.string() } },
+    handle: {
+      hit: (_s, _m, ctx) => ctx.reply(where === 'node' ? ctx.node : ctx.self.path),
     },
-  },
-});
+  });
+}
+
+/** Instances on several nodes (processes): a hit says which node answered. */
+export const Worker = shardMember('worker', 'node');
 
 /** A worker a supervisor runs on another node (see remote-host.ts). */
 export const RemoteWorker = defineActor({

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ActorRef,
-  ActorSystem,
   actorRef,
   actorRefSchema,
   InvalidArgument,
@@ -13,16 +12,9 @@ import {
 } from '../../index.ts';
 import { decodeBody, encodeBody } from '../../protocols/envelope/index.ts';
 import { Pinger, type PingerProtocol, Ponger } from '../support/ref-defs.ts';
+import { testSystems } from '../support/test-systems.ts';
 
-const systems: ActorSystem[] = [];
-async function start(name = 'test'): Promise<ActorSystem> {
-  const s = await ActorSystem.start({ name, logLevel: 'silent' });
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
+const { start } = testSystems({ name: 'test' });
 
 /** What MessagePack over NATS makes of a body. */
 const overTheWire = (v: unknown): unknown => decodeBody(encodeBody(v));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeBody, Kind } from '../../protocols/envelope/index.ts';
 import {
@@ -11,16 +11,10 @@ import {
 } from '../../runtime/index.ts';
 import { kernelOf } from '../../runtime/kernel-access.ts';
 import type { ReplyTarget } from '../../runtime/pending-ask.ts';
+import { Stuck, type StuckP } from '../support/stuck.ts';
+import { testSystems } from '../support/test-systems.ts';
 
-const systems: ActorSystem[] = [];
-async function start(name = 'svc'): Promise<ActorSystem> {
-  const s = await ActorSystem.start({ name, logLevel: 'silent' });
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
+const { start } = testSystems({ name: 'svc' });
 
 /** A reply target as the transport gives one: settles once, and says how. */
 function replyTarget(): ReplyTarget & { outcome: Promise<{ ok: boolean; value: unknown }> } {
@@ -108,14 +102,6 @@ describe('kernel services', () => {
   });
 
   it('every system has the watchdog, whichever entry point started it (no import-time defaults)', async () => {
-    const Stuck = defineActor({
-      type: 'stuck',
-      state: () => null,
-      asks: { work: { request: z.object({}), reply: z.number() } },
-      handle: {
-        work: () => new Promise<void>(() => {}),
-      },
-    });
     const Sup = defineSupervisor({
       type: 'sup',
       strategy: 'one_for_one',
@@ -125,7 +111,7 @@ describe('kernel services', () => {
     sys.spawn(Sup, { name: 'sup' });
     await sys.allStarted();
     const err = await sys
-      .ask(sys.lookup('sup/w')!, 'work', {}, { timeout: 5_000 })
+      .ask<StuckP, 'hang'>(sys.lookup('sup/w')!, 'hang', {}, { timeout: 5_000 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Hung);
   });

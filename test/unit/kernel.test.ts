@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ActorFailed,
@@ -15,16 +15,11 @@ import {
   Stopped,
   Timeout,
 } from '../../index.ts';
+import { shardMember } from '../support/defs.ts';
+import { Stuck, type StuckP } from '../support/stuck.ts';
+import { testSystems } from '../support/test-systems.ts';
 
-const systems: ActorSystem[] = [];
-async function start(name = 'test'): Promise<ActorSystem> {
-  const s = await ActorSystem.start({ name, logLevel: 'silent' });
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
+const { start } = testSystems({ name: 'test' });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -291,11 +286,17 @@ describe('mailbox overflow policies', () => {
     },
   });
 
-  it('fail: the sender gets MailboxFull and nothing is queued', async () => {
+  /** A gate of capacity 3 busy with `block`: what is told next waits in its mailbox. */
+  async function blockedGate(overflow: 'fail' | 'dropOldest' | 'dropNewest') {
     const sys = await start();
-    const g = sys.spawn(Gate, { mailbox: { capacity: 3, overflow: 'fail' } });
+    const g = sys.spawn(Gate, { mailbox: { capacity: 3, overflow } });
     sys.tell(g, 'block', {});
     await sleep(1);
+    return { sys, g };
+  }
+
+  it('fail: the sender gets MailboxFull and nothing is queued', async () => {
+    const { sys, g } = await blockedGate('fail');
     for (let i = 0; i < 3; i++) sys.tell(g, 'item', { i });
     expect(() => sys.tell(g, 'item', { i: 3 })).toThrow(MailboxFull);
     await expect(sys.ask(g, 'got', {}, { timeout: 500 })).rejects.toBeInstanceOf(MailboxFull);
@@ -303,32 +304,30 @@ describe('mailbox overflow policies', () => {
     expect(await sys.ask(g, 'got', {}, { timeout: 500 })).toEqual([0, 1, 2]);
   });
 
-  it('dropOldest: the oldest message goes to dead letters, the newest is kept', async () => {
-    const sys = await start();
-    const g = sys.spawn(Gate, { mailbox: { capacity: 3, overflow: 'dropOldest' } });
-    sys.tell(g, 'block', {});
-    await sleep(1);
+  it.each([
+    {
+      title: 'dropOldest: the oldest message goes to dead letters, the newest is kept',
+      overflow: 'dropOldest',
+      kept: [2, 3, 4],
+      dropped: [0, 1],
+      reason: 'mailboxFull: dropped oldest',
+    },
+    {
+      title: 'dropNewest: the newest message goes to dead letters',
+      overflow: 'dropNewest',
+      kept: [0, 1, 2],
+      dropped: [3, 4],
+      reason: 'mailboxFull: dropped newest',
+    },
+  ] as const)('$title', async ({ overflow, kept, dropped, reason }) => {
+    const { sys, g } = await blockedGate(overflow);
     for (let i = 0; i < 5; i++) sys.tell(g, 'item', { i });
     await sys.whenQuiescent();
-    expect(await sys.ask(g, 'got', {}, { timeout: 500 })).toEqual([2, 3, 4]);
+    expect(await sys.ask(g, 'got', {}, { timeout: 500 })).toEqual(kept);
     const dl = await sys.deadLetters();
-    expect(dl.letters.map((l) => [(l.body as { i: number }).i, l.reason])).toEqual([
-      [0, 'mailboxFull: dropped oldest'],
-      [1, 'mailboxFull: dropped oldest'],
-    ]);
-  });
-
-  it('dropNewest: the newest message goes to dead letters', async () => {
-    const sys = await start();
-    const g = sys.spawn(Gate, { mailbox: { capacity: 3, overflow: 'dropNewest' } });
-    sys.tell(g, 'block', {});
-    await sleep(1);
-    for (let i = 0; i < 5; i++) sys.tell(g, 'item', { i });
-    await sys.whenQuiescent();
-    expect(await sys.ask(g, 'got', {}, { timeout: 500 })).toEqual([0, 1, 2]);
-    const dl = await sys.deadLetters();
-    expect(dl.letters.map((l) => (l.body as { i: number }).i)).toEqual([3, 4]);
-    expect(dl.letters[0]!.reason).toBe('mailboxFull: dropped newest');
+    expect(dl.letters.map((l) => [(l.body as { i: number }).i, l.reason])).toEqual(
+      dropped.map((i) => [i, reason]),
+    );
   });
 });
 
@@ -392,25 +391,18 @@ describe('deadlines', () => {
   });
 
   it('a nested Timeout reaches the asker as Timeout, not as a handler failure', async () => {
-    const Slow = defineActor({
-      type: 'slow',
-      state: () => null,
-      asks: { wait: { request: z.object({}), reply: z.null() } },
-      handle: { wait: () => new Promise<void>(() => {}) },
-    });
     const Caller = defineActor({
       type: 'caller',
-      state: (slow: ActorRef<NonNullable<(typeof Slow)['__protocol']>>) => ({ slow }),
+      state: (slow: ActorRef<StuckP>) => ({ slow }),
       asks: { go: { request: z.object({}), reply: z.null() } },
       handle: {
         async go(s, _m, ctx) {
-          ctx.reply(await ctx.ask(s.slow, 'wait', {}, { timeout: 40 }));
+          ctx.reply(await ctx.ask(s.slow, 'hang', {}, { timeout: 40 }));
         },
       },
     });
-    const sys = await ActorSystem.start({ name: 'test', logLevel: 'silent', stopTimeoutMs: 50 });
-    systems.push(sys);
-    const caller = sys.spawn(Caller, { args: sys.spawn(Slow, { name: 'slow' }) });
+    const sys = await start('test', { stopTimeoutMs: 50 });
+    const caller = sys.spawn(Caller, { args: sys.spawn(Stuck, { name: 'slow' }) });
     const t0 = Date.now();
     const err = await sys.ask(caller, 'go', {}, { timeout: 5000 }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Timeout);
@@ -595,14 +587,6 @@ describe('graceful shutdown', () => {
   });
 
   it('gives up on a handler that never finishes when the bound passes', async () => {
-    const Stuck = defineActor({
-      type: 'stuck',
-      state: () => null,
-      asks: { hang: { request: z.object({}), reply: z.null() } },
-      handle: {
-        hang: () => new Promise<void>(() => {}),
-      },
-    });
     const sys = await ActorSystem.start({ name: 'test', logLevel: 'silent', stopTimeoutMs: 100 });
     const s = sys.spawn(Stuck);
     const hung = sys.ask(s, 'hang', {}, { timeout: 60_000 });
@@ -615,17 +599,7 @@ describe('graceful shutdown', () => {
 
 describe('sharded types without a broker', () => {
   it('spreads messages over the local instances', async () => {
-    const Shard = defineActor({
-      type: 'shard',
-      state: () => ({ n: 0 }),
-      asks: { hit: { request: z.object({}), reply: z.string() } },
-      handle: {
-        hit(s, _m, ctx) {
-          s.n++;
-          ctx.reply(ctx.self.path);
-        },
-      },
-    });
+    const Shard = shardMember('shard', 'path');
     const sys = await start();
     sys.spawn(Shard, { name: 's1', shard: true });
     sys.spawn(Shard, { name: 's2', shard: true });

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   type ActorRef,
-  ActorSystem,
   backoffDelay,
   defineActor,
   defineSupervisor,
@@ -10,18 +9,14 @@ import {
   InvalidArgument,
   type RuntimeEvent,
 } from '../../index.ts';
+import { spawnSupervisor, supervisorOf } from '../support/supervisors.ts';
+import { recordEvents, testSystems } from '../support/test-systems.ts';
 
-const systems: ActorSystem[] = [];
-async function start(): Promise<{ sys: ActorSystem; events: RuntimeEvent[] }> {
-  const sys = await ActorSystem.start({ name: 'sup', logLevel: 'silent' });
-  systems.push(sys);
-  const events: RuntimeEvent[] = [];
-  sys.on((e) => events.push(e));
-  return { sys, events };
+const systems = testSystems({ name: 'sup' }, { shutdownMs: 3000 });
+async function start() {
+  const sys = await systems.start();
+  return { sys, events: recordEvents(sys) };
 }
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 3000 })));
-});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ref = (path: string): ActorRef<WorkerP> => ({ system: 'sup', path });
 
@@ -75,6 +70,9 @@ const Worker = defineActor({
 });
 type WorkerP = NonNullable<(typeof Worker)['__protocol']>;
 
+/** Children that run Worker, one per id, in start order. */
+const workers = (...ids: string[]) => ids.map((id) => ({ id, start: { def: Worker } }));
+
 const kinds = (events: RuntimeEvent[], kind: RuntimeEvent['kind']) =>
   events.filter((e) => e.kind === kind).map((e) => ('path' in e ? e.path : ''));
 
@@ -82,15 +80,7 @@ describe('supervisors', () => {
   it('starts children in order, restarts a crashed one in place with its mail, stops in reverse', async () => {
     log.length = 0;
     const { sys, events } = await start();
-    const Sup = defineSupervisor({
-      type: 'team',
-      strategy: 'one_for_one',
-      intensity: 5,
-      period: 10,
-      children: ['a', 'b', 'c'].map((id) => ({ id, start: { def: Worker } })),
-    });
-    const top = sys.spawn(Sup, { name: 'team' });
-    await sys.whenQuiescent();
+    const top = await spawnSupervisor(sys, 'team', workers('a', 'b', 'c'));
     expect(log).toEqual(['start team/a', 'start team/b', 'start team/c']);
     sys.tell(ref('team/b'), 'inc', {});
     sys.tell(ref('team/b'), 'crash', { why: 'kaput' });
@@ -115,15 +105,7 @@ describe('supervisors', () => {
       ['rest_for_one', ['s/b', 's/c']],
     ] as const) {
       const { sys, events } = await start();
-      const Sup = defineSupervisor({
-        type: 's',
-        strategy,
-        intensity: 5,
-        period: 10,
-        children: ['a', 'b', 'c'].map((id) => ({ id, start: { def: Worker } })),
-      });
-      sys.spawn(Sup, { name: 's' });
-      await sys.whenQuiescent();
+      await spawnSupervisor(sys, 's', workers('a', 'b', 'c'), { strategy });
       log.length = 0;
       events.length = 0;
       sys.tell(ref('s/b'), 'crash', {});
@@ -140,20 +122,12 @@ describe('supervisors', () => {
 
   it('does not restart temporary children, nor transient ones that exit normally', async () => {
     const { sys } = await start();
-    const Sup = defineSupervisor({
-      type: 's',
-      strategy: 'one_for_one',
-      intensity: 5,
-      period: 10,
-      children: [
-        { id: 'tmp', start: { def: Worker }, restart: 'temporary' },
-        { id: 'tr', start: { def: Worker }, restart: 'transient' },
-        { id: 'tr2', start: { def: Worker }, restart: 'transient' },
-        { id: 'perm', start: { def: Worker }, restart: 'permanent' },
-      ],
-    });
-    const s = sys.spawn(Sup, { name: 's' });
-    await sys.whenQuiescent();
+    const s = await spawnSupervisor(sys, 's', [
+      { id: 'tmp', start: { def: Worker }, restart: 'temporary' },
+      { id: 'tr', start: { def: Worker }, restart: 'transient' },
+      { id: 'tr2', start: { def: Worker }, restart: 'transient' },
+      { id: 'perm', start: { def: Worker }, restart: 'permanent' },
+    ]);
     sys.tell(ref('s/tmp'), 'crash', {});
     sys.tell(ref('s/tr'), 'exit', {});
     sys.tell(ref('s/tr2'), 'crash', {});
@@ -172,22 +146,11 @@ describe('supervisors', () => {
 
   it('counts fail(reason) toward intensity and gives up past it, escalating to its parent', async () => {
     const { sys, events } = await start();
-    const Inner = defineSupervisor({
-      type: 'inner',
-      strategy: 'one_for_one',
-      intensity: 2,
-      period: 60,
-      children: [{ id: 'w', start: { def: Worker } }],
-    });
-    const Outer = defineSupervisor({
-      type: 'outer',
-      strategy: 'one_for_one',
+    const Inner = supervisorOf('inner', workers('w'), { intensity: 2, period: 60 });
+    await spawnSupervisor(sys, 'outer', [{ id: 'inner', start: { def: Inner } }], {
       intensity: 1,
       period: 60,
-      children: [{ id: 'inner', start: { def: Inner } }],
     });
-    sys.spawn(Outer, { name: 'outer' });
-    await sys.whenQuiescent();
     for (let i = 0; i < 3; i++) {
       sys.tell(ref('outer/inner/w'), 'fail', { why: 'invalid model output' });
       await sys.whenQuiescent();
@@ -216,16 +179,7 @@ describe('supervisors', () => {
   it('waits with exponential backoff and jitter between restarts, within bounds', async () => {
     const { sys, events } = await start();
     const b = { initialMs: 40, maxMs: 160, multiplier: 2, jitter: 0.25, resetAfterMs: 10_000 };
-    const Sup = defineSupervisor({
-      type: 's',
-      strategy: 'one_for_one',
-      intensity: 100,
-      period: 60,
-      backoff: b,
-      children: [{ id: 'w', start: { def: Worker } }],
-    });
-    sys.spawn(Sup, { name: 's' });
-    await sys.whenQuiescent();
+    await spawnSupervisor(sys, 's', workers('w'), { intensity: 100, period: 60, backoff: b });
     const delays: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
@@ -277,16 +231,8 @@ describe('supervisors', () => {
       restore: (snap) => snap as { items: string[] },
     });
     const { sys } = await start();
-    const Sup = defineSupervisor({
-      type: 's',
-      strategy: 'one_for_one',
-      intensity: 3,
-      period: 10,
-      children: [{ id: 'm', start: { def: Snap } }],
-    });
-    sys.spawn(Sup, { name: 's' });
+    await spawnSupervisor(sys, 's', [{ id: 'm', start: { def: Snap } }], { intensity: 3 });
     const m = { system: 'sup', path: 's/m' } as ActorRef<NonNullable<(typeof Snap)['__protocol']>>;
-    await sys.whenQuiescent();
     sys.tell(m, 'add', { item: 'plan' });
     sys.tell(m, 'add', { item: 'code' });
     sys.tell(m, 'crash', {});
@@ -296,18 +242,10 @@ describe('supervisors', () => {
 
   it('marks a handler over its time limit hung: the asker gets Hung at once, the child restarts', async () => {
     const { sys, events } = await start();
-    const Sup = defineSupervisor({
-      type: 's',
-      strategy: 'one_for_one',
-      intensity: 5,
-      period: 10,
-      children: [
-        { id: 'slow', start: { def: Worker }, maxHandlerMs: 150 },
-        { id: 'beat', start: { def: Worker }, heartbeatMs: 60 },
-      ],
-    });
-    sys.spawn(Sup, { name: 's' });
-    await sys.whenQuiescent();
+    await spawnSupervisor(sys, 's', [
+      { id: 'slow', start: { def: Worker }, maxHandlerMs: 150 },
+      { id: 'beat', start: { def: Worker }, heartbeatMs: 60 },
+    ]);
     const t0 = Date.now();
     const err = await sys
       .ask(ref('s/slow'), 'sleep', { ms: 10_000 }, { timeout: 20_000 })
@@ -331,19 +269,16 @@ describe('supervisors', () => {
   it('fails to start when a child fails to start, stopping the ones already started', async () => {
     log.length = 0;
     const { sys, events } = await start();
-    const Sup = defineSupervisor({
-      type: 's',
-      strategy: 'one_for_one',
-      intensity: 0,
-      period: 10,
-      children: [
+    await spawnSupervisor(
+      sys,
+      's',
+      [
         { id: 'a', start: { def: Worker } },
         { id: 'b', start: { def: Worker, args: 'bad-start' } },
         { id: 'c', start: { def: Worker } },
       ],
-    });
-    sys.spawn(Sup, { name: 's' });
-    await sys.whenQuiescent();
+      { intensity: 0 },
+    );
     await sleep(20);
     expect(log.slice(0, 3)).toEqual(['start s/a', 'start s/b', 'stop s/a']);
     expect(log).not.toContain('start s/c');
@@ -356,14 +291,12 @@ describe('supervisors', () => {
 
   it('terminates a supervised child on system.stop instead of restarting it; starts dynamic children', async () => {
     const { sys } = await start();
-    const Pool = defineSupervisor({
-      type: 'pool',
-      strategy: 'simple_one_for_one',
-      intensity: 3,
-      period: 10,
-      children: [{ id: 'job', start: { def: Worker }, restart: 'transient' }],
-    });
-    const pool = sys.spawn(Pool, { name: 'pool' });
+    const pool = await spawnSupervisor(
+      sys,
+      'pool',
+      [{ id: 'job', start: { def: Worker }, restart: 'transient' }],
+      { strategy: 'simple_one_for_one', intensity: 3 },
+    );
     const p1 = await sys.ask(pool, 'startChild', { args: 'x' }, { timeout: 1000 });
     const p2 = await sys.ask(pool, 'startChild', { args: 'y' }, { timeout: 1000 });
     expect([p1, p2]).toEqual(['pool/job-1', 'pool/job-2']);
@@ -380,15 +313,7 @@ describe('supervisors', () => {
 
   it('answers a bad supervisor request with an error, without crashing the supervisor', async () => {
     const { sys, events } = await start();
-    const Sup = defineSupervisor({
-      type: 's',
-      strategy: 'one_for_one',
-      intensity: 0,
-      period: 10,
-      children: [{ id: 'a', start: { def: Worker } }],
-    });
-    const s = sys.spawn(Sup, { name: 's' });
-    await sys.whenQuiescent();
+    const s = await spawnSupervisor(sys, 's', workers('a'), { intensity: 0 });
     sys.tell(ref('s/a'), 'inc', {});
     await expect(
       sys.ask(s, 'startChild', { spec: { id: 'x' } }, { timeout: 1000 }),

@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  type ActorRef,
-  ActorSystem,
-  defineActor,
-  defineSupervisor,
-  type RuntimeEvent,
-} from '../../index.ts';
+import { type ActorRef, defineActor } from '../../index.ts';
+import { supervisorOf } from '../support/supervisors.ts';
+import { recordEvents, testSystems } from '../support/test-systems.ts';
 
 /**
  * Issue 8, attack 2: after a synchronous handler the handler-start mark stayed set, so a
@@ -34,27 +30,16 @@ const Tally = defineActor({
 });
 type TallyP = NonNullable<(typeof Tally)['__protocol']>;
 
-const systems: ActorSystem[] = [];
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown({ timeoutMs: 2000 })));
-});
+const systems = testSystems({ name: 'wd' });
 
 describe('the watchdog and idle actors', () => {
   it('a watched actor with maxHandlerMs 200 answers one ask, idles 1 s, and keeps its state', async () => {
-    const sys = await ActorSystem.start({ name: 'wd', logLevel: 'silent' });
-    systems.push(sys);
-    const events: RuntimeEvent[] = [];
-    sys.on((e) => events.push(e));
-    const Sup = defineSupervisor({
-      type: 'sup',
-      strategy: 'one_for_one',
-      intensity: 5,
-      period: 10,
-      children: [
-        { id: 'sync', start: { def: Tally }, maxHandlerMs: 200 },
-        { id: 'async', start: { def: Tally }, maxHandlerMs: 200 },
-      ],
-    });
+    const sys = await systems.start();
+    const events = recordEvents(sys);
+    const Sup = supervisorOf('sup', [
+      { id: 'sync', start: { def: Tally }, maxHandlerMs: 200 },
+      { id: 'async', start: { def: Tally }, maxHandlerMs: 200 },
+    ]);
     const sup = sys.spawn(Sup, { name: 'sup' });
     await sys.allStarted();
     const syncRef: ActorRef<TallyP> = { system: 'wd', path: 'sup/sync' };

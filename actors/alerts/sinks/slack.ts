@@ -1,12 +1,7 @@
 import type { Alert } from '../alert.ts';
 import { escapeSlack } from '../markdown.ts';
-import {
-  type AlertSink,
-  httpFailure,
-  networkFailure,
-  retryAfterHeader,
-  type SendResult,
-} from './sink.ts';
+import { postForStatus } from './post-json.ts';
+import type { AlertSink, SendResult } from './sink.ts';
 
 export interface SlackOptions {
   /** A Slack (or Mattermost, Rocket.Chat…) incoming webhook URL. */
@@ -29,19 +24,6 @@ export class SlackSink implements AlertSink {
     const icon = a.state === 'resolved' ? ':white_check_mark:' : EMOJI[a.severity];
     const title = a.state === 'resolved' ? `resolved: ${a.subject}` : a.title;
     const text = `${icon} *${escapeSlack(title)}*\n${escapeSlack(a.text)}\n_${escapeSlack(`${a.system} · ${a.rule} · ${a.severity}`)}_`;
-    let res: Response;
-    try {
-      res = await fetch(this.o.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text }),
-        signal,
-      });
-    } catch (err) {
-      return networkFailure(err);
-    }
-    const body = await res.text().catch(() => '');
-    if (res.ok) return { ok: true };
-    return httpFailure(res.status, body, retryAfterHeader(res.headers.get('retry-after')));
+    return postForStatus(this.o.url, JSON.stringify({ text }), signal);
   }
 }

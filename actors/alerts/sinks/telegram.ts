@@ -1,6 +1,7 @@
 import type { Alert } from '../alert.ts';
 import { escapeMarkdownV2 } from '../markdown.ts';
-import { type AlertSink, httpFailure, networkFailure, type SendResult } from './sink.ts';
+import { postJson } from './post-json.ts';
+import { type AlertSink, httpFailure, type SendResult } from './sink.ts';
 
 export interface TelegramOptions {
   botToken: string;
@@ -36,27 +37,22 @@ export class TelegramSink implements AlertSink {
   }
 
   async send(a: Alert, signal: AbortSignal): Promise<SendResult> {
-    let res: Response;
-    try {
-      res = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          chat_id: this.o.chatId,
-          text: telegramText(a),
-          parse_mode: 'MarkdownV2',
-          link_preview_options: { is_disabled: true },
-          ...(this.o.messageThreadId !== undefined
-            ? { message_thread_id: this.o.messageThreadId }
-            : {}),
-        }),
-        signal,
-      });
-    } catch (err) {
-      // Never put the URL in an error: it holds the bot token.
-      return networkFailure(err);
-    }
-    const body = await res.text().catch(() => '');
+    // postJson never puts the URL in an error: it holds the bot token.
+    const posted = await postJson(
+      this.url,
+      JSON.stringify({
+        chat_id: this.o.chatId,
+        text: telegramText(a),
+        parse_mode: 'MarkdownV2',
+        link_preview_options: { is_disabled: true },
+        ...(this.o.messageThreadId !== undefined
+          ? { message_thread_id: this.o.messageThreadId }
+          : {}),
+      }),
+      signal,
+    );
+    if (!('res' in posted)) return posted;
+    const { res, text: body } = posted;
     let parsed: { ok?: boolean; description?: string; parameters?: { retry_after?: number } } = {};
     try {
       parsed = JSON.parse(body);

@@ -1,12 +1,7 @@
 import type { Alert } from '../alert.ts';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from '../webhook-signature.ts';
-import {
-  type AlertSink,
-  httpFailure,
-  networkFailure,
-  retryAfterHeader,
-  type SendResult,
-} from './sink.ts';
+import { postForStatus } from './post-json.ts';
+import type { AlertSink, SendResult } from './sink.ts';
 
 export interface WebhookOptions {
   url: string;
@@ -23,24 +18,10 @@ export class WebhookSink implements AlertSink {
   async send(a: Alert, signal: AbortSignal): Promise<SendResult> {
     const body = JSON.stringify({ version: 1, ...a });
     const ts = Math.floor(Date.now() / 1000);
-    let res: Response;
-    try {
-      res = await fetch(this.o.url, {
-        method: 'POST',
-        headers: {
-          ...this.o.headers,
-          'content-type': 'application/json',
-          [TIMESTAMP_HEADER]: String(ts),
-          [SIGNATURE_HEADER]: signWebhook(this.o.secret, ts, body),
-        },
-        body,
-        signal,
-      });
-    } catch (err) {
-      return networkFailure(err);
-    }
-    const text = await res.text().catch(() => '');
-    if (res.ok) return { ok: true };
-    return httpFailure(res.status, text, retryAfterHeader(res.headers.get('retry-after')));
+    return postForStatus(this.o.url, body, signal, {
+      ...this.o.headers,
+      [TIMESTAMP_HEADER]: String(ts),
+      [SIGNATURE_HEADER]: signWebhook(this.o.secret, ts, body),
+    });
   }
 }
