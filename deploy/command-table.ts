@@ -90,6 +90,54 @@ const bridgeClient = (a: Invocation) => ({
 });
 const BRIDGE_FLAGS = { ...CONNECT, bridge: FLAG.bridge, timeout: FLAG.timeout };
 
+/** The options `'<room> <site>'` names: `{ room: string; site: string }`. */
+type Positionals<S extends string> = S extends `<${infer N}> ${infer Rest}`
+  ? { [K in N]: string } & Positionals<Rest>
+  : S extends `<${infer N}>`
+    ? { [K in N]: string }
+    : unknown;
+
+const meshModule = () => import('./commands/mesh.ts');
+const roomModule = () => import('./commands/room.ts');
+
+/**
+ * A command that asks the site's mesh bridge and nothing else (mesh join/peers/status/forget,
+ * room …): the bridge flags, and each positional passed as the option its usage names, so
+ * `<room> <site>` reaches the command as `{ room, site }` and the compiler checks those names.
+ */
+function bridgeCommand<M, S extends string>(
+  name: string,
+  summary: string,
+  args: S,
+  load: () => Promise<M>,
+  pick: (
+    m: M,
+  ) => (o: ReturnType<typeof bridgeClient> & Positionals<S>, out: Out) => Promise<number>,
+): Command {
+  const names = [...args.matchAll(/<([^>]+)>/g)].map((n) => n[1]!);
+  return command({
+    name,
+    summary,
+    args,
+    flags: BRIDGE_FLAGS,
+    load,
+    run: (m, a) => {
+      const named = Object.fromEntries(names.map((n, i) => [n, a.args[i]!]));
+      return pick(m)(
+        { ...bridgeClient(a), ...named } as ReturnType<typeof bridgeClient> & Positionals<S>,
+        a.out,
+      );
+    },
+  });
+}
+
+const ledgerModule = () => import('./commands/ledger.ts');
+const VKEY: FlagSpec = {
+  type: 'string',
+  multiple: true,
+  value: 'vkey',
+  help: 'the log’s verifier key(s)',
+};
 const ledgerOpts = (a: Invocation) => ({
   ...a.common,
   json: b(a.flags.json),
@@ -113,6 +161,17 @@ const approvalOpts = (a: Invocation) => ({
   by: s(a.flags.by),
   note: s(a.flags.note),
 });
+const approvalsModule = () => import('./commands/approvals.ts');
+/** `troupe approve <id>` and `troupe reject <id>`: the same vote, the verb its decision. */
+const vote = (verb: 'approve' | 'reject', summary: string) =>
+  command({
+    name: verb,
+    summary,
+    args: '<id>',
+    flags: APPROVAL_FLAGS,
+    load: approvalsModule,
+    run: (m, a) => m[verb](approvalOpts(a), a.args[0]!, a.out),
+  });
 
 const SERVE_FLAGS = {
   ...CONNECT,
@@ -125,6 +184,19 @@ const serveOpts = (a: Invocation) => ({
   host: s(a.flags.host),
   port: s(a.flags.port),
   stdio: b(a.flags.stdio),
+});
+
+/** ps, top and events look at every node's actors: one node, system actors too, JSON. */
+const FLEET_FLAGS = {
+  node: str('only this node', 'node'),
+  all: bool('include system actors'),
+  json: FLAG.json,
+};
+const fleetOpts = (a: Invocation) => ({
+  ...a.common,
+  on: s(a.flags.node),
+  all: b(a.flags.all),
+  json: b(a.flags.json),
 });
 
 export const COMMANDS: readonly Command[] = [
@@ -219,7 +291,7 @@ export const COMMANDS: readonly Command[] = [
     summary: 'recompute a ledger’s chain, tree and signatures; exit 1 at the first fault',
     args: '<dir>',
     flags: {
-      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+      vkey: VKEY,
       'witness-vkey': {
         type: 'string',
         multiple: true,
@@ -228,7 +300,7 @@ export const COMMANDS: readonly Command[] = [
       },
       json: FLAG.json,
     },
-    load: () => import('./commands/ledger.ts'),
+    load: ledgerModule,
     run: (m, a) => m.verify(a.args[0]!, ledgerOpts(a), a.out),
   }),
   command({
@@ -238,9 +310,9 @@ export const COMMANDS: readonly Command[] = [
     flags: {
       json: FLAG.json,
       full: bool('also print the checkpoint’s signature lines'),
-      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+      vkey: VKEY,
     },
-    load: () => import('./commands/ledger.ts'),
+    load: ledgerModule,
     run: (m, a) => m.prove(a.args[0]!, a.args[1]!, ledgerOpts(a), a.out),
   }),
   command({
@@ -249,9 +321,9 @@ export const COMMANDS: readonly Command[] = [
     args: '<dir> <old-size>',
     flags: {
       json: FLAG.json,
-      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+      vkey: VKEY,
     },
-    load: () => import('./commands/ledger.ts'),
+    load: ledgerModule,
     run: (m, a) => m.consistency(a.args[0]!, a.args[1]!, ledgerOpts(a), a.out),
   }),
   command({
@@ -259,7 +331,7 @@ export const COMMANDS: readonly Command[] = [
     summary: 'follow the checkpoints and alerts of a running system’s ledger',
     args: '',
     flags: { ...CONNECT, count: str('stop after n lines', 'n'), json: FLAG.json },
-    load: () => import('./commands/ledger.ts'),
+    load: ledgerModule,
     run: (m, a) => m.tail(ledgerOpts(a), a.out),
   }),
   command({
@@ -282,7 +354,7 @@ export const COMMANDS: readonly Command[] = [
       dir: str('identity directory (TROUPE_MESH_DIR)', 'dir'),
       force: bool('replace an identity'),
     },
-    load: () => import('./commands/mesh.ts'),
+    load: meshModule,
     run: (m, a) => m.meshInit({ dir: s(a.flags.dir), force: b(a.flags.force) }, a.out),
   }),
   command({
@@ -296,7 +368,7 @@ export const COMMANDS: readonly Command[] = [
       listen: str('where to listen', 'host:port'),
       advertise: str('addresses other sites dial', 'host:port,...'),
     },
-    load: () => import('./commands/mesh.ts'),
+    load: meshModule,
     run: (m, a) =>
       m.meshUp(
         {
@@ -317,93 +389,65 @@ export const COMMANDS: readonly Command[] = [
       expires: str('lifetime, e.g. 30m, 24h (default 24h)', 'duration'),
       label: str('a note kept with the invite', 'text'),
     },
-    load: () => import('./commands/mesh.ts'),
+    load: meshModule,
     run: (m, a) =>
       m.meshInvite(
         { ...bridgeClient(a), expires: s(a.flags.expires), label: s(a.flags.label) },
         a.out,
       ),
   }),
-  command({
-    name: 'mesh join',
-    summary: 'pair with the site that issued the token',
-    args: '<token>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) => m.meshJoin({ ...bridgeClient(a), token: a.args[0]! }, a.out),
-  }),
-  command({
-    name: 'mesh peers',
-    summary: 'paired sites and their links',
-    args: '',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) => m.meshPeers(bridgeClient(a), a.out),
-  }),
-  command({
-    name: 'mesh status',
-    summary: 'this site’s key, listener and peers',
-    args: '',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) => m.meshStatus(bridgeClient(a), a.out),
-  }),
-  command({
-    name: 'mesh forget',
-    summary: 'unpair a site',
-    args: '<site>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) => m.meshForget({ ...bridgeClient(a), site: a.args[0]! }, a.out),
-  }),
-  command({
-    name: 'room create',
-    summary: 'create a room; this site is its admin',
-    args: '<room>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomCreate({ ...bridgeClient(a), room: a.args[0]! }, a.out),
-  }),
-  command({
-    name: 'room add',
-    summary: 'add a site to a room (a fresh room key)',
-    args: '<room> <site>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomAdd({ ...bridgeClient(a), room: a.args[0]!, site: a.args[1]! }, a.out),
-  }),
-  command({
-    name: 'room remove',
-    summary: 'remove a site from a room (a fresh room key)',
-    args: '<room> <site>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomRemove({ ...bridgeClient(a), room: a.args[0]!, site: a.args[1]! }, a.out),
-  }),
-  command({
-    name: 'room send',
-    summary: 'send a message to a room',
-    args: '<room> <message>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomSend({ ...bridgeClient(a), room: a.args[0]!, message: a.args[1]! }, a.out),
-  }),
-  command({
-    name: 'room list',
-    summary: 'the rooms this site is in',
-    args: '',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomList(bridgeClient(a), a.out),
-  }),
-  command({
-    name: 'room watch',
-    summary: 'print a room’s messages as they arrive',
-    args: '<room>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomWatch({ ...bridgeClient(a), room: a.args[0]! }, a.out),
-  }),
+  bridgeCommand(
+    'mesh join',
+    'pair with the site that issued the token',
+    '<token>',
+    meshModule,
+    (m) => m.meshJoin,
+  ),
+  bridgeCommand('mesh peers', 'paired sites and their links', '', meshModule, (m) => m.meshPeers),
+  bridgeCommand(
+    'mesh status',
+    'this site’s key, listener and peers',
+    '',
+    meshModule,
+    (m) => m.meshStatus,
+  ),
+  bridgeCommand('mesh forget', 'unpair a site', '<site>', meshModule, (m) => m.meshForget),
+  bridgeCommand(
+    'room create',
+    'create a room; this site is its admin',
+    '<room>',
+    roomModule,
+    (m) => m.roomCreate,
+  ),
+  bridgeCommand(
+    'room add',
+    'add a site to a room (a fresh room key)',
+    '<room> <site>',
+    roomModule,
+    (m) => m.roomAdd,
+  ),
+  bridgeCommand(
+    'room remove',
+    'remove a site from a room (a fresh room key)',
+    '<room> <site>',
+    roomModule,
+    (m) => m.roomRemove,
+  ),
+  bridgeCommand(
+    'room send',
+    'send a message to a room',
+    '<room> <message>',
+    roomModule,
+    (m) => m.roomSend,
+  ),
+  bridgeCommand('room list', 'the rooms this site is in', '', roomModule, (m) => m.roomList),
+  bridgeCommand(
+    'room watch',
+    'print a room’s messages as they arrive',
+    '<room>',
+    roomModule,
+    (m) => m.roomWatch,
+  ),
   command({
     name: 'run',
     summary: 'run an agent module once: a line per step, the answer, the usage',
@@ -453,29 +497,15 @@ export const COMMANDS: readonly Command[] = [
       all: bool('include decided approvals'),
       json: FLAG.json,
     },
-    load: () => import('./commands/approvals.ts'),
+    load: approvalsModule,
     run: (m, a) =>
       m.approvals(
         { ...a.common, dir: s(a.flags.dir), all: b(a.flags.all), json: b(a.flags.json) },
         a.out,
       ),
   }),
-  command({
-    name: 'approve',
-    summary: 'approve a pending request; the gate answers once its quorum decides',
-    args: '<id>',
-    flags: APPROVAL_FLAGS,
-    load: () => import('./commands/approvals.ts'),
-    run: (m, a) => m.approve(approvalOpts(a), a.args[0]!, a.out),
-  }),
-  command({
-    name: 'reject',
-    summary: 'reject a pending request',
-    args: '<id>',
-    flags: APPROVAL_FLAGS,
-    load: () => import('./commands/approvals.ts'),
-    run: (m, a) => m.reject(approvalOpts(a), a.args[0]!, a.out),
-  }),
+  vote('approve', 'approve a pending request; the gate answers once its quorum decides'),
+  vote('reject', 'reject a pending request'),
   command({
     name: 'serve a2a',
     summary:
@@ -497,15 +527,9 @@ export const COMMANDS: readonly Command[] = [
     name: 'ps',
     summary: 'every actor and agent across nodes: status, restarts, uptime, mailbox, last failure',
     args: '',
-    flags: {
-      ...CONNECT,
-      node: str('only this node', 'node'),
-      all: bool('include system actors'),
-      json: FLAG.json,
-    },
+    flags: { ...CONNECT, ...FLEET_FLAGS },
     load: () => import('./commands/ps.ts'),
-    run: (m, a) =>
-      m.ps({ ...a.common, on: s(a.flags.node), all: b(a.flags.all), json: b(a.flags.json) }, a.out),
+    run: (m, a) => m.ps(fleetOpts(a), a.out),
   }),
   command({
     name: 'top',
@@ -513,9 +537,7 @@ export const COMMANDS: readonly Command[] = [
     args: '',
     flags: {
       ...CONNECT,
-      node: str('only this node', 'node'),
-      all: bool('include system actors'),
-      json: FLAG.json,
+      ...FLEET_FLAGS,
       sort: str('rate|mailbox', 'key'),
       interval: str('refresh interval', 'ms'),
       count: str('frames to draw, then exit', 'n'),
@@ -525,10 +547,7 @@ export const COMMANDS: readonly Command[] = [
     run: (m, a) =>
       m.top(
         {
-          ...a.common,
-          on: s(a.flags.node),
-          all: b(a.flags.all),
-          json: b(a.flags.json),
+          ...fleetOpts(a),
           sort: s(a.flags.sort),
           interval: s(a.flags.interval),
           count: s(a.flags.count),
@@ -581,14 +600,11 @@ export const COMMANDS: readonly Command[] = [
     run: (m, a) =>
       m.events(
         {
-          ...a.common,
+          ...fleetOpts(a),
           follow: b(a.flags.follow),
           kind: s(a.flags.kind),
           actor: s(a.flags.actor),
           count: s(a.flags.count),
-          json: b(a.flags.json),
-          all: b(a.flags.all),
-          on: s(a.flags.node),
           timeout: s(a.flags.timeout),
         },
         a.out,
