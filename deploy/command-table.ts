@@ -82,6 +82,12 @@ const list = (v: string | boolean | string[] | undefined): string[] | undefined 
   Array.isArray(v) ? v : undefined;
 const ms = (v: string | boolean | string[] | undefined): number | undefined =>
   typeof v === 'string' ? Number(v) : undefined;
+/** String flags passed on under their own names: `strings(a, 'host', 'port')` is `{ host, port }`. */
+const strings = <K extends string>(a: Invocation, ...names: K[]) =>
+  Object.fromEntries(names.map((n) => [n, s(a.flags[n])])) as { [P in K]: string | undefined };
+/** Boolean flags passed on under their own names, as `strings` does. */
+const booleans = <K extends string>(a: Invocation, ...names: K[]) =>
+  Object.fromEntries(names.map((n) => [n, b(a.flags[n])])) as { [P in K]: boolean | undefined };
 
 const bridgeClient = (a: Invocation) => ({
   ...a.common,
@@ -156,10 +162,8 @@ const APPROVAL_FLAGS = {
 };
 const approvalOpts = (a: Invocation) => ({
   ...a.common,
-  dir: s(a.flags.dir),
+  ...strings(a, 'dir', 'by', 'note'),
   json: b(a.flags.json),
-  by: s(a.flags.by),
-  note: s(a.flags.note),
 });
 const approvalsModule = () => import('./commands/approvals.ts');
 /** `troupe approve <id>` and `troupe reject <id>`: the same vote, the verb its decision. */
@@ -181,8 +185,7 @@ const SERVE_FLAGS = {
 const serveOpts = (a: Invocation) => ({
   ...a.common,
   target: a.args[0]!,
-  host: s(a.flags.host),
-  port: s(a.flags.port),
+  ...strings(a, 'host', 'port'),
   stdio: b(a.flags.stdio),
 });
 
@@ -280,11 +283,7 @@ export const COMMANDS: readonly Command[] = [
       json: FLAG.json,
     },
     load: () => import('./commands/tree.ts'),
-    run: (m, a) =>
-      m.tree(
-        { ...a.common, watch: b(a.flags.watch), all: b(a.flags.all), json: b(a.flags.json) },
-        a.out,
-      ),
+    run: (m, a) => m.tree({ ...a.common, ...booleans(a, 'watch', 'all', 'json') }, a.out),
   }),
   command({
     name: 'ledger verify',
@@ -373,9 +372,7 @@ export const COMMANDS: readonly Command[] = [
       m.meshUp(
         {
           ...a.common,
-          dir: s(a.flags.dir),
-          listen: s(a.flags.listen),
-          advertise: s(a.flags.advertise),
+          ...strings(a, 'dir', 'listen', 'advertise'),
         },
         a.out,
       ),
@@ -390,11 +387,7 @@ export const COMMANDS: readonly Command[] = [
       label: str('a note kept with the invite', 'text'),
     },
     load: meshModule,
-    run: (m, a) =>
-      m.meshInvite(
-        { ...bridgeClient(a), expires: s(a.flags.expires), label: s(a.flags.label) },
-        a.out,
-      ),
+    run: (m, a) => m.meshInvite({ ...bridgeClient(a), ...strings(a, 'expires', 'label') }, a.out),
   }),
   bridgeCommand(
     'mesh join',
@@ -499,10 +492,7 @@ export const COMMANDS: readonly Command[] = [
     },
     load: approvalsModule,
     run: (m, a) =>
-      m.approvals(
-        { ...a.common, dir: s(a.flags.dir), all: b(a.flags.all), json: b(a.flags.json) },
-        a.out,
-      ),
+      m.approvals({ ...a.common, dir: s(a.flags.dir), ...booleans(a, 'all', 'json') }, a.out),
   }),
   vote('approve', 'approve a pending request; the gate answers once its quorum decides'),
   vote('reject', 'reject a pending request'),
@@ -548,10 +538,7 @@ export const COMMANDS: readonly Command[] = [
       m.top(
         {
           ...fleetOpts(a),
-          sort: s(a.flags.sort),
-          interval: s(a.flags.interval),
-          count: s(a.flags.count),
-          limit: s(a.flags.limit),
+          ...strings(a, 'sort', 'interval', 'count', 'limit'),
         },
         a.out,
       ),
@@ -572,11 +559,10 @@ export const COMMANDS: readonly Command[] = [
       m.logs(
         {
           ...a.common,
-          follow: b(a.flags.follow),
+          ...booleans(a, 'follow', 'json'),
           logFile: s(a.flags['log-file']),
           lines: s(a.flags.lines),
           agent: a.args[0]!,
-          json: b(a.flags.json),
         },
         a.out,
       ),
@@ -602,10 +588,7 @@ export const COMMANDS: readonly Command[] = [
         {
           ...fleetOpts(a),
           follow: b(a.flags.follow),
-          kind: s(a.flags.kind),
-          actor: s(a.flags.actor),
-          count: s(a.flags.count),
-          timeout: s(a.flags.timeout),
+          ...strings(a, 'kind', 'actor', 'count', 'timeout'),
         },
         a.out,
       ),
@@ -626,10 +609,7 @@ export const COMMANDS: readonly Command[] = [
       m.dashboard(
         {
           ...a.common,
-          host: s(a.flags.host),
-          port: s(a.flags.port),
-          token: s(a.flags.token),
-          bridge: s(a.flags.bridge),
+          ...strings(a, 'host', 'port', 'token', 'bridge'),
         },
         a.out,
       ),
