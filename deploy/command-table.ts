@@ -82,6 +82,12 @@ const list = (v: string | boolean | string[] | undefined): string[] | undefined 
   Array.isArray(v) ? v : undefined;
 const ms = (v: string | boolean | string[] | undefined): number | undefined =>
   typeof v === 'string' ? Number(v) : undefined;
+/** String flags passed on under their own names: `strings(a, 'host', 'port')` is `{ host, port }`. */
+const strings = <K extends string>(a: Invocation, ...names: K[]) =>
+  Object.fromEntries(names.map((n) => [n, s(a.flags[n])])) as { [P in K]: string | undefined };
+/** Boolean flags passed on under their own names, as `strings` does. */
+const booleans = <K extends string>(a: Invocation, ...names: K[]) =>
+  Object.fromEntries(names.map((n) => [n, b(a.flags[n])])) as { [P in K]: boolean | undefined };
 
 const bridgeClient = (a: Invocation) => ({
   ...a.common,
@@ -90,6 +96,54 @@ const bridgeClient = (a: Invocation) => ({
 });
 const BRIDGE_FLAGS = { ...CONNECT, bridge: FLAG.bridge, timeout: FLAG.timeout };
 
+/** The options `'<room> <site>'` names: `{ room: string; site: string }`. */
+type Positionals<S extends string> = S extends `<${infer N}> ${infer Rest}`
+  ? { [K in N]: string } & Positionals<Rest>
+  : S extends `<${infer N}>`
+    ? { [K in N]: string }
+    : unknown;
+
+const meshModule = () => import('./commands/mesh.ts');
+const roomModule = () => import('./commands/room.ts');
+
+/**
+ * A command that asks the site's mesh bridge and nothing else (mesh join/peers/status/forget,
+ * room …): the bridge flags, and each positional passed as the option its usage names, so
+ * `<room> <site>` reaches the command as `{ room, site }` and the compiler checks those names.
+ */
+function bridgeCommand<M, S extends string>(
+  name: string,
+  summary: string,
+  args: S,
+  load: () => Promise<M>,
+  pick: (
+    m: M,
+  ) => (o: ReturnType<typeof bridgeClient> & Positionals<S>, out: Out) => Promise<number>,
+): Command {
+  const names = [...args.matchAll(/<([^>]+)>/g)].map((n) => n[1]!);
+  return command({
+    name,
+    summary,
+    args,
+    flags: BRIDGE_FLAGS,
+    load,
+    run: (m, a) => {
+      const named = Object.fromEntries(names.map((n, i) => [n, a.args[i]!]));
+      return pick(m)(
+        { ...bridgeClient(a), ...named } as ReturnType<typeof bridgeClient> & Positionals<S>,
+        a.out,
+      );
+    },
+  });
+}
+
+const ledgerModule = () => import('./commands/ledger.ts');
+const VKEY: FlagSpec = {
+  type: 'string',
+  multiple: true,
+  value: 'vkey',
+  help: 'the log’s verifier key(s)',
+};
 const ledgerOpts = (a: Invocation) => ({
   ...a.common,
   json: b(a.flags.json),
@@ -108,11 +162,20 @@ const APPROVAL_FLAGS = {
 };
 const approvalOpts = (a: Invocation) => ({
   ...a.common,
-  dir: s(a.flags.dir),
+  ...strings(a, 'dir', 'by', 'note'),
   json: b(a.flags.json),
-  by: s(a.flags.by),
-  note: s(a.flags.note),
 });
+const approvalsModule = () => import('./commands/approvals.ts');
+/** `troupe approve <id>` and `troupe reject <id>`: the same vote, the verb its decision. */
+const vote = (verb: 'approve' | 'reject', summary: string) =>
+  command({
+    name: verb,
+    summary,
+    args: '<id>',
+    flags: APPROVAL_FLAGS,
+    load: approvalsModule,
+    run: (m, a) => m[verb](approvalOpts(a), a.args[0]!, a.out),
+  });
 
 const SERVE_FLAGS = {
   ...CONNECT,
@@ -122,9 +185,21 @@ const SERVE_FLAGS = {
 const serveOpts = (a: Invocation) => ({
   ...a.common,
   target: a.args[0]!,
-  host: s(a.flags.host),
-  port: s(a.flags.port),
+  ...strings(a, 'host', 'port'),
   stdio: b(a.flags.stdio),
+});
+
+/** ps, top and events look at every node's actors: one node, system actors too, JSON. */
+const FLEET_FLAGS = {
+  node: str('only this node', 'node'),
+  all: bool('include system actors'),
+  json: FLAG.json,
+};
+const fleetOpts = (a: Invocation) => ({
+  ...a.common,
+  on: s(a.flags.node),
+  all: b(a.flags.all),
+  json: b(a.flags.json),
 });
 
 export const COMMANDS: readonly Command[] = [
@@ -208,18 +283,14 @@ export const COMMANDS: readonly Command[] = [
       json: FLAG.json,
     },
     load: () => import('./commands/tree.ts'),
-    run: (m, a) =>
-      m.tree(
-        { ...a.common, watch: b(a.flags.watch), all: b(a.flags.all), json: b(a.flags.json) },
-        a.out,
-      ),
+    run: (m, a) => m.tree({ ...a.common, ...booleans(a, 'watch', 'all', 'json') }, a.out),
   }),
   command({
     name: 'ledger verify',
     summary: 'recompute a ledger’s chain, tree and signatures; exit 1 at the first fault',
     args: '<dir>',
     flags: {
-      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+      vkey: VKEY,
       'witness-vkey': {
         type: 'string',
         multiple: true,
@@ -228,7 +299,7 @@ export const COMMANDS: readonly Command[] = [
       },
       json: FLAG.json,
     },
-    load: () => import('./commands/ledger.ts'),
+    load: ledgerModule,
     run: (m, a) => m.verify(a.args[0]!, ledgerOpts(a), a.out),
   }),
   command({
@@ -238,9 +309,9 @@ export const COMMANDS: readonly Command[] = [
     flags: {
       json: FLAG.json,
       full: bool('also print the checkpoint’s signature lines'),
-      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+      vkey: VKEY,
     },
-    load: () => import('./commands/ledger.ts'),
+    load: ledgerModule,
     run: (m, a) => m.prove(a.args[0]!, a.args[1]!, ledgerOpts(a), a.out),
   }),
   command({
@@ -249,9 +320,9 @@ export const COMMANDS: readonly Command[] = [
     args: '<dir> <old-size>',
     flags: {
       json: FLAG.json,
-      vkey: { type: 'string', multiple: true, value: 'vkey', help: 'the log’s verifier key(s)' },
+      vkey: VKEY,
     },
-    load: () => import('./commands/ledger.ts'),
+    load: ledgerModule,
     run: (m, a) => m.consistency(a.args[0]!, a.args[1]!, ledgerOpts(a), a.out),
   }),
   command({
@@ -259,7 +330,7 @@ export const COMMANDS: readonly Command[] = [
     summary: 'follow the checkpoints and alerts of a running system’s ledger',
     args: '',
     flags: { ...CONNECT, count: str('stop after n lines', 'n'), json: FLAG.json },
-    load: () => import('./commands/ledger.ts'),
+    load: ledgerModule,
     run: (m, a) => m.tail(ledgerOpts(a), a.out),
   }),
   command({
@@ -282,7 +353,7 @@ export const COMMANDS: readonly Command[] = [
       dir: str('identity directory (TROUPE_MESH_DIR)', 'dir'),
       force: bool('replace an identity'),
     },
-    load: () => import('./commands/mesh.ts'),
+    load: meshModule,
     run: (m, a) => m.meshInit({ dir: s(a.flags.dir), force: b(a.flags.force) }, a.out),
   }),
   command({
@@ -296,14 +367,12 @@ export const COMMANDS: readonly Command[] = [
       listen: str('where to listen', 'host:port'),
       advertise: str('addresses other sites dial', 'host:port,...'),
     },
-    load: () => import('./commands/mesh.ts'),
+    load: meshModule,
     run: (m, a) =>
       m.meshUp(
         {
           ...a.common,
-          dir: s(a.flags.dir),
-          listen: s(a.flags.listen),
-          advertise: s(a.flags.advertise),
+          ...strings(a, 'dir', 'listen', 'advertise'),
         },
         a.out,
       ),
@@ -317,93 +386,61 @@ export const COMMANDS: readonly Command[] = [
       expires: str('lifetime, e.g. 30m, 24h (default 24h)', 'duration'),
       label: str('a note kept with the invite', 'text'),
     },
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) =>
-      m.meshInvite(
-        { ...bridgeClient(a), expires: s(a.flags.expires), label: s(a.flags.label) },
-        a.out,
-      ),
+    load: meshModule,
+    run: (m, a) => m.meshInvite({ ...bridgeClient(a), ...strings(a, 'expires', 'label') }, a.out),
   }),
-  command({
-    name: 'mesh join',
-    summary: 'pair with the site that issued the token',
-    args: '<token>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) => m.meshJoin({ ...bridgeClient(a), token: a.args[0]! }, a.out),
-  }),
-  command({
-    name: 'mesh peers',
-    summary: 'paired sites and their links',
-    args: '',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) => m.meshPeers(bridgeClient(a), a.out),
-  }),
-  command({
-    name: 'mesh status',
-    summary: 'this site’s key, listener and peers',
-    args: '',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) => m.meshStatus(bridgeClient(a), a.out),
-  }),
-  command({
-    name: 'mesh forget',
-    summary: 'unpair a site',
-    args: '<site>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/mesh.ts'),
-    run: (m, a) => m.meshForget({ ...bridgeClient(a), site: a.args[0]! }, a.out),
-  }),
-  command({
-    name: 'room create',
-    summary: 'create a room; this site is its admin',
-    args: '<room>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomCreate({ ...bridgeClient(a), room: a.args[0]! }, a.out),
-  }),
-  command({
-    name: 'room add',
-    summary: 'add a site to a room (a fresh room key)',
-    args: '<room> <site>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomAdd({ ...bridgeClient(a), room: a.args[0]!, site: a.args[1]! }, a.out),
-  }),
-  command({
-    name: 'room remove',
-    summary: 'remove a site from a room (a fresh room key)',
-    args: '<room> <site>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomRemove({ ...bridgeClient(a), room: a.args[0]!, site: a.args[1]! }, a.out),
-  }),
-  command({
-    name: 'room send',
-    summary: 'send a message to a room',
-    args: '<room> <message>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomSend({ ...bridgeClient(a), room: a.args[0]!, message: a.args[1]! }, a.out),
-  }),
-  command({
-    name: 'room list',
-    summary: 'the rooms this site is in',
-    args: '',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomList(bridgeClient(a), a.out),
-  }),
-  command({
-    name: 'room watch',
-    summary: 'print a room’s messages as they arrive',
-    args: '<room>',
-    flags: BRIDGE_FLAGS,
-    load: () => import('./commands/room.ts'),
-    run: (m, a) => m.roomWatch({ ...bridgeClient(a), room: a.args[0]! }, a.out),
-  }),
+  bridgeCommand(
+    'mesh join',
+    'pair with the site that issued the token',
+    '<token>',
+    meshModule,
+    (m) => m.meshJoin,
+  ),
+  bridgeCommand('mesh peers', 'paired sites and their links', '', meshModule, (m) => m.meshPeers),
+  bridgeCommand(
+    'mesh status',
+    'this site’s key, listener and peers',
+    '',
+    meshModule,
+    (m) => m.meshStatus,
+  ),
+  bridgeCommand('mesh forget', 'unpair a site', '<site>', meshModule, (m) => m.meshForget),
+  bridgeCommand(
+    'room create',
+    'create a room; this site is its admin',
+    '<room>',
+    roomModule,
+    (m) => m.roomCreate,
+  ),
+  bridgeCommand(
+    'room add',
+    'add a site to a room (a fresh room key)',
+    '<room> <site>',
+    roomModule,
+    (m) => m.roomAdd,
+  ),
+  bridgeCommand(
+    'room remove',
+    'remove a site from a room (a fresh room key)',
+    '<room> <site>',
+    roomModule,
+    (m) => m.roomRemove,
+  ),
+  bridgeCommand(
+    'room send',
+    'send a message to a room',
+    '<room> <message>',
+    roomModule,
+    (m) => m.roomSend,
+  ),
+  bridgeCommand('room list', 'the rooms this site is in', '', roomModule, (m) => m.roomList),
+  bridgeCommand(
+    'room watch',
+    'print a room’s messages as they arrive',
+    '<room>',
+    roomModule,
+    (m) => m.roomWatch,
+  ),
   command({
     name: 'run',
     summary: 'run an agent module once: a line per step, the answer, the usage',
@@ -453,29 +490,12 @@ export const COMMANDS: readonly Command[] = [
       all: bool('include decided approvals'),
       json: FLAG.json,
     },
-    load: () => import('./commands/approvals.ts'),
+    load: approvalsModule,
     run: (m, a) =>
-      m.approvals(
-        { ...a.common, dir: s(a.flags.dir), all: b(a.flags.all), json: b(a.flags.json) },
-        a.out,
-      ),
+      m.approvals({ ...a.common, dir: s(a.flags.dir), ...booleans(a, 'all', 'json') }, a.out),
   }),
-  command({
-    name: 'approve',
-    summary: 'approve a pending request; the gate answers once its quorum decides',
-    args: '<id>',
-    flags: APPROVAL_FLAGS,
-    load: () => import('./commands/approvals.ts'),
-    run: (m, a) => m.approve(approvalOpts(a), a.args[0]!, a.out),
-  }),
-  command({
-    name: 'reject',
-    summary: 'reject a pending request',
-    args: '<id>',
-    flags: APPROVAL_FLAGS,
-    load: () => import('./commands/approvals.ts'),
-    run: (m, a) => m.reject(approvalOpts(a), a.args[0]!, a.out),
-  }),
+  vote('approve', 'approve a pending request; the gate answers once its quorum decides'),
+  vote('reject', 'reject a pending request'),
   command({
     name: 'serve a2a',
     summary:
@@ -497,15 +517,9 @@ export const COMMANDS: readonly Command[] = [
     name: 'ps',
     summary: 'every actor and agent across nodes: status, restarts, uptime, mailbox, last failure',
     args: '',
-    flags: {
-      ...CONNECT,
-      node: str('only this node', 'node'),
-      all: bool('include system actors'),
-      json: FLAG.json,
-    },
+    flags: { ...CONNECT, ...FLEET_FLAGS },
     load: () => import('./commands/ps.ts'),
-    run: (m, a) =>
-      m.ps({ ...a.common, on: s(a.flags.node), all: b(a.flags.all), json: b(a.flags.json) }, a.out),
+    run: (m, a) => m.ps(fleetOpts(a), a.out),
   }),
   command({
     name: 'top',
@@ -513,9 +527,7 @@ export const COMMANDS: readonly Command[] = [
     args: '',
     flags: {
       ...CONNECT,
-      node: str('only this node', 'node'),
-      all: bool('include system actors'),
-      json: FLAG.json,
+      ...FLEET_FLAGS,
       sort: str('rate|mailbox', 'key'),
       interval: str('refresh interval', 'ms'),
       count: str('frames to draw, then exit', 'n'),
@@ -525,14 +537,8 @@ export const COMMANDS: readonly Command[] = [
     run: (m, a) =>
       m.top(
         {
-          ...a.common,
-          on: s(a.flags.node),
-          all: b(a.flags.all),
-          json: b(a.flags.json),
-          sort: s(a.flags.sort),
-          interval: s(a.flags.interval),
-          count: s(a.flags.count),
-          limit: s(a.flags.limit),
+          ...fleetOpts(a),
+          ...strings(a, 'sort', 'interval', 'count', 'limit'),
         },
         a.out,
       ),
@@ -553,11 +559,10 @@ export const COMMANDS: readonly Command[] = [
       m.logs(
         {
           ...a.common,
-          follow: b(a.flags.follow),
+          ...booleans(a, 'follow', 'json'),
           logFile: s(a.flags['log-file']),
           lines: s(a.flags.lines),
           agent: a.args[0]!,
-          json: b(a.flags.json),
         },
         a.out,
       ),
@@ -581,15 +586,9 @@ export const COMMANDS: readonly Command[] = [
     run: (m, a) =>
       m.events(
         {
-          ...a.common,
+          ...fleetOpts(a),
           follow: b(a.flags.follow),
-          kind: s(a.flags.kind),
-          actor: s(a.flags.actor),
-          count: s(a.flags.count),
-          json: b(a.flags.json),
-          all: b(a.flags.all),
-          on: s(a.flags.node),
-          timeout: s(a.flags.timeout),
+          ...strings(a, 'kind', 'actor', 'count', 'timeout'),
         },
         a.out,
       ),
@@ -610,10 +609,7 @@ export const COMMANDS: readonly Command[] = [
       m.dashboard(
         {
           ...a.common,
-          host: s(a.flags.host),
-          port: s(a.flags.port),
-          token: s(a.flags.token),
-          bridge: s(a.flags.bridge),
+          ...strings(a, 'host', 'port', 'token', 'bridge'),
         },
         a.out,
       ),

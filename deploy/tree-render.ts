@@ -1,13 +1,5 @@
 import type { TreeRow } from '../runtime/remote/control-protocol.ts';
-
-function uptime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h${String(m % 60).padStart(2, '0')}m`;
-}
+import { uptime } from './human-units.ts';
 
 /**
  * The supervision tree as text: one line per actor, indented under its parent path, with

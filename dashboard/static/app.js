@@ -163,35 +163,33 @@ function kv(pairs) {
   return d;
 }
 
+// A panel's items drawn one each, or a single dim line that says there are none.
+function fill(id, items, none, draw) {
+  $(id).replaceChildren(...(items.length === 0 ? [none] : items.map(draw)));
+}
+
 function renderLedgers(s) {
-  const box = $('ledgers');
-  if (s.ledgers.length === 0) {
-    box.replaceChildren(el('p', 'no ledger has announced a checkpoint yet', 'dim'));
-    return;
-  }
-  box.replaceChildren(
-    ...s.ledgers.map((l) =>
-      kv([
-        ['ledger', `${l.origin ?? l.ledger} (${l.ledger}@${l.node})`],
-        ['verification', l.verification, l.verification === 'ok' ? 'verify-ok' : 'verify-bad'],
-        ['head size', l.size ?? '-'],
-        ['root', l.root ?? '-'],
-        ['stream cursor', l.cursor ?? '-'],
-        [
-          'checkpoint',
-          l.size === null
-            ? '-'
-            : `size ${l.size}${l.checkpointAt ? ` at ${time(l.checkpointAt)}` : ''}`,
-        ],
-        [
-          'cosigned',
-          l.cosignedSize === null
-            ? '-'
-            : `size ${l.cosignedSize} by ${l.witnesses.length} witness(es)`,
-        ],
-        ['alerts', l.alerts],
-      ]),
-    ),
+  fill('ledgers', s.ledgers, el('p', 'no ledger has announced a checkpoint yet', 'dim'), (l) =>
+    kv([
+      ['ledger', `${l.origin ?? l.ledger} (${l.ledger}@${l.node})`],
+      ['verification', l.verification, l.verification === 'ok' ? 'verify-ok' : 'verify-bad'],
+      ['head size', l.size ?? '-'],
+      ['root', l.root ?? '-'],
+      ['stream cursor', l.cursor ?? '-'],
+      [
+        'checkpoint',
+        l.size === null
+          ? '-'
+          : `size ${l.size}${l.checkpointAt ? ` at ${time(l.checkpointAt)}` : ''}`,
+      ],
+      [
+        'cosigned',
+        l.cosignedSize === null
+          ? '-'
+          : `size ${l.cosignedSize} by ${l.witnesses.length} witness(es)`,
+      ],
+      ['alerts', l.alerts],
+    ]),
   );
 }
 
@@ -222,18 +220,11 @@ function renderPeers(s) {
 }
 
 function renderAlerts(s) {
-  const list = $('alerts');
-  if (s.alerts.length === 0) {
-    list.replaceChildren(el('li', 'no alerts', 'dim'));
-    return;
-  }
-  list.replaceChildren(
-    ...s.alerts.map((a) =>
-      el(
-        'li',
-        `${time(a.at)} [${a.severity}] ${a.rule} ${a.actor}: ${a.message}`,
-        `sev-${a.severity}`,
-      ),
+  fill('alerts', s.alerts, el('li', 'no alerts', 'dim'), (a) =>
+    el(
+      'li',
+      `${time(a.at)} [${a.severity}] ${a.rule} ${a.actor}: ${a.message}`,
+      `sev-${a.severity}`,
     ),
   );
 }

@@ -2,6 +2,7 @@ import { startDashboard } from '../../dashboard/index.ts';
 import { InvalidArgument } from '../../runtime/index.ts';
 import { startCliClient } from '../cli-client.ts';
 import type { Overrides } from '../config.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 import { wholeFlag } from './fleet-table.ts';
 
 export interface DashboardCliOptions extends Overrides {
@@ -30,15 +31,7 @@ export async function dashboard(
     });
     out(`dashboard for system ${sys.name}: ${d.url}`);
     out('serving; Ctrl-C to stop');
-    await new Promise<void>((r) => {
-      const done = () => {
-        process.off('SIGINT', done);
-        process.off('SIGTERM', done);
-        r();
-      };
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
+    await untilStopSignal();
     await d.close();
     return 0;
   } finally {

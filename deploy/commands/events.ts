@@ -3,6 +3,7 @@ import { subjectPrefix } from '../../protocols/subjects/index.ts';
 import { InvalidArgument } from '../../runtime/index.ts';
 import { startCliClient } from '../cli-client.ts';
 import type { Overrides } from '../config.ts';
+import { onStopSignal } from '../stop-signal.ts';
 import { wholeFlag } from './fleet-table.ts';
 
 /** What travels on `troupe.<sys>.evt.<node>.<kind>`. `log` lines only when asked for by kind. */
@@ -82,8 +83,7 @@ export async function events(o: EventsOptions, out: (line: string) => void): Pro
       let timer: NodeJS.Timeout | null = null;
       const done = () => {
         if (timer !== null) clearTimeout(timer);
-        process.off('SIGINT', done);
-        process.off('SIGTERM', done);
+        offSignal();
         sub.unsubscribe();
         resolve();
       };
@@ -105,8 +105,7 @@ export async function events(o: EventsOptions, out: (line: string) => void): Pro
           }
         },
       });
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
+      const offSignal = onStopSignal(done);
       if (Number.isFinite(listenMs)) timer = setTimeout(done, listenMs);
     });
     return 0;

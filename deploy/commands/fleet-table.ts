@@ -18,21 +18,6 @@ export function wholeFlag(
   return Number(text);
 }
 
-export function uptime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-export function bytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)}G`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)}M`;
-  return `${Math.round(n / 1024)}k`;
-}
-
 /** Columns padded to their widest cell; the last one runs free; lines cut at `width`. */
 export function table(header: string[], rows: string[][], width = 200): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));

@@ -22,6 +22,7 @@ import { decodeBody } from '../../protocols/envelope/index.ts';
 import { verifyConsistency, verifyInclusion } from '../../protocols/merkle/index.ts';
 import { ActorSystem, type AuditEvent, InvalidArgument } from '../../runtime/index.ts';
 import { clientConfig, type Overrides, systemOptions } from '../config.ts';
+import { onStopSignal } from '../stop-signal.ts';
 
 /**
  * `troupe ledger …`: check and prove a ledger directory offline, follow a running ledger, and a
@@ -401,14 +402,10 @@ export async function tail(o: LedgerCliOptions, out: Out): Promise<number> {
           }
         },
       });
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+      onStopSignal(() => {
         sub.unsubscribe();
         resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      });
       void nc.flush().then(() => {
         if (!o.json) out(`following ${subject} (Ctrl-C to stop)`);
       });

@@ -5,6 +5,7 @@ import type { TreeRow } from '../../runtime/remote/index.ts';
 import { startCliClient } from '../cli-client.ts';
 import type { Overrides } from '../config.ts';
 import { logSubject } from '../node-log.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 import { wholeFlag } from './fleet-table.ts';
 import { collectTree } from './tree.ts';
 
@@ -93,19 +94,6 @@ function parseLine(line: string): Record<string, unknown> | null {
   }
 }
 
-/** Resolves on Ctrl-C (or SIGTERM). */
-function untilSignal(): Promise<void> {
-  return new Promise((r) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      r();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-}
-
 /**
  * `troupe logs <agent> [-f]`: an agent process's own log file (the `process.logFile` its row
  * carries), or the lines about the actor in its node's log: from `--log-file` (what
@@ -154,7 +142,7 @@ export async function logs(o: LogsOptions, out: (line: string) => void): Promise
       },
     });
     await nc.flush();
-    await untilSignal();
+    await untilStopSignal();
     sub.unsubscribe();
     return 0;
   } finally {
@@ -190,6 +178,6 @@ async function showFile(
   const timer = setInterval(() => {
     for (const l of tail.poll()) emit(l);
   }, 200);
-  await untilSignal();
+  await untilStopSignal();
   clearInterval(timer);
 }

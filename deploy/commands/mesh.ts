@@ -9,6 +9,7 @@ import {
 import { toHex } from '../../protocols/crypto/index.ts';
 import { ActorSystem } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 import { type BridgeClientOptions, parseDuration, withBridge } from './mesh-client.ts';
 
 type Out = (line: string) => void;
@@ -53,16 +54,8 @@ export async function meshUp(o: MeshUpOptions, out: Out): Promise<number> {
       `${bridge.advertise.join(', ')}, key ${bridge.fingerprint}`,
   );
   out('ready; Ctrl-C to stop');
-  await new Promise<void>((res) => {
-    const onSignal = (sig: string) => {
-      out(`troupe mesh: ${sig}, shutting down`);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      res();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  const sig = await untilStopSignal();
+  out(`troupe mesh: ${sig}, shutting down`);
   await system.shutdown();
   return 0;
 }

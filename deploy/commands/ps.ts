@@ -2,7 +2,8 @@ import { InvalidArgument, TransportError } from '../../runtime/index.ts';
 import type { TreeRow } from '../../runtime/remote/index.ts';
 import { startCliClient } from '../cli-client.ts';
 import type { Overrides } from '../config.ts';
-import { bytes, table, uptime } from './fleet-table.ts';
+import { bytes, uptime } from '../human-units.ts';
+import { table } from './fleet-table.ts';
 import { collectTree } from './tree.ts';
 
 export interface PsOptions extends Overrides {

@@ -1,5 +1,6 @@
 import { type RoomDelivery, type RoomInfo, RoomOperationError } from '../../actors/bridge/index.ts';
 import { roomSubject } from '../../protocols/subjects/index.ts';
+import { onStopSignal } from '../stop-signal.ts';
 import { type BridgeClientOptions, withBridge } from './mesh-client.ts';
 
 type Out = (line: string) => void;
@@ -19,29 +20,25 @@ export async function roomCreate(
   return 0;
 }
 
-/** `troupe room add <room> <site>`: a new epoch key goes to every member. */
-export async function roomAdd(
-  o: BridgeClientOptions & { room: string; site: string },
-  out: Out,
-): Promise<number> {
-  const r = await withBridge(o, (sys, b, opts) =>
-    sys.ask(b, 'roomAdd', { room: o.room, site: o.site }, opts),
-  );
-  out(roomLine(r));
-  return 0;
+/** Adding and removing a member differ only in the bridge's verb; both print the new room. */
+function changeMember(verb: 'roomAdd' | 'roomRemove') {
+  return async (
+    o: BridgeClientOptions & { room: string; site: string },
+    out: Out,
+  ): Promise<number> => {
+    const r = await withBridge(o, (sys, b, opts) =>
+      sys.ask(b, verb, { room: o.room, site: o.site }, opts),
+    );
+    out(roomLine(r));
+    return 0;
+  };
 }
 
+/** `troupe room add <room> <site>`: a new epoch key goes to every member. */
+export const roomAdd = changeMember('roomAdd');
+
 /** `troupe room remove <room> <site>`: the removed site gets no later key. */
-export async function roomRemove(
-  o: BridgeClientOptions & { room: string; site: string },
-  out: Out,
-): Promise<number> {
-  const r = await withBridge(o, (sys, b, opts) =>
-    sys.ask(b, 'roomRemove', { room: o.room, site: o.site }, opts),
-  );
-  out(roomLine(r));
-  return 0;
-}
+export const roomRemove = changeMember('roomRemove');
 
 /** `troupe room send <room> <json|text>`: JSON when it parses, else the text as a string. */
 export async function roomSend(
@@ -88,17 +85,14 @@ export async function roomWatch(
     });
     await sys.nats!.flush();
     out(`watching room ${o.room}; Ctrl-C to stop`);
-    const stop = () => sub.unsubscribe();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const offSignal = onStopSignal(() => sub.unsubscribe());
     for await (const m of sub) {
       const d = JSON.parse(new TextDecoder().decode(m.data)) as RoomDelivery;
       out(
         `[${new Date(d.at).toISOString()}] ${d.from} (epoch ${d.epoch}): ${JSON.stringify(d.body)}`,
       );
     }
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    offSignal();
   });
   return 0;
 }

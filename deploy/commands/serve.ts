@@ -12,6 +12,7 @@ import {
 
 import { ActorSystem, actorRef, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 import { type TroupeModule, troupeOf } from '../troupe-module.ts';
 import { registerTsx } from '../tsx-loader.ts';
 
@@ -132,25 +133,23 @@ async function targets(o: ServeOptions): Promise<{ system: ActorSystem; targets:
   };
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise((res) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      res();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
-}
-
-/** `troupe serve a2a <module|path> [--host h] [--port p]`: one actor as an A2A agent over HTTP. */
-export async function serveA2aCommand(
+/** Both serve commands: start the targets' system, serve until `serve` returns, then shut it down. */
+async function serveTargets(
   o: ServeOptions,
-  out: (line: string) => void,
+  serve: (system: ActorSystem, ts: ServeTarget[]) => Promise<void>,
 ): Promise<number> {
   const { system, targets: ts } = await targets(o);
   try {
+    await serve(system, ts);
+  } finally {
+    await system.shutdown();
+  }
+  return 0;
+}
+
+/** `troupe serve a2a <module|path> [--host h] [--port p]`: one actor as an A2A agent over HTTP. */
+export function serveA2aCommand(o: ServeOptions, out: (line: string) => void): Promise<number> {
+  return serveTargets(o, async (system, ts) => {
     if (ts.length !== 1)
       throw new InvalidArgument(`serve a2a serves one actor; ${o.target} lists ${ts.length}`);
     const server = await serveA2A(system, {
@@ -162,21 +161,14 @@ export async function serveA2aCommand(
     out(
       `troupe serve a2a: ${server.card.name} at ${server.url} (card ${new URL('.well-known/agent-card.json', server.url)})`,
     );
-    await untilSignal();
+    await untilStopSignal();
     await server.close();
-  } finally {
-    await system.shutdown();
-  }
-  return 0;
+  });
 }
 
 /** `troupe serve mcp <module|path> [--stdio | --host h --port p]`: actors' asks as MCP tools. */
-export async function serveMcpCommand(
-  o: ServeOptions,
-  out: (line: string) => void,
-): Promise<number> {
-  const { system, targets: ts } = await targets(o);
-  try {
+export function serveMcpCommand(o: ServeOptions, out: (line: string) => void): Promise<number> {
+  return serveTargets(o, async (system, ts) => {
     if (o.stdio) {
       const serving = await serveMcpStdio(system, { targets: ts });
       // The client ends the session by closing our stdin.
@@ -194,11 +186,8 @@ export async function serveMcpCommand(
         port: portOf(o.port),
       });
       out(`troupe serve mcp: ${serving.url}`);
-      await untilSignal();
+      await untilStopSignal();
       await serving.close();
     }
-  } finally {
-    await system.shutdown();
-  }
-  return 0;
+  });
 }

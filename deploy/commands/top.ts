@@ -2,7 +2,9 @@ import { InvalidArgument, TransportError } from '../../runtime/index.ts';
 import type { TreeRow } from '../../runtime/remote/index.ts';
 import { startCliClient } from '../cli-client.ts';
 import type { Overrides } from '../config.ts';
-import { table, uptime, wholeFlag } from './fleet-table.ts';
+import { uptime } from '../human-units.ts';
+import { onStopSignal } from '../stop-signal.ts';
+import { table, wholeFlag } from './fleet-table.ts';
 import { selectRows } from './ps.ts';
 import { collectTree } from './tree.ts';
 
@@ -90,12 +92,10 @@ export async function top(o: TopOptions, out: (line: string) => void): Promise<n
   const sys = await startCliClient({ ...o, node: undefined });
   let stop = false;
   let wake: (() => void) | null = null;
-  const onSig = () => {
+  const offSignal = onStopSignal(() => {
     stop = true;
     wake?.();
-  };
-  process.once('SIGINT', onSig);
-  process.once('SIGTERM', onSig);
+  });
   const waitMs = Math.min(1500, intervalMs);
   const read = async () => {
     const rows = await collectTree(sys, waitMs);
@@ -126,8 +126,7 @@ export async function top(o: TopOptions, out: (line: string) => void): Promise<n
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSig);
-    process.off('SIGTERM', onSig);
+    offSignal();
     await sys.shutdown({ timeoutMs: 2000 });
   }
 }

@@ -4,6 +4,7 @@ import { TreeRow as TreeRowSchema } from '../../runtime/remote/control-protocol.
 import { type TreeRow, treeSubject } from '../../runtime/remote/index.ts';
 import { startCliClient } from '../cli-client.ts';
 import type { Overrides } from '../config.ts';
+import { onStopSignal } from '../stop-signal.ts';
 import { renderTree } from '../tree-render.ts';
 
 export interface TreeOptions extends Overrides {
@@ -57,11 +58,9 @@ export async function tree(o: TreeOptions, out: (line: string) => void): Promise
       return 0;
     }
     let stop = false;
-    const onSig = () => {
+    onStopSignal(() => {
       stop = true;
-    };
-    process.once('SIGINT', onSig);
-    process.once('SIGTERM', onSig);
+    });
     while (!stop) {
       const text = await once().catch((e: Error) => `troupe tree: ${e.message}`);
       out(`\x1b[2J\x1b[H${new Date().toISOString()}  (Ctrl-C to stop)\n${text}`);

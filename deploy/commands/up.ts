@@ -6,6 +6,7 @@ import type { TelemetryOptions } from '../../actors/telemetry/index.ts';
 import { ActorSystem, InvalidArgument } from '../../runtime/index.ts';
 import { loadConfig, type Overrides, systemOptions } from '../config.ts';
 import { nodeLog } from '../node-log.ts';
+import { onStopSignal } from '../stop-signal.ts';
 import '../system-defaults.ts';
 import { troupeOf } from '../troupe-module.ts';
 import { registerTsx } from '../tsx-loader.ts';
@@ -121,23 +122,20 @@ export async function up(o: UpOptions, out: (line: string) => void): Promise<num
   let gaveUp: string | null = null;
   const code = await new Promise<number>((res) => {
     const finish = (c: number) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      offSignal();
       off();
       void stop().then(() => res(c));
     };
-    const onSignal = (sig: string) => {
+    const offSignal = onStopSignal((sig) => {
       out(`troupe up: ${sig}, shutting down`);
       finish(0);
-    };
+    });
     const off = system.on((e) => {
       if (e.kind === 'gaveUp' && !e.path.includes('/') && gaveUp === null) {
         gaveUp = `${e.path}: ${e.reason}`;
         finish(1);
       }
     });
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
   });
   if (gaveUp !== null) throw new GaveUp(`top-level actor ${gaveUp}`);
   return code;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
-import { spawnTs, stopChild } from '../support/processes.ts';
 import { runTroupe } from '../support/troupe-cli.ts';
+import { withTroupeUp } from '../support/troupe-up.ts';
 
 // Process-spawning tests on a loaded 2-core machine: generous limits, no timing assertions.
 const troupe = (args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) =>
@@ -33,6 +33,19 @@ function project(name: string, files: Record<string, string>): string {
   mkdirSync(d, { recursive: true });
   for (const [f, text] of Object.entries(files)) writeFileSync(join(d, f), text);
   return d;
+}
+
+/** `troupe up` of a module in a user's project of these files: it must exit 1; what it said. */
+async function upFails(
+  name: string,
+  files: Record<string, string>,
+  file: string,
+  ...flags: string[]
+): Promise<{ module: string; stderr: string }> {
+  const module = join(project(name, files), file);
+  const r = await troupe(['up', module, ...flags]);
+  expect(r.code, r.stderr).toBe(1);
+  return { module, stderr: r.stderr };
 }
 
 describe('troupe help and usage', () => {
@@ -91,7 +104,7 @@ describe('troupe help and usage', () => {
 
 describe('errors in the user’s own module', () => {
   it('a throw in setup() prints the user’s file:line', async () => {
-    const d = project('boom', {
+    const files = {
       'package.json': '{"type":"module"}',
       'boom.ts': [
         'export default {',
@@ -102,90 +115,86 @@ describe('errors in the user’s own module', () => {
         '};',
         '',
       ].join('\n'),
-    });
-    const r = await troupe(['up', join(d, 'boom.ts'), '--once']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('troupe: boom in setup (in setup)');
-    expect(r.stderr).toContain(`${join(d, 'boom.ts')}:4:`);
+    };
+    const { module, stderr } = await upFails('boom', files, 'boom.ts', '--once');
+    expect(stderr).toContain('troupe: boom in setup (in setup)');
+    expect(stderr).toContain(`${module}:4:`);
     // troupe's own frames are not the user's business
-    expect(r.stderr).not.toMatch(/dist\/deploy|node:internal/);
+    expect(stderr).not.toMatch(/dist\/deploy|node:internal/);
   });
 
   it('a syntax error shows esbuild’s message with file:line:col', async () => {
-    const d = project('syntax', {
-      'package.json': '{"type":"module"}',
-      'bad.ts': 'export default {\n  setup( {\n};\n',
-    });
-    const r = await troupe(['up', join(d, 'bad.ts')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${join(d, 'bad.ts')}:3:`);
-    expect(r.stderr).toMatch(/ERROR: Expected/);
+    const { module, stderr } = await upFails(
+      'syntax',
+      { 'package.json': '{"type":"module"}', 'bad.ts': 'export default {\n  setup( {\n};\n' },
+      'bad.ts',
+    );
+    expect(stderr).toContain(`${module}:3:`);
+    expect(stderr).toMatch(/ERROR: Expected/);
   });
 
   it('explains "type": "module" when a CommonJS package cannot load an ES module', async () => {
-    const d = project('cjs', {
-      'package.json': '{"name":"cjs","type":"commonjs"}',
-      'tla.ts': 'await Promise.resolve();\nexport default { setup() {} };\n',
-    });
-    const r = await troupe(['up', join(d, 'tla.ts')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('add "type": "module" to your package.json');
+    const { stderr } = await upFails(
+      'cjs',
+      {
+        'package.json': '{"name":"cjs","type":"commonjs"}',
+        'tla.ts': 'await Promise.resolve();\nexport default { setup() {} };\n',
+      },
+      'tla.ts',
+    );
+    expect(stderr).toContain('add "type": "module" to your package.json');
   });
 });
 
 describe('talking to a running system', () => {
   it('tell reports a body its target rejects and an unknown type (exit 1); a good one is sent', async () => {
-    const host = await spawnTs(
-      'bin/troupe.js',
-      ['up', 'examples/counter/counter.ts', '--nats', server.url, '--system', 'ux'],
-      { env: { ...natsEnv, TROUPE_LOG_LEVEL: 'silent' }, ready: /serving/, readyTimeoutMs: 90_000 },
+    await withTroupeUp(
+      ['examples/counter/counter.ts', '--nats', server.url, '--system', 'ux'],
+      natsEnv,
+      async () => {
+        const at = ['--nats', server.url, '--system', 'ux'];
+        const bad = await troupe(['tell', 'counter', 'add', '{"n":"x"}', ...at], natsEnv);
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toMatch(/^troupe: RejectedError: counter rejected add: n: /);
+        const unknown = await troupe(['tell', 'counter', 'frob', '{}', ...at], natsEnv);
+        expect(unknown.code).toBe(1);
+        expect(unknown.stderr.trim()).toBe(
+          'troupe: RejectedError: counter rejected frob: no message type frob',
+        );
+        const good = await troupe(['tell', 'counter', 'add', '{"n":1}', ...at], natsEnv);
+        expect(good).toMatchObject({ code: 0, stdout: 'sent\n' });
+        const shard = await troupe(['tell', '@counter', 'add', '{"n":1}', ...at], natsEnv);
+        expect(shard.stdout).toMatch(/fire-and-forget/);
+      },
+      90_000,
     );
-    try {
-      const at = ['--nats', server.url, '--system', 'ux'];
-      const bad = await troupe(['tell', 'counter', 'add', '{"n":"x"}', ...at], natsEnv);
-      expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/^troupe: RejectedError: counter rejected add: n: /);
-      const unknown = await troupe(['tell', 'counter', 'frob', '{}', ...at], natsEnv);
-      expect(unknown.code).toBe(1);
-      expect(unknown.stderr.trim()).toBe(
-        'troupe: RejectedError: counter rejected frob: no message type frob',
-      );
-      const good = await troupe(['tell', 'counter', 'add', '{"n":1}', ...at], natsEnv);
-      expect(good).toMatchObject({ code: 0, stdout: 'sent\n' });
-      const shard = await troupe(['tell', '@counter', 'add', '{"n":1}', ...at], natsEnv);
-      expect(shard.stdout).toMatch(/fire-and-forget/);
-    } finally {
-      await stopChild(host);
-    }
   }, 180_000);
 
   it('honours nats.servers from troupe.config.json in tell, ask and tree (no --nats)', async () => {
-    const host = await spawnTs(
-      'bin/troupe.js',
-      ['up', 'examples/counter/counter.ts', '--nats', server.url, '--system', 'cfg'],
-      { env: { ...natsEnv, TROUPE_LOG_LEVEL: 'silent' }, ready: /serving/, readyTimeoutMs: 90_000 },
+    await withTroupeUp(
+      ['examples/counter/counter.ts', '--nats', server.url, '--system', 'cfg'],
+      natsEnv,
+      async () => {
+        const d = project('configured', {
+          'troupe.config.json': JSON.stringify({
+            system: 'cfg',
+            nats: { servers: server.url, user: server.user, pass: server.pass },
+          }),
+        });
+        const told = await troupe(['tell', 'counter', 'add', '{"n":8}'], {}, d);
+        expect(told, told.stderr).toMatchObject({ code: 0, stdout: 'sent\n' });
+        const asked = await troupe(['ask', 'counter', 'get', '{}'], {}, d);
+        expect(asked.code, asked.stderr).toBe(0);
+        expect(JSON.parse(asked.stdout)).toBe(50);
+        const tree = await troupe(['tree'], {}, d);
+        expect(tree.code, tree.stderr).toBe(0);
+        expect(tree.stdout).toMatch(/^system cfg: 1 node/);
+        // A flag still beats the file: a server nobody runs is an error, not a silent default.
+        const flagged = await troupe(['tree', '--nats', 'nats://127.0.0.1:1'], {}, d);
+        expect(flagged.code).toBe(1);
+      },
+      90_000,
     );
-    try {
-      const d = project('configured', {
-        'troupe.config.json': JSON.stringify({
-          system: 'cfg',
-          nats: { servers: server.url, user: server.user, pass: server.pass },
-        }),
-      });
-      const told = await troupe(['tell', 'counter', 'add', '{"n":8}'], {}, d);
-      expect(told, told.stderr).toMatchObject({ code: 0, stdout: 'sent\n' });
-      const asked = await troupe(['ask', 'counter', 'get', '{}'], {}, d);
-      expect(asked.code, asked.stderr).toBe(0);
-      expect(JSON.parse(asked.stdout)).toBe(50);
-      const tree = await troupe(['tree'], {}, d);
-      expect(tree.code, tree.stderr).toBe(0);
-      expect(tree.stdout).toMatch(/^system cfg: 1 node/);
-      // A flag still beats the file: a server nobody runs is an error, not a silent default.
-      const flagged = await troupe(['tree', '--nats', 'nats://127.0.0.1:1'], {}, d);
-      expect(flagged.code).toBe(1);
-    } finally {
-      await stopChild(host);
-    }
   }, 180_000);
 
   it('an empty tree says there are no actors; uptimes are never negative', async () => {
@@ -193,25 +202,23 @@ describe('talking to a running system', () => {
       'package.json': '{"type":"module"}',
       'empty.ts': 'export default { setup() {} };\n',
     });
-    const host = await spawnTs(
-      'bin/troupe.js',
-      ['up', join(d, 'empty.ts'), '--nats', server.url, '--system', 'empty'],
-      { env: { ...natsEnv, TROUPE_LOG_LEVEL: 'silent' }, ready: /serving/, readyTimeoutMs: 90_000 },
+    await withTroupeUp(
+      [join(d, 'empty.ts'), '--nats', server.url, '--system', 'empty'],
+      natsEnv,
+      async () => {
+        const r = await troupe(['tree', '--nats', server.url, '--system', 'empty'], natsEnv);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toMatch(/^system empty: 1 node .*\nno actors spawned yet/);
+        const all = await troupe(
+          ['tree', '--all', '--json', '--nats', server.url, '--system', 'empty'],
+          natsEnv,
+        );
+        const rows = JSON.parse(all.stdout) as { uptimeMs: number }[];
+        expect(rows.length).toBeGreaterThan(0);
+        for (const row of rows) expect(row.uptimeMs).toBeGreaterThanOrEqual(0);
+      },
+      90_000,
     );
-    try {
-      const r = await troupe(['tree', '--nats', server.url, '--system', 'empty'], natsEnv);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^system empty: 1 node .*\nno actors spawned yet/);
-      const all = await troupe(
-        ['tree', '--all', '--json', '--nats', server.url, '--system', 'empty'],
-        natsEnv,
-      );
-      const rows = JSON.parse(all.stdout) as { uptimeMs: number }[];
-      expect(rows.length).toBeGreaterThan(0);
-      for (const row of rows) expect(row.uptimeMs).toBeGreaterThanOrEqual(0);
-    } finally {
-      await stopChild(host);
-    }
   }, 180_000);
 });
 

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
-import { spawnTs, stopChild } from '../support/processes.ts';
 import { runTroupe } from '../support/troupe-cli.ts';
+import { withTroupeUp } from '../support/troupe-up.ts';
 
 const troupe = (args: string[], env: NodeJS.ProcessEnv = {}) => runTroupe(args, env, 90_000);
 
@@ -47,12 +47,8 @@ describe('troupe CLI', () => {
   });
 
   it('serves a module over NATS; tell and ask reach it from other processes', async () => {
-    const host = await spawnTs(
-      'bin/troupe.js',
-      ['up', 'examples/counter/counter.ts', '--nats', server.url, '--system', 'cli'],
-      { env: { ...natsEnv, TROUPE_LOG_LEVEL: 'silent' }, ready: /serving/ },
-    );
-    try {
+    const up = ['examples/counter/counter.ts', '--nats', server.url, '--system', 'cli'];
+    await withTroupeUp(up, natsEnv, async () => {
       // The module's run() added 42 at start; the CLI adds 8 more.
       const told = await troupe(
         ['tell', 'counter', 'add', '{"n":8}', '--nats', server.url, '--system', 'cli'],
@@ -96,21 +92,11 @@ describe('troupe CLI', () => {
       );
       expect(late.code).toBe(1);
       expect(late.stderr).toContain('--timeout must be a positive number');
-    } finally {
-      await stopChild(host);
-    }
+    });
   });
 
   it('shows the live supervision tree of a running system', async () => {
-    const host = await spawnTs(
-      'bin/troupe.js',
-      ['up', 'examples/team/team.ts', '--nats', server.url],
-      {
-        env: { ...natsEnv, TROUPE_LOG_LEVEL: 'silent' },
-        ready: /serving/,
-      },
-    );
-    try {
+    await withTroupeUp(['examples/team/team.ts', '--nats', server.url], natsEnv, async () => {
       const r = await troupe(['tree', '--nats', server.url, '--system', 'team'], natsEnv);
       expect(r.code).toBe(0);
       const lines = r.stdout.trim().split('\n');
@@ -136,30 +122,18 @@ describe('troupe CLI', () => {
       expect(none.stderr.trim()).toBe(
         'troupe: TransportError: no node of system nobody answered on NATS',
       );
-    } finally {
-      await stopChild(host);
-    }
+    });
   });
 
   it('plays ping-pong between two processes over NATS', async () => {
-    const pong = await spawnTs(
-      'bin/troupe.js',
-      ['up', 'examples/ping-pong/pong.ts', '--nats', server.url],
-      {
-        env: { ...natsEnv, TROUPE_LOG_LEVEL: 'silent' },
-        ready: /serving/,
-      },
-    );
-    try {
+    await withTroupeUp(['examples/ping-pong/pong.ts', '--nats', server.url], natsEnv, async () => {
       const r = await troupe(['up', 'examples/ping-pong/ping.ts', '--nats', server.url, '--once'], {
         ...natsEnv,
         PING_ROUNDS: '50',
       });
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/ping: 50 round trips to \S+ in \d+ ms/);
-    } finally {
-      await stopChild(pong);
-    }
+    });
   });
 
   it('ends with exit 1 when a top-level supervisor gives up, saying which and why', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorSystem, actorRef } from '../../index.ts';
+import { expectRefusals, type Refusal } from '../support/cli-refusals.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { spawnTs, stopChild } from '../support/processes.ts';
 import { runTroupe } from '../support/troupe-cli.ts';
@@ -18,6 +19,15 @@ const tmp = mkdtempSync(join(tmpdir(), 'troupe-fleet-cli-'));
 const nodeLog = join(tmp, 'node.log');
 
 const troupe = (args: string[]) => runTroupe(args, env, 45_000);
+/** `troupe logs <actor>` read from a node log file, with more flags. */
+const logsFrom = (file: string, actor: string, ...more: string[]) => [
+  'logs',
+  actor,
+  ...nats,
+  '--log-file',
+  file,
+  ...more,
+];
 
 /** Crash the crew's crasher once: a `crashed` and a `restarted` event, an error log line. */
 function crash(why = 'boom'): void {
@@ -66,6 +76,11 @@ afterAll(async () => {
 // Each CLI run is a Node process: a few seconds apiece on a loaded 2-core machine.
 const SLOW = 180_000;
 
+/** A test that each command line of `cases` is refused as it says (built once the server runs). */
+function itRefuses(title: string, cases: () => Refusal[]): void {
+  it(title, () => expectRefusals(troupe, cases()), SLOW);
+}
+
 describe('troupe ps', () => {
   it(
     'lists every actor across nodes with status, restarts, uptime, mailbox and last failure',
@@ -106,28 +121,20 @@ describe('troupe ps', () => {
     SLOW,
   );
 
-  it(
-    'refuses an unknown node, stray arguments and unknown flags',
-    async () => {
-      const ghost = await troupe(['ps', ...nats, '--node', 'ghost']);
-      expect(ghost.code).toBe(1);
-      expect(ghost.stderr).toMatch(
-        /^troupe: InvalidArgumentError: node ghost did not answer \(nodes: .*n1/,
-      );
-      const stray = await troupe(['ps', 'extra', ...nats]);
-      expect(stray.code).toBe(2);
-      expect(stray.stderr).toContain('ps takes no arguments');
-      const flag = await troupe(['ps', '--colour', ...nats]);
-      expect(flag.code).toBe(2);
-      expect(flag.stderr).toContain("Unknown option '--colour'");
-      const empty = await troupe(['ps', '--nats', server.url, '--system', 'nobody']);
-      expect(empty.code).toBe(1);
-      expect(empty.stderr.trim()).toBe(
-        'troupe: TransportError: no node of system nobody answered on NATS',
-      );
-    },
-    SLOW,
-  );
+  itRefuses('refuses an unknown node, stray arguments and unknown flags', () => [
+    [
+      ['ps', ...nats, '--node', 'ghost'],
+      1,
+      /^troupe: InvalidArgumentError: node ghost did not answer \(nodes: .*n1/,
+    ],
+    [['ps', 'extra', ...nats], 2, 'ps takes no arguments'],
+    [['ps', '--colour', ...nats], 2, "Unknown option '--colour'"],
+    [
+      ['ps', '--nats', server.url, '--system', 'nobody'],
+      1,
+      { exactly: 'troupe: TransportError: no node of system nobody answered on NATS' },
+    ],
+  ]);
 });
 
 describe('troupe top', () => {
@@ -177,30 +184,26 @@ describe('troupe top', () => {
     SLOW,
   );
 
-  it(
-    'refuses a bad sort key, interval or count',
-    async () => {
-      const sort = await troupe(['top', ...nats, '--sort', 'cpu']);
-      expect(sort.code).toBe(1);
-      expect(sort.stderr.trim()).toBe(
-        'troupe: InvalidArgumentError: --sort must be rate or mailbox (got "cpu")',
-      );
-      const interval = await troupe(['top', ...nats, '--interval', 'fast']);
-      expect(interval.code).toBe(1);
-      expect(interval.stderr).toContain('--interval must be a whole number ≥ 200 (got "fast")');
-      const count = await troupe(['top', ...nats, '--count', '0']);
-      expect(count.code).toBe(1);
-      expect(count.stderr).toContain('--count must be a whole number ≥ 1');
-    },
-    SLOW,
-  );
+  itRefuses('refuses a bad sort key, interval or count', () => [
+    [
+      ['top', ...nats, '--sort', 'cpu'],
+      1,
+      { exactly: 'troupe: InvalidArgumentError: --sort must be rate or mailbox (got "cpu")' },
+    ],
+    [
+      ['top', ...nats, '--interval', 'fast'],
+      1,
+      '--interval must be a whole number ≥ 200 (got "fast")',
+    ],
+    [['top', ...nats, '--count', '0'], 1, '--count must be a whole number ≥ 1'],
+  ]);
 });
 
 describe('troupe logs', () => {
   it(
     "prints the actor's lines from its node's log file",
     async () => {
-      const r = await troupe(['logs', 'crew/crasher', ...nats, '--log-file', nodeLog]);
+      const r = await troupe(logsFrom(nodeLog, 'crew/crasher'));
       expect(r.code, r.stderr).toBe(0);
       const lines = r.stdout.trim().split('\n');
       expect(lines.length).toBeGreaterThan(0);
@@ -209,18 +212,9 @@ describe('troupe logs', () => {
       // Only the asked actor's lines: every line of the file is about the crasher, so the
       // ticker, which logged nothing, has none.
       expect(readFileSync(nodeLog, 'utf8')).toContain('"actor":"crew/crasher"');
-      const ticker = await troupe(['logs', 'crew/ticker', ...nats, '--log-file', nodeLog]);
+      const ticker = await troupe(logsFrom(nodeLog, 'crew/ticker'));
       expect(ticker).toMatchObject({ code: 0, stdout: '' });
-      const json = await troupe([
-        'logs',
-        'crew/crasher',
-        ...nats,
-        '--log-file',
-        nodeLog,
-        '--lines',
-        '1',
-        '--json',
-      ]);
+      const json = await troupe(logsFrom(nodeLog, 'crew/crasher', '--lines', '1', '--json'));
       expect(json.code).toBe(0);
       expect(JSON.parse(json.stdout)).toMatchObject({
         actor: 'crew/crasher',
@@ -247,47 +241,24 @@ describe('troupe logs', () => {
     SLOW,
   );
 
-  it(
+  itRefuses(
     'refuses an unknown agent, a missing log file, a node log without -f, a bad path',
-    async () => {
-      const ghost = await troupe(['logs', 'crew/ghost', ...nats]);
-      expect(ghost.code).toBe(1);
-      expect(ghost.stderr.trim()).toBe(
-        'troupe: NoSuchActorError: no actor at crew/ghost (system crew)',
-      );
-      const noFile = await troupe([
-        'logs',
-        'crew/crasher',
-        ...nats,
-        '--log-file',
-        join(tmp, 'nope.log'),
-      ]);
-      expect(noFile.code).toBe(1);
-      expect(noFile.stderr).toContain('does not exist');
-      const noLog = await troupe(['logs', 'crew/crasher', ...nats]);
-      expect(noLog.code).toBe(1);
-      expect(noLog.stderr).toContain(
+    () => [
+      [
+        ['logs', 'crew/ghost', ...nats],
+        1,
+        { exactly: 'troupe: NoSuchActorError: no actor at crew/ghost (system crew)' },
+      ],
+      [logsFrom(join(tmp, 'nope.log'), 'crew/crasher'), 1, 'does not exist'],
+      [
+        ['logs', 'crew/crasher', ...nats],
+        1,
         "crew/crasher runs inside node n1: its lines are in that node's log",
-      );
-      const bad = await troupe(['logs', '/crew/', ...nats]);
-      expect(bad.code).toBe(1);
-      expect(bad.stderr).toContain('is not an actor path');
-      const none = await troupe(['logs', ...nats]);
-      expect(none.code).toBe(2);
-      expect(none.stderr).toContain('logs takes <agent>');
-      const lines = await troupe([
-        'logs',
-        'crew/crasher',
-        ...nats,
-        '--log-file',
-        nodeLog,
-        '--lines',
-        'many',
-      ]);
-      expect(lines.code).toBe(1);
-      expect(lines.stderr).toContain('--lines must be a whole number');
-    },
-    SLOW,
+      ],
+      [['logs', '/crew/', ...nats], 1, 'is not an actor path'],
+      [['logs', ...nats], 2, 'logs takes <agent>'],
+      [logsFrom(nodeLog, 'crew/crasher', '--lines', 'many'), 1, '--lines must be a whole number'],
+    ],
   );
 });
 
@@ -343,23 +314,15 @@ describe('troupe events', () => {
     SLOW,
   );
 
-  it(
-    'refuses an unknown kind, a bad node name, a bad count',
-    async () => {
-      const kind = await troupe(['events', ...nats, '--kind', 'crashed,exploded']);
-      expect(kind.code).toBe(1);
-      expect(kind.stderr).toContain(
-        'unknown event kind "exploded" (kinds: started, stopped, crashed',
-      );
-      const node = await troupe(['events', ...nats, '--node', 'a.b']);
-      expect(node.code).toBe(1);
-      expect(node.stderr).toContain('--node "a.b" is not a node name');
-      const count = await troupe(['events', ...nats, '--count', 'many']);
-      expect(count.code).toBe(1);
-      expect(count.stderr).toContain('--count must be a whole number ≥ 1');
-    },
-    SLOW,
-  );
+  itRefuses('refuses an unknown kind, a bad node name, a bad count', () => [
+    [
+      ['events', ...nats, '--kind', 'crashed,exploded'],
+      1,
+      'unknown event kind "exploded" (kinds: started, stopped, crashed',
+    ],
+    [['events', ...nats, '--node', 'a.b'], 1, '--node "a.b" is not a node name'],
+    [['events', ...nats, '--count', 'many'], 1, '--count must be a whole number ≥ 1'],
+  ]);
 });
 
 describe('troupe up --dashboard', () => {

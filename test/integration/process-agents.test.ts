@@ -24,6 +24,7 @@ import {
 } from '../../index.ts';
 import { decodeBody } from '../../protocols/envelope/index.ts';
 import { Echo, Forker, Hog } from '../fixtures/process/agents.ts';
+import { procAlive, processGroup } from '../support/proc-stat.ts';
 import { AGENTS_MODULE, type ProcessRig, processRig, until } from '../support/process-agents.ts';
 
 const SYS = 'ptest';
@@ -48,21 +49,23 @@ const Team = defineSupervisor({
   ],
 });
 
-function procAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 describe('process agents on a nats-server with the generated config', () => {
   let rig: ProcessRig;
   let a: EchoRef;
   let b: EchoRef;
   let team: ActorRef<ProtocolOf<typeof Team>>;
   const audit = new MemoryAuditSink();
+
+  /** The agent's ping once a new process answers it: its supervisor restarted it. */
+  const pingAfterRestart = (agent: EchoRef, oldPid: number) =>
+    until(async () => {
+      try {
+        const p = await rig.system.ask(agent, 'ping', {}, { timeout: 2_000 });
+        return p.pid !== oldPid ? p : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 180_000);
 
   beforeAll(async () => {
     rig = await processRig(SYS, [
@@ -97,8 +100,7 @@ describe('process agents on a nats-server with the generated config', () => {
     expect(await rig.system.ask(a, 'env', {}, { timeout: 60_000 })).toEqual({ MODE: 'a' });
     expect(await rig.system.ask(b, 'env', {}, { timeout: 60_000 })).toEqual({});
     // Own process group.
-    const stat = readFileSync(`/proc/${pa.pid}/stat`, 'utf8');
-    expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])).toBe(pa.pid);
+    expect(processGroup(pa.pid)).toBe(pa.pid);
   }, 240_000);
 
   it('delivers each agent its own secrets only: not in env, files or fds', async () => {
@@ -228,14 +230,7 @@ describe('process agents on a nats-server with the generated config', () => {
     const before = await rig.system.ask(a, 'ping', {}, { timeout: 60_000 });
     writeFileSync(join(before.cwd, 'notes.txt'), 'kept across restarts');
     process.kill(before.pid, 'SIGKILL');
-    const after = await until(async () => {
-      try {
-        const p = await rig.system.ask(a, 'ping', {}, { timeout: 2_000 });
-        return p.pid !== before.pid ? p : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 180_000);
+    const after = await pingAfterRestart(a, before.pid);
     expect(after.cwd).toBe(before.cwd);
     expect(readFileSync(join(after.cwd, 'notes.txt'), 'utf8')).toBe('kept across restarts');
     expect(await rig.system.ask(a, 'secret', { name: 'API_KEY' }, { timeout: 60_000 })).toBe(
@@ -251,14 +246,7 @@ describe('process agents on a nats-server with the generated config', () => {
   it('secrets never appear in logs, tree rows, the audit trail or crash reports', async () => {
     const before = await rig.system.ask(b, 'ping', {}, { timeout: 60_000 });
     rig.system.tell(b, 'leak', { name: 'API_KEY' });
-    await until(async () => {
-      try {
-        const p = await rig.system.ask(b, 'ping', {}, { timeout: 2_000 });
-        return p.pid !== before.pid ? p : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 180_000);
+    await pingAfterRestart(b, before.pid);
     const kids = await rig.system.ask(team, 'whichChildren', {}, { timeout: 60_000 });
     const kb = kids.find((k) => k.id === 'b')!;
     expect(kb.lastFailure).toContain('upstream refused key [secret API_KEY]');

@@ -8,6 +8,7 @@ import { findNatsServer } from '../../actors/process/index.ts';
 import { newMasterKey, SecretsCorrupt, SecretsKeyMissing } from '../../actors/secrets/index.ts';
 import { secrets } from '../../deploy/commands/secrets.ts';
 import { InvalidArgument } from '../../runtime/index.ts';
+import { procAlive } from '../support/proc-stat.ts';
 import { until } from '../support/process-agents.ts';
 import { runTroupe } from '../support/troupe-cli.ts';
 
@@ -152,19 +153,10 @@ describe('troupe nats-config and up --serve-nats', () => {
       const m = /agent team\/a pid (\d+)/.exec(stdout);
       return m ? Number(m[1]) : undefined;
     }, 240_000);
-    expect(alive(agent)).toBe(true);
+    expect(procAlive(agent)).toBe(true);
     process.kill(-p.pid!, 'SIGKILL'); // troupe up and its nats-server, not the agents
     await gone;
-    await until(() => (alive(agent) ? undefined : true), 30_000);
-    expect(alive(agent)).toBe(false);
+    await until(() => (procAlive(agent) ? undefined : true), 30_000);
+    expect(procAlive(agent)).toBe(false);
   }, 320_000);
 });
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
