@@ -20,6 +20,7 @@ import {
   type TreeRow,
   treeSubject,
 } from './control-protocol.ts';
+import { parseControlBody } from './parse-control-body.ts';
 import { RemoteChild, type RemoteChildOwner } from './remote-child.ts';
 
 /** What the control plane needs from its system. */
@@ -278,13 +279,7 @@ export class RemoteControl implements RemoteChildOwner {
   }
 
   private onExit(m: Msg): void {
-    let v: unknown;
-    try {
-      v = decodeBody(m.data);
-    } catch {
-      v = undefined;
-    }
-    const r = ExitReport.safeParse(v);
+    const r = parseControlBody(ExitReport, m.data);
     if (!r.success) {
       this.sys.stats.malformedInbound++;
       if (this.faultLog.take())
@@ -383,13 +378,7 @@ export class RemoteControl implements RemoteChildOwner {
     if (this.hbSub !== null) return;
     this.hbSub = this.nc.subscribe(heartbeatSubject(this.system, '*'), {
       callback: this.guard('heartbeat', (m) => {
-        let v: unknown;
-        try {
-          v = decodeBody(m.data);
-        } catch {
-          v = undefined;
-        }
-        const r = Heartbeat.safeParse(v);
+        const r = parseControlBody(Heartbeat, m.data);
         if (!r.success) {
           this.sys.stats.malformedInbound++;
           return;
