@@ -110,7 +110,7 @@ export class ChildSpawner extends KernelService {
         nc: this.transport.connection,
         audit: (kind, data) => this.k.audit(kind, data, `${parent.path}/${spec.id}`),
         exited: (child, reason, abnormal, phase) =>
-          this.k.childExited(parent, child, reason, abnormal, phase),
+          this.k.exits.childExited(parent, child, reason, abnormal, phase),
       });
     }
     if (spec.node !== undefined) {
