@@ -8,6 +8,7 @@ import {
 } from '../protocols/subjects/index.ts';
 import { InvalidArgument } from './errors.ts';
 import type { Protocol } from './protocol.ts';
+import { SubjectMemo } from './subject-memo.ts';
 
 /**
  * The address of one actor instance. Plain data: it can be logged, stored, sent inside a
@@ -84,7 +85,6 @@ export function parseRef(value: unknown): Ref {
   return actorRef(String(v.system), String(v.path));
 }
 
-const subjectCache = new Map<string, string>();
 /** Mesh subjects by local system, remote system, then path: lookups, no key to build. */
 const meshSubjects = new Map<string, Map<string, Map<string, string>>>();
 /** Remote refs already validated, by system then path: two lookups, no key to build. */
@@ -113,29 +113,15 @@ export function checkRemoteRef(r: Ref): void {
   parseRef(r);
 }
 
+const actorSubjects = new SubjectMemo(subjectOfActor, 50_000);
+const shardSubjects = new SubjectMemo(subjectOfShard, 10_000);
+
 export function actorSubject(system: string, path: string): string {
-  const key = `${system} ${path}`;
-  let s = subjectCache.get(key);
-  if (s === undefined) {
-    s = subjectOfActor(system, path);
-    // Bounded: a process that talks to millions of paths just recomputes.
-    if (subjectCache.size > 50_000) subjectCache.clear();
-    subjectCache.set(key, s);
-  }
-  return s;
+  return actorSubjects.get(system, path);
 }
 
-const shardSubjects = new Map<string, string>();
-
 export function shardSubject(system: string, type: string): string {
-  const key = `${system} ${type}`;
-  let s = shardSubjects.get(key);
-  if (s === undefined) {
-    s = subjectOfShard(system, type);
-    if (shardSubjects.size > 10_000) shardSubjects.clear();
-    shardSubjects.set(key, s);
-  }
-  return s;
+  return shardSubjects.get(system, type);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type ActorRef, type Ref, senderRef } from './address.ts';
+import type { AuditTrail } from './audit-trail.ts';
 import type { Cell } from './cell.ts';
 import type {
   ActorContext,
@@ -14,26 +15,13 @@ import type {
 import { InvalidArgument, Rejected } from './errors.ts';
 import type { Letter } from './letter.ts';
 import type { Protocol, Schema } from './protocol.ts';
+import type { Router } from './router.ts';
 import type { TypeStats } from './telemetry.ts';
 
 /** What a context needs from the system to act on a handler's behalf. */
 export interface ContextHost {
-  sendFrom(
-    from: Cell,
-    parent: Letter | null,
-    to: Ref,
-    type: string,
-    body: unknown,
-    opts?: TellOptions,
-  ): void;
-  askFrom(
-    from: Cell,
-    parent: Letter | null,
-    to: Ref,
-    type: string,
-    body: unknown,
-    opts: AskOptions,
-  ): Promise<unknown>;
+  /** Where a handler's tells and asks go, sent from its cell under the letter it handles. */
+  readonly router: Pick<Router, 'send' | 'request'>;
   spawnChild(
     parent: Cell,
     def: SpawnableDef<unknown, unknown, Protocol>,
@@ -43,12 +31,8 @@ export interface ContextHost {
   watchFrom(from: Cell, ref: ActorRef): void;
   unwatchFrom(from: Cell, ref: ActorRef): void;
   loggerFor(cell: Cell): Logger;
-  auditFrom(
-    cell: Cell,
-    parent: Letter | null,
-    kind: string,
-    data: Record<string, unknown> | undefined,
-  ): void;
+  /** A handler's audit events, recorded as its cell's under the letter it handles. */
+  readonly auditTrail: Pick<AuditTrail, 'auditFrom'>;
   timersFor(cell: Cell): Timers;
 }
 
@@ -114,11 +98,18 @@ abstract class BaseContext implements ActorContext {
   }
 
   tell(to: Ref, type: string, body: unknown, opts?: TellOptions): void {
-    this.host.sendFrom(this.cell, this.current(), to, type, body, opts);
+    this.host.router.send(this.cell, this.current(), to, type, body, opts);
   }
 
   ask(to: Ref, type: string, body: unknown, opts: AskOptions): Promise<never> {
-    return this.host.askFrom(this.cell, this.current(), to, type, body, opts) as Promise<never>;
+    return this.host.router.request(
+      this.cell,
+      this.current(),
+      to,
+      type,
+      body,
+      opts,
+    ) as Promise<never>;
   }
 
   spawn<S, A, P extends Protocol>(def: SpawnableDef<S, A, P>, opts?: SpawnOptions<A>): ActorRef<P> {
@@ -145,7 +136,7 @@ abstract class BaseContext implements ActorContext {
   }
 
   audit(kind: string, data?: Record<string, unknown>): void {
-    this.host.auditFrom(this.cell, this.current(), kind, data);
+    this.host.auditTrail.auditFrom(this.cell, this.current(), kind, data);
   }
 
   fail(reason: string): never {

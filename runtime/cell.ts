@@ -51,17 +51,7 @@ export class Cell extends CellBase {
         this.failed(letter, null, err);
         return undefined;
       }
-      if (next instanceof Promise) {
-        const gen = this.gen;
-        return next.then(
-          (s) => {
-            if (gen === this.gen) this.finished(letter, ctx, s);
-          },
-          (err) => {
-            if (gen === this.gen) this.failed(letter, null, err);
-          },
-        );
-      }
+      if (next instanceof Promise) return this.settleLater(next, letter, ctx);
       if (ctx.failure !== null) this.failed(letter, null, new ReportedFailure(ctx.failure));
       else {
         if (next !== undefined) this.state = next;
@@ -77,17 +67,7 @@ export class Cell extends CellBase {
       this.failed(letter, hctx, err);
       return undefined;
     }
-    if (out instanceof Promise) {
-      const gen = this.gen;
-      return out.then(
-        (s) => {
-          if (gen === this.gen) this.finished(letter, hctx, s);
-        },
-        (err) => {
-          if (gen === this.gen) this.failed(letter, hctx, err);
-        },
-      );
-    }
+    if (out instanceof Promise) return this.settleLater(out, letter, hctx);
     this.finished(letter, hctx, out);
     return undefined;
   }
@@ -113,20 +93,31 @@ export class Cell extends CellBase {
       this.failed(letter, null, err);
       return undefined;
     }
-    if (out instanceof Promise) {
-      const gen = this.gen;
-      return out.then(
-        (s) => {
-          if (gen === this.gen) this.finished(letter, ctx, s);
-        },
-        (err) => {
-          if (gen === this.gen) this.failed(letter, null, err);
-        },
-      );
-    }
+    if (out instanceof Promise) return this.settleLater(out, letter, ctx);
     if (ctx.failure !== null) this.failed(letter, null, new ReportedFailure(ctx.failure));
     else this.finished(letter, null, out);
     return undefined;
+  }
+
+  /**
+   * A handler that went async ends when its promise settles, unless the cell was suspended or
+   * restarted meanwhile (a new gen): then what it settles with is stale and dropped. Kept out
+   * of invoke, so that the synchronous path captures nothing for these closures.
+   */
+  private settleLater(
+    out: Promise<unknown>,
+    letter: Letter,
+    hctx: CellContext | AskCtx,
+  ): Promise<unknown> {
+    const gen = this.gen;
+    return out.then(
+      (s) => {
+        if (gen === this.gen) this.finished(letter, hctx, s);
+      },
+      (err) => {
+        if (gen === this.gen) this.failed(letter, hctx, err);
+      },
+    );
   }
 
   private finished(letter: Letter, hctx: CellContext | AskCtx | null, next: unknown): void {

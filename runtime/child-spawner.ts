@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { pathSegments } from './address.ts';
 import type { Cell } from './cell.ts';
 import type { CellOptions } from './cell-types.ts';
@@ -6,6 +5,7 @@ import type { SpawnableDef } from './context.ts';
 import type { ActorDef } from './define-actor.ts';
 import { InvalidArgument } from './errors.ts';
 import type { Kernel } from './kernel.ts';
+import { KernelService } from './kernel-service.ts';
 import { mailboxSettings } from './mailbox-settings.ts';
 import type { ProcessLauncher } from './process-port.ts';
 import type { Protocol } from './protocol.ts';
@@ -13,7 +13,6 @@ import type { SpawnRequest } from './remote/control-protocol.ts';
 import type { NormalizedChildSpec } from './supervision/child-spec.ts';
 import type { Child } from './supervision/supervision-host.ts';
 import { isActorDef } from './system-options.ts';
-import type { Transport } from './transport/transport.ts';
 import { WatchdogBinding } from './watchdog-binding.ts';
 import type { WatchdogDef } from './watchdog-port.ts';
 
@@ -23,33 +22,18 @@ import type { WatchdogDef } from './watchdog-port.ts';
  * supervisor elsewhere, and the runtime's own actors under `sys/`. Children with handler
  * limits are handed to the watchdog.
  */
-export class ChildSpawner {
+export class ChildSpawner extends KernelService {
   readonly watchdog: WatchdogBinding;
 
   constructor(
-    private readonly k: Kernel,
+    k: Kernel,
     /** Starts `start.process` children (read at spawn); null: such a child is refused. */
     private readonly processLauncher: () => ProcessLauncher | null,
     /** The watchdog actor; null turns handler limits off (with a warning on first use). */
     watchdogDef: WatchdogDef | null,
   ) {
+    super(k);
     this.watchdog = new WatchdogBinding(k, () => watchdogDef);
-  }
-
-  private get name(): string {
-    return this.k.name;
-  }
-  private get node(): string {
-    return this.k.node;
-  }
-  private get log(): Logger {
-    return this.k.log;
-  }
-  private get transport(): Transport {
-    return this.k.transport;
-  }
-  private get remote() {
-    return this.k.remote;
   }
 
   /**
@@ -126,7 +110,7 @@ export class ChildSpawner {
         nc: this.transport.connection,
         audit: (kind, data) => this.k.audit(kind, data, `${parent.path}/${spec.id}`),
         exited: (child, reason, abnormal, phase) =>
-          this.k.childExited(parent, child, reason, abnormal, phase),
+          this.k.exits.childExited(parent, child, reason, abnormal, phase),
       });
     }
     if (spec.node !== undefined) {

@@ -1,35 +1,17 @@
-import type { Logger } from 'pino';
 import { decodeBody, encodeBody } from '../protocols/envelope/index.ts';
 import { DEAD_LETTERS_PATH, type DeadLetter } from './dead-letters.ts';
-import type { Kernel } from './kernel.ts';
+import { KernelService } from './kernel-service.ts';
 import { Letter, LetterKind } from './letter.ts';
-import type { NodeStats } from './node-stats.ts';
 import { traceIdOf } from './trace.ts';
-import type { Transport } from './transport/transport.ts';
 
 /**
  * Where undeliverable messages go: counted, reported as an event, logged within a budget,
  * and recorded (with a bounded body) by the dead-letters actor at `sys/dead-letters`.
  */
-export class DeadLetterOffice {
+export class DeadLetterOffice extends KernelService {
   private deadLetterLogBudget = { windowStart: 0, used: 0, suppressed: 0 };
   /** Bytes of a body kept in a record (system option `deadLetterBodyBytes`). */
   deadLetterBodyBytes = 1024;
-
-  constructor(private readonly k: Kernel) {}
-
-  private get stats(): NodeStats {
-    return this.k.stats;
-  }
-  private get transport(): Transport {
-    return this.k.transport;
-  }
-  private get log(): Logger {
-    return this.k.log;
-  }
-  private get cells() {
-    return this.k.registry.cells;
-  }
 
   deadLetter(to: string, letter: Letter, reason: string): void {
     if (

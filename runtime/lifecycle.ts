@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { type ActorRef, isShardRef, parseRef } from './address.ts';
 import type { Cell } from './cell.ts';
 import type { AskOptions } from './context.ts';
@@ -6,6 +5,7 @@ import { DeadLetters } from './dead-letters.ts';
 import type { ActorDef } from './define-actor.ts';
 import { InvalidArgument, NoSuchActor, Stopped } from './errors.ts';
 import type { Kernel } from './kernel.ts';
+import { KernelService } from './kernel-service.ts';
 import { RemoteControl } from './remote/remote-control.ts';
 import { isSupervisorDef } from './supervision/child-spec.ts';
 import { MAX_TIMER_MS } from './system-options.ts';
@@ -13,29 +13,19 @@ import { natsTransport } from './transport/nats.ts';
 import type { NatsOptions } from './transport/nats-options.ts';
 
 /** The system's life: start, quiescence (no mail, no running handler), graceful shutdown. */
-export class Lifecycle {
+export class Lifecycle extends KernelService {
   state: 'running' | 'shutting-down' | 'down' = 'running';
   private active = 0;
   private quiescentWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly k: Kernel,
+    k: Kernel,
     private readonly shutdownTimeoutMs: number,
     private readonly heartbeatMs: number,
-  ) {}
+  ) {
+    super(k);
+  }
 
-  private get name(): string {
-    return this.k.name;
-  }
-  private get root(): Cell {
-    return this.k.registry.root;
-  }
-  private get cells(): Map<string, Cell> {
-    return this.k.registry.cells;
-  }
-  private get log(): Logger {
-    return this.k.log;
-  }
   private get stopTimeoutMs(): number {
     return this.k.stopTimeoutMs;
   }

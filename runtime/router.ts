@@ -12,14 +12,12 @@ import {
 import type { Cell } from './cell.ts';
 import type { AskOptions, TellOptions } from './context.ts';
 import { fromWireError, InvalidArgument, NoSuchActor, Rejected, Timeout } from './errors.ts';
-import type { Kernel } from './kernel.ts';
+import { KernelService } from './kernel-service.ts';
 import { Letter, LetterKind, SYS_TERMINATED } from './letter.ts';
-import type { NodeStats } from './node-stats.ts';
 import { DeadlineWheel, PendingAsk, type ReplyTarget } from './pending-ask.ts';
 import { checkAskOptions } from './system-options.ts';
 import type { TelemetryPort } from './telemetry.ts';
 import { childTraceparent, isTraceparent } from './trace.ts';
-import type { Transport } from './transport/transport.ts';
 
 const MAX_HOPS = 32;
 
@@ -28,26 +26,12 @@ const MAX_HOPS = 32;
  * cell directly, else through the transport), and what the transport brings in (messages,
  * system messages, replies). Outstanding asks wait on one deadline wheel.
  */
-export class Router {
+export class Router extends KernelService {
   readonly wheel = new DeadlineWheel();
   private corrCounter = 0;
 
-  constructor(private readonly k: Kernel) {}
-
-  private get name(): string {
-    return this.k.name;
-  }
-  private get transport(): Transport {
-    return this.k.transport;
-  }
   private get telemetry(): TelemetryPort | null {
     return this.k.telemetry;
-  }
-  private get stats(): NodeStats {
-    return this.k.stats;
-  }
-  private get cells(): Map<string, Cell> {
-    return this.k.registry.cells;
   }
   private pickShard(type: string): Cell | undefined {
     return this.k.registry.pickShard(type);

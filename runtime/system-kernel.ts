@@ -1,18 +1,11 @@
 import type { Logger } from 'pino';
 import type { Envelope } from '../protocols/envelope/index.ts';
-import type { ActorRef, Ref } from './address.ts';
+import type { ActorRef } from './address.ts';
 import { AuditTrail } from './audit-trail.ts';
 import type { Cell } from './cell.ts';
 import type { FailurePhase } from './cell-types.ts';
 import { ChildSpawner } from './child-spawner.ts';
-import type {
-  AskOptions,
-  SpawnableDef,
-  SpawnOptions,
-  TellOptions,
-  Terminated,
-  Timers,
-} from './context.ts';
+import type { SpawnableDef, SpawnOptions, Terminated, Timers } from './context.ts';
 import { DeadLetterOffice } from './dead-letter-office.ts';
 import { DeathWatch } from './death-watch.ts';
 import type { ActorDef } from './define-actor.ts';
@@ -137,26 +130,6 @@ export class SystemKernel implements Kernel {
 
   // ---- contexts ---------------------------------------------------------------------------
 
-  sendFrom(
-    from: Cell,
-    parent: Letter | null,
-    to: Ref,
-    type: string,
-    body: unknown,
-    opts?: TellOptions,
-  ): void {
-    this.router.send(from, parent, to, type, body, opts);
-  }
-  askFrom(
-    from: Cell,
-    parent: Letter | null,
-    to: Ref,
-    type: string,
-    body: unknown,
-    opts: AskOptions,
-  ): Promise<unknown> {
-    return this.router.request(from, parent, to, type, body, opts);
-  }
   spawnChild(
     parent: Cell,
     def: SpawnableDef<unknown, unknown, Protocol>,
@@ -172,14 +145,6 @@ export class SystemKernel implements Kernel {
   }
   unwatchFrom(from: Cell, ref: ActorRef): void {
     this.deathWatch.unwatchFrom(from, ref);
-  }
-  auditFrom(
-    cell: Cell,
-    parent: Letter | null,
-    kind: string,
-    data: Record<string, unknown> | undefined,
-  ): void {
-    this.auditTrail.auditFrom(cell, parent, kind, data);
   }
   audit(kind: string, data?: Record<string, unknown>, actor?: string): void {
     this.auditTrail.audit(kind, data, actor);
@@ -226,15 +191,6 @@ export class SystemKernel implements Kernel {
   escalate(cell: Cell, reason: string): void {
     this.exits.escalate(cell, reason);
   }
-  childExited(
-    supervisor: Cell,
-    child: Child,
-    reason: string,
-    abnormal: boolean,
-    phase: 'start' | 'message' | 'exit',
-  ): void {
-    this.exits.childExited(supervisor, child, reason, abnormal, phase);
-  }
 
   /** Every actor of this node as `troupe tree` shows it, depth first in start order. */
   treeRows(): TreeRow[] {
@@ -260,14 +216,5 @@ export class SystemKernel implements Kernel {
   }
   noResponders(corrs: readonly number[]): void {
     this.router.noResponders(corrs);
-  }
-  deadLetterWire(
-    to: string,
-    from: string | null,
-    type: string,
-    body: Uint8Array,
-    reason: string,
-  ): void {
-    this.deadLetters.deadLetterWire(to, from, type, body, reason);
   }
 }

@@ -62,21 +62,27 @@ export class MsgpackReader {
     return this.buf[this.pos++]!;
   }
 
+  /** A big-endian 16-bit unsigned integer (a length or a value), consumed. */
+  private u16(): number {
+    this.need(2);
+    const n = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return n;
+  }
+
+  /** A big-endian 32-bit unsigned integer (a length or a value), consumed. */
+  private u32(): number {
+    this.need(4);
+    const n = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return n;
+  }
+
   arrayHeader(): number {
     const t = this.byte();
     if ((t & 0xf0) === 0x90) return t & 0x0f;
-    if (t === 0xdc) {
-      this.need(2);
-      const n = this.view.getUint16(this.pos);
-      this.pos += 2;
-      return n;
-    }
-    if (t === 0xdd) {
-      this.need(4);
-      const n = this.view.getUint32(this.pos);
-      this.pos += 4;
-      return n;
-    }
+    if (t === 0xdc) return this.u16();
+    if (t === 0xdd) return this.u32();
     throw new EnvelopeError(`expected an array, got 0x${t.toString(16)}`);
   }
 
@@ -93,20 +99,13 @@ export class MsgpackReader {
   uint(): number {
     const t = this.byte();
     if (t < 0x80) return t;
-    let n: number;
     switch (t) {
       case 0xcc:
         return this.byte();
       case 0xcd:
-        this.need(2);
-        n = this.view.getUint16(this.pos);
-        this.pos += 2;
-        return n;
+        return this.u16();
       case 0xce:
-        this.need(4);
-        n = this.view.getUint32(this.pos);
-        this.pos += 4;
-        return n;
+        return this.u32();
       case 0xcf: {
         this.need(8);
         const hi = this.view.getUint32(this.pos);
@@ -125,15 +124,9 @@ export class MsgpackReader {
     let len: number;
     if ((t & 0xe0) === 0xa0) len = t & 0x1f;
     else if (t === 0xd9) len = this.byte();
-    else if (t === 0xda) {
-      this.need(2);
-      len = this.view.getUint16(this.pos);
-      this.pos += 2;
-    } else if (t === 0xdb) {
-      this.need(4);
-      len = this.view.getUint32(this.pos);
-      this.pos += 4;
-    } else throw new EnvelopeError(`expected a string, got 0x${t.toString(16)}`);
+    else if (t === 0xda) len = this.u16();
+    else if (t === 0xdb) len = this.u32();
+    else throw new EnvelopeError(`expected a string, got 0x${t.toString(16)}`);
     this.need(len);
     const start = this.pos;
     this.pos += len;
@@ -168,15 +161,9 @@ export class MsgpackReader {
     const t = this.byte();
     let len: number;
     if (t === 0xc4) len = this.byte();
-    else if (t === 0xc5) {
-      this.need(2);
-      len = this.view.getUint16(this.pos);
-      this.pos += 2;
-    } else if (t === 0xc6) {
-      this.need(4);
-      len = this.view.getUint32(this.pos);
-      this.pos += 4;
-    } else throw new EnvelopeError(`expected bytes, got 0x${t.toString(16)}`);
+    else if (t === 0xc5) len = this.u16();
+    else if (t === 0xc6) len = this.u32();
+    else throw new EnvelopeError(`expected bytes, got 0x${t.toString(16)}`);
     this.need(len);
     const out = this.buf.subarray(this.pos, this.pos + len);
     this.pos += len;

@@ -37,15 +37,22 @@ export class MsgpackWriter {
   arrayHeader(n: number): void {
     this.ensure(5);
     if (n < 16) this.buf[this.pos++] = 0x90 | n;
-    else if (n < 0x10000) {
-      this.buf[this.pos++] = 0xdc;
-      this.view.setUint16(this.pos, n);
-      this.pos += 2;
-    } else {
-      this.buf[this.pos++] = 0xdd;
-      this.view.setUint32(this.pos, n);
-      this.pos += 4;
-    }
+    else if (n < 0x10000) this.tagged16(0xdc, n);
+    else this.tagged32(0xdd, n);
+  }
+
+  /** A type byte, then a big-endian 16-bit number; the caller made room (ensure). */
+  private tagged16(tag: number, n: number): void {
+    this.buf[this.pos++] = tag;
+    this.view.setUint16(this.pos, n);
+    this.pos += 2;
+  }
+
+  /** A type byte, then a big-endian 32-bit number; the caller made room (ensure). */
+  private tagged32(tag: number, n: number): void {
+    this.buf[this.pos++] = tag;
+    this.view.setUint32(this.pos, n);
+    this.pos += 4;
   }
 
   nil(): void {
@@ -62,15 +69,9 @@ export class MsgpackWriter {
     else if (n < 0x100) {
       b[this.pos++] = 0xcc;
       b[this.pos++] = n;
-    } else if (n < 0x10000) {
-      b[this.pos++] = 0xcd;
-      this.view.setUint16(this.pos, n);
-      this.pos += 2;
-    } else if (n < 0x100000000) {
-      b[this.pos++] = 0xce;
-      this.view.setUint32(this.pos, n);
-      this.pos += 4;
-    } else {
+    } else if (n < 0x10000) this.tagged16(0xcd, n);
+    else if (n < 0x100000000) this.tagged32(0xce, n);
+    else {
       b[this.pos++] = 0xcf;
       this.view.setUint32(this.pos, Math.floor(n / 0x100000000));
       this.view.setUint32(this.pos + 4, n >>> 0);
@@ -136,15 +137,8 @@ export class MsgpackWriter {
     if (len < 0x100) {
       this.buf[this.pos++] = 0xc4;
       this.buf[this.pos++] = len;
-    } else if (len < 0x10000) {
-      this.buf[this.pos++] = 0xc5;
-      this.view.setUint16(this.pos, len);
-      this.pos += 2;
-    } else {
-      this.buf[this.pos++] = 0xc6;
-      this.view.setUint32(this.pos, len);
-      this.pos += 4;
-    }
+    } else if (len < 0x10000) this.tagged16(0xc5, len);
+    else this.tagged32(0xc6, len);
   }
 
   bin(bytes: Uint8Array): void {

@@ -1,9 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { decodeBody, encodeBody } from '../../protocols/envelope/index.ts';
+import { encodeBody } from '../../protocols/envelope/index.ts';
 import { fromWireError, NoSuchActor, TransportError } from '../errors.ts';
 import { backoffDelay } from '../supervision/backoff.ts';
 import type { Child } from '../supervision/supervision-host.ts';
 import { ControlReply, ctlSubject } from './control-protocol.ts';
+import { parseControlBody } from './parse-control-body.ts';
 
 /** How a proxy talks back to the supervising node. */
 export interface RemoteChildOwner {
@@ -50,13 +51,7 @@ export async function control(
       cause: err,
     });
   }
-  let v: unknown;
-  try {
-    v = decodeBody(msg.data);
-  } catch {
-    v = undefined;
-  }
-  const r = ControlReply.safeParse(v);
+  const r = parseControlBody(ControlReply, msg.data);
   if (!r.success) throw new TransportError(`malformed control reply on ${subject}`);
   if (!r.data.ok) throw fromWireError(r.data);
   return r.data.node;

@@ -7,7 +7,7 @@ import { InvalidArgument, NoSuchActor, toWireError } from '../errors.ts';
 import type { RuntimeEvent } from '../events.ts';
 import { LogBudget, type NodeStats } from '../node-stats.ts';
 import type { NormalizedChildSpec } from '../supervision/child-spec.ts';
-import type { Child } from '../supervision/supervision-host.ts';
+import type { ExitNotices } from '../supervision/exit-notices.ts';
 import {
   anySpawnSubject,
   ctlSubject,
@@ -20,6 +20,7 @@ import {
   type TreeRow,
   treeSubject,
 } from './control-protocol.ts';
+import { parseControlBody } from './parse-control-body.ts';
 import { RemoteChild, type RemoteChildOwner } from './remote-child.ts';
 
 /** What the control plane needs from its system. */
@@ -35,13 +36,7 @@ export interface ControlHost {
   /** Record an audit event (control actions and refusals). */
   audit(kind: string, data?: Record<string, unknown>, actor?: string): void;
   /** A remote child exited: hand it to its supervisor like a local child's exit. */
-  childExited(
-    supervisor: Cell,
-    child: Child,
-    reason: string,
-    abnormal: boolean,
-    phase: 'start' | 'message' | 'exit',
-  ): void;
+  readonly exits: Pick<ExitNotices, 'childExited'>;
 }
 
 interface Tracked {
@@ -278,13 +273,7 @@ export class RemoteControl implements RemoteChildOwner {
   }
 
   private onExit(m: Msg): void {
-    let v: unknown;
-    try {
-      v = decodeBody(m.data);
-    } catch {
-      v = undefined;
-    }
-    const r = ExitReport.safeParse(v);
+    const r = parseControlBody(ExitReport, m.data);
     if (!r.success) {
       this.sys.stats.malformedInbound++;
       if (this.faultLog.take())
@@ -295,7 +284,7 @@ export class RemoteControl implements RemoteChildOwner {
     if (!t || t.child.node !== r.data.node) return;
     if (r.data.abnormal) t.child.markSuspended();
     else t.child.markGone();
-    this.sys.childExited(t.supervisor, t.child, r.data.reason, r.data.abnormal, r.data.phase);
+    this.sys.exits.childExited(t.supervisor, t.child, r.data.reason, r.data.abnormal, r.data.phase);
   }
 
   /** A supervisor starts a child on another node (`spec.node`, or `*` for any host of the type). */
@@ -362,7 +351,7 @@ export class RemoteControl implements RemoteChildOwner {
   lost(child: RemoteChild, reason: string, phase: 'start' | 'message'): void {
     const t = [...this.tracked.values()].find((x) => x.child === child);
     const sup = t?.supervisor ?? this.supervisorOf(child);
-    if (sup) this.sys.childExited(sup, child, reason, true, phase);
+    if (sup) this.sys.exits.childExited(sup, child, reason, true, phase);
   }
 
   private readonly supervisors = new WeakMap<RemoteChild, Cell>();
@@ -383,13 +372,7 @@ export class RemoteControl implements RemoteChildOwner {
     if (this.hbSub !== null) return;
     this.hbSub = this.nc.subscribe(heartbeatSubject(this.system, '*'), {
       callback: this.guard('heartbeat', (m) => {
-        let v: unknown;
-        try {
-          v = decodeBody(m.data);
-        } catch {
-          v = undefined;
-        }
-        const r = Heartbeat.safeParse(v);
+        const r = parseControlBody(Heartbeat, m.data);
         if (!r.success) {
           this.sys.stats.malformedInbound++;
           return;
@@ -420,7 +403,7 @@ export class RemoteControl implements RemoteChildOwner {
         c.markGone();
         // The host cannot say it crashed: this node says it for it.
         this.sys.emit({ kind: 'crashed', path: c.path, reason, at: now });
-        this.sys.childExited(t.supervisor, c, reason, true, 'message');
+        this.sys.exits.childExited(t.supervisor, c, reason, true, 'message');
       }
     }
   }

@@ -1,9 +1,8 @@
-import type { Logger } from 'pino';
 import type { Cell } from '../cell.ts';
 import type { FailurePhase } from '../cell-types.ts';
 import { Hung } from '../errors.ts';
 import type { RuntimeEvent } from '../events.ts';
-import type { Kernel } from '../kernel.ts';
+import { KernelService } from '../kernel-service.ts';
 import { Letter, LetterKind } from '../letter.ts';
 import { traceIdOf } from '../trace.ts';
 import { isSupervisorDef } from './child-spec.ts';
@@ -16,15 +15,7 @@ import { type SupervisorState, superviseIn } from './supervisor.ts';
  * child hosted for another node, an exit report), and how the parent runs it: the supervisor
  * engine for supervisors, the default directive for plain actors.
  */
-export class ExitNotices {
-  constructor(private readonly k: Kernel) {}
-
-  private get log(): Logger {
-    return this.k.log;
-  }
-  private get root(): Cell {
-    return this.k.registry.root;
-  }
+export class ExitNotices extends KernelService {
   private get state(): 'running' | 'shutting-down' | 'down' {
     return this.k.lifecycle.state;
   }

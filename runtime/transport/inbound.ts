@@ -57,6 +57,11 @@ export class Inbound {
   };
 
   /** Inbound traffic for local actors. */
+  /** An envelope from the wire that no actor here may have: a dead letter, its body as it came. */
+  private deadLetterEnvelope(env: Envelope, reason: string): void {
+    this.host.deadLetters.deadLetterWire(env.to, env.from, env.type, env.body, reason);
+  }
+
   private receive(err: Error | null, msg: Msg): void {
     if (err) {
       this.host.log.error({ err }, 'subscription error');
@@ -67,7 +72,13 @@ export class Inbound {
       envs = decodeBatch(msg.data);
     } catch (e) {
       this.faults.malformed('malformed envelope batch dropped', msg.subject, e);
-      this.host.deadLetterWire(msg.subject, null, '?', msg.data, 'malformed envelope batch');
+      this.host.deadLetters.deadLetterWire(
+        msg.subject,
+        null,
+        '?',
+        msg.data,
+        'malformed envelope batch',
+      );
       return;
     }
     const replySubject = msg.reply ? repliesSubjectOf(msg.reply) : null;
@@ -80,7 +91,7 @@ export class Inbound {
         // Routed by kind and by subject: a reply here is forged or lost, and a target other
         // than the subject's would reach an actor its sender could not address.
         this.host.stats.misrouted++;
-        this.host.deadLetterWire(env.to, env.from, env.type, env.body, 'misrouted envelope');
+        this.deadLetterEnvelope(env, 'misrouted envelope');
         continue;
       }
       const wantsReply = env.corr !== null && (env.kind === Kind.ask || env.kind === Kind.system);
@@ -96,7 +107,7 @@ export class Inbound {
         const rej = new Rejected(env.to, env.type, [{ message: why }], why);
         this.host.stats.undecodable++;
         if (reply) reply.reject(rej);
-        else this.host.deadLetterWire(env.to, env.from, env.type, env.body, `undecodable: ${why}`);
+        else this.deadLetterEnvelope(env, `undecodable: ${why}`);
         continue;
       }
       this.host.receive(env, body, reply);
@@ -142,7 +153,7 @@ export class Inbound {
         if (env.kind === Kind.reply || env.kind === Kind.error) this.host.settle(env);
         else {
           this.host.stats.misrouted++;
-          this.host.deadLetterWire(env.to, env.from, env.type, env.body, 'misrouted envelope');
+          this.deadLetterEnvelope(env, 'misrouted envelope');
         }
       }
       return;

@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Envelope } from '../../protocols/envelope/index.ts';
 import type { Ref } from '../address.ts';
+import type { DeadLetterOffice } from '../dead-letter-office.ts';
 import type { RuntimeEvent } from '../events.ts';
 import type { NodeStats } from '../node-stats.ts';
 import type { ReplyTarget } from '../pending-ask.ts';
@@ -20,13 +21,7 @@ export interface TransportHost {
   /** Counters of losses and refusals, read through `system.stats()`. */
   readonly stats: NodeStats;
   /** Inbound bytes that cannot be delivered (malformed, misrouted, undecodable): a dead letter. */
-  deadLetterWire(
-    to: string,
-    from: string | null,
-    type: string,
-    body: Uint8Array,
-    reason: string,
-  ): void;
+  readonly deadLetters: Pick<DeadLetterOffice, 'deadLetterWire'>;
   /** Surface a broker status (slow consumer, disconnect) as a runtime event. */
   emit(e: RuntimeEvent): void;
   /** The broker refused to carry these asks (e.g. a permission violation): fail them with `err`. */

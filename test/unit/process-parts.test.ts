@@ -13,22 +13,11 @@ import {
 } from '../../actors/process/index.ts';
 import { SecretStore } from '../../actors/secrets/index.ts';
 import { ActorSystem, defineSupervisor } from '../../index.ts';
+import { subjectMatches } from '../../protocols/subjects/index.ts';
 import { Echo } from '../fixtures/process/agents.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'troupe-pparts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** NATS subject matching: `*` one token, `>` the rest. */
-function matches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (p[i] !== '*' && p[i] !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
 
 describe('agent permissions', () => {
   const agents = [
@@ -39,10 +28,11 @@ describe('agent permissions', () => {
   ];
   const perms = agentPermissions('s', agents);
   const of = (p: string) => perms.find((x) => x.path === p)!;
-  const canPub = (p: string, subject: string) => of(p).publish.some((x) => matches(x, subject));
+  const canPub = (p: string, subject: string) =>
+    of(p).publish.some((x) => subjectMatches(x, subject));
   const canSub = (p: string, subject: string) =>
-    of(p).subscribe.some((x) => matches(x, subject)) &&
-    !of(p).subscribeDeny.some((x) => matches(x, subject));
+    of(p).subscribe.some((x) => subjectMatches(x, subject)) &&
+    !of(p).subscribeDeny.some((x) => subjectMatches(x, subject));
 
   it('follow the tree: parent, own subtree, declared peers; never a sibling', () => {
     expect(canPub('team/a', 'troupe.s.a.team')).toBe(true);
@@ -88,14 +78,14 @@ describe('agent permissions', () => {
               const subj = `troupe.s.a.${y.path.replaceAll('/', '.')}`;
               const inbox = `${agentIdentity('s', y.path).inboxPrefix}.n.r`;
               const sub = (s: string) =>
-                x.subscribe.some((p) => matches(p, s)) &&
-                !x.subscribeDeny.some((p) => matches(p, s));
+                x.subscribe.some((p) => subjectMatches(p, s)) &&
+                !x.subscribeDeny.some((p) => subjectMatches(p, s));
               if (sub(subj) || sub(inbox)) return false;
               const related =
                 x.path.startsWith(`${y.path}/`) && !x.path.slice(y.path.length + 1).includes('/')
                   ? true
                   : y.path.startsWith(`${x.path}/`);
-              if (!related && x.publish.some((p) => matches(p, subj))) return false;
+              if (!related && x.publish.some((p) => subjectMatches(p, subj))) return false;
             }
           }
           return true;

@@ -272,14 +272,19 @@ describe('protocols/subjects: one module builds and parses every subject', () =>
     );
   });
 
-  it('subjectMatches follows NATS: `*` one token, `>` one or more', () => {
-    expect(subjectMatches('a.*.c', 'a.b.c')).toBe(true);
-    expect(subjectMatches('a.*.c', 'a.b.x.c')).toBe(false);
-    expect(subjectMatches('a.>', 'a')).toBe(false);
-    expect(subjectMatches('a.>', 'a.b.c')).toBe(true);
-    expect(subjectMatches('a.b', 'a.b.c')).toBe(false);
-    expect(subjectMatches('a.b.c', 'a.b')).toBe(false);
-  });
+  it.each([
+    ['a.*.c', 'a.b.c', true],
+    ['a.*.c', 'a.b.x.c', false],
+    ['a.>', 'a', false],
+    ['a.>', 'a.b.c', true],
+    ['a.b', 'a.b.c', false],
+    ['a.b.c', 'a.b', false],
+  ])(
+    'subjectMatches follows NATS (`*` one token, `>` one or more): %s ~ %s is %s',
+    (filter, subject, want) => {
+      expect(subjectMatches(filter, subject)).toBe(want);
+    },
+  );
 
   it('inbox subjects: a batch’s reply subject leads to its replies subject (property)', () => {
     fc.assert(
