@@ -23,6 +23,28 @@ export function isMailboxCapacity(c: unknown): c is number {
   );
 }
 
+/**
+ * A queue's capacity as a number (`Infinity` when unbounded), after checking it and the
+ * overflow policy: a RangeError names what is wrong.
+ */
+export function toCapacity(capacity: QueueCapacity, overflow: OverflowPolicy): number {
+  const cap = capacity === 'unbounded' ? Number.POSITIVE_INFINITY : capacity;
+  if (
+    typeof cap !== 'number' ||
+    !(cap === Number.POSITIVE_INFINITY || (Number.isInteger(cap) && cap >= 1))
+  ) {
+    throw new RangeError(
+      `queue capacity must be a positive integer or 'unbounded' (got ${String(capacity)})`,
+    );
+  }
+  if (overflow !== 'fail' && overflow !== 'dropOldest' && overflow !== 'dropNewest') {
+    throw new RangeError(
+      `overflow must be fail, dropOldest or dropNewest (got ${String(overflow)})`,
+    );
+  }
+  return cap;
+}
+
 /** Slots an empty queue allocates on first use: an idle actor's mailbox costs almost nothing. */
 const FIRST = 8;
 /**
@@ -49,22 +71,8 @@ export class BoundedQueue<T> {
     /** What `offer` does when the queue is full. */
     readonly overflow: OverflowPolicy = 'fail',
   ) {
-    const cap = capacity === 'unbounded' ? Number.POSITIVE_INFINITY : capacity;
-    if (
-      typeof cap !== 'number' ||
-      !(cap === Number.POSITIVE_INFINITY || (Number.isInteger(cap) && cap >= 1))
-    ) {
-      throw new RangeError(
-        `queue capacity must be a positive integer or 'unbounded' (got ${String(capacity)})`,
-      );
-    }
-    if (overflow !== 'fail' && overflow !== 'dropOldest' && overflow !== 'dropNewest') {
-      throw new RangeError(
-        `overflow must be fail, dropOldest or dropNewest (got ${String(overflow)})`,
-      );
-    }
-    this.capacity = cap;
-    this.items = new Array(Math.min(FIRST, cap));
+    this.capacity = toCapacity(capacity, overflow);
+    this.items = new Array(Math.min(FIRST, this.capacity));
   }
 
   get length(): number {
