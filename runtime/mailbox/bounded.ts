@@ -3,8 +3,8 @@ import type { OverflowPolicy } from '../context.ts';
 /**
  * How many items a queue may hold: a positive integer, or `'unbounded'` / `Infinity` for no
  * bound at all. An unbounded mailbox never refuses a message, so a producer faster than its
- * consumer grows it until the process runs out of memory (about 90 bytes per queued message
- * plus its body): use it only where the senders are known to be finite (a burst from one
+ * consumer grows it until the process runs out of memory (about 32 bytes per queued local
+ * tell, 120 per ask or message from the network, plus the body): use it only where the senders are known to be finite (a burst from one
  * handler), never for traffic from the network.
  */
 export type QueueCapacity = number | 'unbounded';

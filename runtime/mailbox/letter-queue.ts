@@ -4,22 +4,33 @@ import { type QueueCapacity, toCapacity } from './bounded.ts';
 
 /** Slots an entry takes: a Letter (then three unused), or a plain tell's type, body, from, trace. */
 const STRIDE = 4;
-/** Entries a mailbox allocates on first use: an actor told once costs eight slots. */
+/** Entries of a mailbox's first segment: an actor told once costs eight slots. */
 const FIRST = 2;
-/** Growth factor, as BoundedQueue's: few copies in a burst, bounded by the capacity. */
+/** Each new segment is this many times the last, up to SEGMENT entries. */
 const GROW = 4;
-
 /**
- * An actor's mailbox: a FIFO ring, bounded or not, of letters. A plain tell (no reply, no
- * deadline, no hops) is kept as its four parts in the ring itself and becomes a Letter only
- * when it is taken out: a burst of a million queued tells allocates nothing per message while
- * it waits, so the young generation has nothing to copy and promote (that copying was about
- * 40% of a burst's time when every queued tell was a Letter object).
+ * Entries of a full-size segment: 16K slots, just past V8's largest regular object, so a deep
+ * queue's segments live in large-object space and are never copied by the scavenger.
  */
+const SEGMENT = 4096;
+
+/** A run of entries in one array; a mailbox is a chain of them, oldest first. */
+class Segment {
+  readonly slots: unknown[];
+  /** Slot index of the oldest entry, and one past the newest. */
+  read = 0;
+  write = 0;
+  next: Segment | null = null;
+
+  constructor(entries: number) {
+    this.slots = new Array(entries * STRIDE);
+  }
+}
+
 export class LetterQueue {
-  private slots: unknown[];
-  /** Index of the oldest entry's first slot. */
-  private head = 0;
+  /** Where entries are taken from, and where they are added: the same segment most of the time. */
+  private first: Segment;
+  private last: Segment;
   private count = 0;
   /** Most entries held at once; `Infinity` when unbounded. */
   readonly capacity: number;
@@ -30,7 +41,7 @@ export class LetterQueue {
     readonly overflow: OverflowPolicy = 'fail',
   ) {
     this.capacity = toCapacity(capacity, overflow);
-    this.slots = new Array(Math.min(FIRST, this.capacity) * STRIDE);
+    this.first = this.last = new Segment(Math.min(FIRST, this.capacity));
   }
 
   get length(): number {
@@ -44,7 +55,7 @@ export class LetterQueue {
   /** Append a plain tell by its parts; the caller checks `full` first. */
   pushTell(type: string, body: unknown, from: string | null, trace: string | null): void {
     const i = this.tail();
-    const s = this.slots;
+    const s = this.last.slots;
     s[i] = type;
     s[i + 1] = body;
     s[i + 2] = from;
@@ -62,20 +73,22 @@ export class LetterQueue {
       if (this.overflow !== 'dropOldest') return letter;
       old = this.shift();
     }
-    this.slots[this.tail()] = letter;
+    const i = this.tail();
+    this.last.slots[i] = letter;
     return old;
   }
 
   shift(): Letter | undefined {
     if (this.count === 0) return undefined;
-    const s = this.slots;
-    const i = this.head;
-    const first = s[i];
+    const seg = this.first;
+    const s = seg.slots;
+    const i = seg.read;
+    const head = s[i];
     let letter: Letter;
-    if (typeof first === 'string') {
+    if (typeof head === 'string') {
       letter = new Letter(
         LetterKind.tell,
-        first,
+        head,
         s[i + 1],
         s[i + 2] as string | null,
         null,
@@ -86,10 +99,17 @@ export class LetterQueue {
       s[i + 1] = undefined;
       s[i + 2] = undefined;
       s[i + 3] = undefined;
-    } else letter = first as Letter;
+    } else letter = head as Letter;
     s[i] = undefined;
-    this.head = i + STRIDE === s.length ? 0 : i + STRIDE;
-    this.count--;
+    seg.read = i + STRIDE;
+    if (--this.count === 0) {
+      // Empty: the one segment left starts over, so a mailbox that keeps up never allocates.
+      seg.read = 0;
+      seg.write = 0;
+    } else if (seg.read === seg.write) {
+      this.first = seg.next as Segment;
+      seg.next = null;
+    }
     return letter;
   }
 
@@ -100,30 +120,19 @@ export class LetterQueue {
     return out;
   }
 
-  /** First slot of a new entry at the end, growing the ring when it is full. */
+  /** First slot of a new entry in the last segment, chaining a new segment when it is full. */
   private tail(): number {
-    let s = this.slots;
-    if (this.count * STRIDE === s.length) s = this.grow();
-    let i = this.head + this.count * STRIDE;
-    if (i >= s.length) i -= s.length;
+    let seg = this.last;
+    if (seg.write === seg.slots.length) {
+      const next = new Segment(
+        Math.min(SEGMENT, (seg.slots.length / STRIDE) * GROW, Math.max(this.capacity, FIRST)),
+      );
+      seg.next = next;
+      this.last = seg = next;
+    }
+    const i = seg.write;
+    seg.write = i + STRIDE;
     this.count++;
     return i;
-  }
-
-  private grow(): unknown[] {
-    const old = this.slots;
-    const used = this.count * STRIDE;
-    const entries = Math.min(
-      Math.max(FIRST, (old.length / STRIDE) * GROW),
-      Math.max(this.capacity, FIRST),
-    );
-    const next: unknown[] = new Array(entries * STRIDE);
-    // Two straight copies (head..end, then 0..head) instead of a wrap test per slot.
-    const tail = Math.min(used, old.length - this.head);
-    for (let k = 0; k < tail; k++) next[k] = old[this.head + k];
-    for (let k = tail; k < used; k++) next[k] = old[k - tail];
-    this.slots = next;
-    this.head = 0;
-    return next;
   }
 }
