@@ -21,6 +21,7 @@ import { MailboxFull, Rejected, Stopped, type TroupeError } from './errors.ts';
 import type { Kernel } from './kernel.ts';
 import { Letter, LetterKind, SYS_START } from './letter.ts';
 import { BoundedQueue } from './mailbox/bounded.ts';
+import { LetterQueue } from './mailbox/letter-queue.ts';
 import { DEFAULT_CAPACITY, DEFAULT_OVERFLOW } from './mailbox-settings.ts';
 import type { TypeStats } from './telemetry.ts';
 
@@ -30,7 +31,7 @@ import type { TypeStats } from './telemetry.ts';
  */
 export abstract class CellBase implements Runnable {
   state: unknown;
-  mailbox: BoundedQueue<Letter> | null = null;
+  mailbox: LetterQueue | null = null;
   /** Runtime messages, ahead of the mailbox: a ring, since a parent may get thousands at once. */
   sysq: BoundedQueue<Letter> | null = null;
   status = RUNNING;
@@ -249,7 +250,7 @@ export abstract class CellBase implements Runnable {
     }
     let mb = this.mailbox;
     if (mb === null) {
-      mb = new BoundedQueue<Letter>(this.capacity, this.overflow);
+      mb = new LetterQueue(this.capacity, this.overflow);
       this.mailbox = mb;
     }
     // The queue applies the overflow policy; what it hands back did not stay.
@@ -271,6 +272,29 @@ export abstract class CellBase implements Runnable {
     }
     if (this.flags === 0 && this.status === RUNNING) this.wake();
     return null;
+  }
+
+  /**
+   * A tell from this process, as `deliver(letter, true)` would take it. The common case (a
+   * plain body of a tell type, room in a running mailbox) is queued as its parts, with no
+   * Letter made until it is handled; anything else takes the general path.
+   */
+  deliverTell(type: string, body: unknown, from: string | null, trace: string | null): void {
+    const mb = this.mailbox;
+    if (mb !== null && this.status < STOPPING && !mb.full) {
+      const entry: MessageEntry | undefined = this.def.entries[type];
+      if (
+        entry !== undefined &&
+        entry.kind === 'tell' &&
+        entry.plain !== null &&
+        entry.plain(body)
+      ) {
+        mb.pushTell(type, body, from, trace);
+        if (this.flags === 0 && this.status === RUNNING) this.wake();
+        return;
+      }
+    }
+    this.deliver(new Letter(LetterKind.tell, type, body, from, null, 0, trace, 0), true);
   }
 
   /**

@@ -11,9 +11,15 @@ import type { Transport } from './transport/transport.ts';
 
 /**
  * Death watch: an actor that watches another gets `onTerminated` when it stops, here or on
- * another node; outside code waits on `whenTerminated`.
+ * another node; outside code waits on `terminated(ref)`.
  */
+/** The watcher key of `terminated(ref)`'s waiters: no actor path is empty. */
+const WAITERS = '';
+
 export class DeathWatch {
+  /** Callers of `terminated(ref)`, by the path they wait on. */
+  private readonly waiters = new Map<string, ((t: Terminated) => void)[]>();
+
   constructor(private readonly k: Kernel) {}
 
   private get name(): string {
@@ -38,19 +44,21 @@ export class DeathWatch {
     return this.k.events.on(listener);
   }
 
-  /** Resolves when a local actor stops (at once if it is not running). */
-  whenTerminated(ref: ActorRef): Promise<Terminated> {
-    const cell = this.cells.get(ref.path);
-    if (!cell || cell.stopped) {
-      return Promise.resolve({ ref, reason: cell ? 'stopped' : 'noSuchActor' });
+  /**
+   * Resolves when a local actor stops (at once if it is not running), with the reason it
+   * stopped. Cheap: a waiter on the target's watcher list, no event listener per call.
+   */
+  terminated(ref: ActorRef): Promise<Terminated> {
+    const r = parseRef(ref);
+    if (isShardRef(r)) throw new InvalidArgument('terminated needs an actor ref, not a shard ref');
+    const cell = r.system === this.name ? this.cells.get(r.path) : undefined;
+    if (cell === undefined || !cell.addWatcher(WAITERS)) {
+      return Promise.resolve({ ref: r, reason: cell ? 'stopped' : 'noSuchActor' });
     }
     return new Promise((res) => {
-      const off = this.on((e) => {
-        if (e.kind === 'stopped' && e.path === ref.path) {
-          off();
-          res({ ref, reason: e.reason });
-        }
-      });
+      const list = this.waiters.get(r.path);
+      if (list === undefined) this.waiters.set(r.path, [res]);
+      else list.push(res);
     });
   }
 
@@ -103,6 +111,12 @@ export class DeathWatch {
   }
 
   notifyTerminated(watcher: string, t: Terminated): void {
+    if (watcher === WAITERS) {
+      const list = this.waiters.get(t.ref.path);
+      this.waiters.delete(t.ref.path);
+      if (list !== undefined) for (const res of list) res(t);
+      return;
+    }
     const cell = this.cells.get(watcher);
     if (cell !== undefined) {
       cell.enqueueSystem(

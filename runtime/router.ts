@@ -90,7 +90,7 @@ export class Router extends KernelService {
     if (from !== null && this.telemetry !== null) this.telemetry.sent(from);
     const cell = this.localTarget(to);
     if (cell !== undefined) {
-      cell.deliver(new Letter(LetterKind.tell, type, body, fromPath, null, 0, trace, 0), true);
+      cell.deliverTell(type, body, fromPath, trace);
       return;
     }
     if (this.transport.remote) {

@@ -196,9 +196,17 @@ export class ActorSystem {
     return this.#k.lifecycle.stop(ref);
   }
 
-  /** Resolves when a local actor stops (at once if it is not running). */
+  /**
+   * Resolves when a local actor stops, with why (at once, `noSuchActor` or `stopped`, if it is
+   * not running). Costs a waiter on that actor only: await as many as you like.
+   */
+  terminated(ref: ActorRef): Promise<Terminated> {
+    return this.#k.deathWatch.terminated(ref);
+  }
+
+  /** @deprecated Use `terminated(ref)`. */
   whenTerminated(ref: ActorRef): Promise<Terminated> {
-    return this.#k.deathWatch.whenTerminated(ref);
+    return this.#k.deathWatch.terminated(ref);
   }
 
   /** Resolves when no actor has mail or a running handler. */

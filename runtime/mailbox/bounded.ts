@@ -3,8 +3,8 @@ import type { OverflowPolicy } from '../context.ts';
 /**
  * How many items a queue may hold: a positive integer, or `'unbounded'` / `Infinity` for no
  * bound at all. An unbounded mailbox never refuses a message, so a producer faster than its
- * consumer grows it until the process runs out of memory (about 90 bytes per queued message
- * plus its body): use it only where the senders are known to be finite (a burst from one
+ * consumer grows it until the process runs out of memory (about 32 bytes per queued local
+ * tell, 120 per ask or message from the network, plus the body): use it only where the senders are known to be finite (a burst from one
  * handler), never for traffic from the network.
  */
 export type QueueCapacity = number | 'unbounded';
@@ -21,6 +21,28 @@ export function isMailboxCapacity(c: unknown): c is number {
     c === Number.POSITIVE_INFINITY ||
     (typeof c === 'number' && Number.isInteger(c) && c >= 1 && c <= MAX_CAPACITY)
   );
+}
+
+/**
+ * A queue's capacity as a number (`Infinity` when unbounded), after checking it and the
+ * overflow policy: a RangeError names what is wrong.
+ */
+export function toCapacity(capacity: QueueCapacity, overflow: OverflowPolicy): number {
+  const cap = capacity === 'unbounded' ? Number.POSITIVE_INFINITY : capacity;
+  if (
+    typeof cap !== 'number' ||
+    !(cap === Number.POSITIVE_INFINITY || (Number.isInteger(cap) && cap >= 1))
+  ) {
+    throw new RangeError(
+      `queue capacity must be a positive integer or 'unbounded' (got ${String(capacity)})`,
+    );
+  }
+  if (overflow !== 'fail' && overflow !== 'dropOldest' && overflow !== 'dropNewest') {
+    throw new RangeError(
+      `overflow must be fail, dropOldest or dropNewest (got ${String(overflow)})`,
+    );
+  }
+  return cap;
 }
 
 /** Slots an empty queue allocates on first use: an idle actor's mailbox costs almost nothing. */
@@ -49,22 +71,8 @@ export class BoundedQueue<T> {
     /** What `offer` does when the queue is full. */
     readonly overflow: OverflowPolicy = 'fail',
   ) {
-    const cap = capacity === 'unbounded' ? Number.POSITIVE_INFINITY : capacity;
-    if (
-      typeof cap !== 'number' ||
-      !(cap === Number.POSITIVE_INFINITY || (Number.isInteger(cap) && cap >= 1))
-    ) {
-      throw new RangeError(
-        `queue capacity must be a positive integer or 'unbounded' (got ${String(capacity)})`,
-      );
-    }
-    if (overflow !== 'fail' && overflow !== 'dropOldest' && overflow !== 'dropNewest') {
-      throw new RangeError(
-        `overflow must be fail, dropOldest or dropNewest (got ${String(overflow)})`,
-      );
-    }
-    this.capacity = cap;
-    this.items = new Array(Math.min(FIRST, cap));
+    this.capacity = toCapacity(capacity, overflow);
+    this.items = new Array(Math.min(FIRST, this.capacity));
   }
 
   get length(): number {

@@ -1,1 +1,8 @@
-export { BoundedQueue, isMailboxCapacity, MAX_CAPACITY, type QueueCapacity } from './bounded.ts';
+export {
+  BoundedQueue,
+  isMailboxCapacity,
+  MAX_CAPACITY,
+  type QueueCapacity,
+  toCapacity,
+} from './bounded.ts';
+export { LetterQueue } from './letter-queue.ts';

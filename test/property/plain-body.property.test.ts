@@ -21,7 +21,23 @@ const leaf: fc.Arbitrary<S> = fc.constantFrom<S>(
   z.enum(['a', 'b', 'c']),
 );
 
-const keyName = fc.constantFrom('a', 'b', 'c', 'n', 'id', 'name', 'tags', 'x');
+// Odd keys too: generated checks must read them by name, never as code.
+const keyName = fc.constantFrom(
+  'a',
+  'b',
+  'c',
+  'n',
+  'id',
+  'name',
+  'tags',
+  'x',
+  'q"uote',
+  "it's",
+  'back\\slash',
+  'line\nbreak',
+  '}; return true; {',
+  'ünï',
+);
 
 const { schema } = fc.letrec<{ schema: S }>((tie) => ({
   schema: fc.oneof(
