@@ -283,12 +283,7 @@ export abstract class CellBase implements Runnable {
     const mb = this.mailbox;
     if (mb !== null && this.status < STOPPING && !mb.full) {
       const entry: MessageEntry | undefined = this.def.entries[type];
-      if (
-        entry !== undefined &&
-        entry.kind === 'tell' &&
-        entry.plain !== null &&
-        entry.plain(body)
-      ) {
+      if (entry?.kind === 'tell' && entry.plain !== null && entry.plain(body)) {
         mb.pushTell(type, body, from, trace);
         if (this.flags === 0 && this.status === RUNNING) this.wake();
         return;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { deadlineSignal } from '../../runtime/deadline-signal.ts';
 import type { ActorContext } from '../../runtime/index.ts';
 import { type BudgetMeter, costOf, type PriceTable, type SubtreeBudget } from './budget.ts';
 import { ModelError } from './errors.ts';
@@ -274,10 +275,7 @@ async function callTool(
       content = errorContent('InvalidArguments', error);
     } else {
       try {
-        const signal =
-          deadline > 0
-            ? AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.max(0, deadline - Date.now()))])
-            : ctx.signal;
+        const signal = deadline > 0 ? deadlineSignal(ctx.signal, deadline) : ctx.signal;
         const out = await t.run(parsed.data, {
           signal,
           deadline,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { deadlineSignal } from '../../runtime/deadline-signal.ts';
 import { backoffDelay } from '../../runtime/index.ts';
 import type { Alert } from './alert.ts';
 import { type AlertSink, networkFailure, type SendResult } from './sinks/sink.ts';
@@ -124,7 +125,7 @@ export class SinkQueue {
       try {
         r = await this.sink.send(
           head.alert,
-          AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]),
+          deadlineSignal(this.abort.signal, Date.now() + this.o.timeoutMs),
         );
       } catch (err) {
         r = networkFailure(err);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deadlineSignal } from '../../../runtime/deadline-signal.ts';
 import type { Backoff } from '../../../runtime/index.ts';
 import { backoffDelay } from '../../../runtime/index.ts';
 import { ModelError } from '../errors.ts';
@@ -37,15 +38,11 @@ const DEFAULT_BACKOFF: Required<Backoff> = {
   resetAfterMs: 30_000,
 };
 
-/** The signal a request runs under: the caller's, and the deadline's. */
+/** The signal a request runs under: the caller's, and the deadline's (see deadlineSignal). */
 export function requestSignal(req: ModelRequest): AbortSignal {
-  const signals: AbortSignal[] = [];
-  if (req.signal) signals.push(req.signal);
-  if (req.deadline !== undefined && req.deadline > 0) {
-    signals.push(AbortSignal.timeout(Math.max(0, req.deadline - Date.now())));
-  }
-  if (signals.length === 0) return new AbortController().signal;
-  return signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+  const deadline = req.deadline ?? 0;
+  if (deadline <= 0) return req.signal ?? new AbortController().signal;
+  return deadlineSignal(req.signal, deadline);
 }
 
 function aborted(signal: AbortSignal, cause?: unknown): ModelError {

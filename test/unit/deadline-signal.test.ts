@@ -1,0 +1,68 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { requestSignal } from '../../actors/agents/models/http.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Resolves with how the signal ended, or 'never' if it is still live after `ms`. */
+function outcome(signal: AbortSignal, ms: number): Promise<string> {
+  return new Promise((res) => {
+    const t = setTimeout(() => res('never'), ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      res((signal.reason as Error).name);
+    });
+  });
+}
+
+async function collectGarbage(): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    gc();
+  }
+}
+
+describe('a deadline signal (model requests, tool calls, alert sends)', () => {
+  // AbortSignal.any([caller, AbortSignal.timeout(ms)]) never fires on Node 20 once a garbage
+  // collection ran before the deadline: a hung model request would never be aborted.
+  it('aborts at the deadline even after garbage collections', async () => {
+    const caller = new AbortController();
+    const signal = requestSignal({
+      messages: [],
+      tools: [],
+      signal: caller.signal,
+      deadline: Date.now() + 150,
+    });
+    const seen = outcome(signal, 3000);
+    await collectGarbage();
+    expect(await seen).toBe('TimeoutError');
+  });
+
+  it("follows the caller's abort, before the deadline, with the caller's reason", async () => {
+    const caller = new AbortController();
+    const signal = requestSignal({
+      messages: [],
+      tools: [],
+      signal: caller.signal,
+      deadline: Date.now() + 60_000,
+    });
+    const seen = outcome(signal, 3000);
+    await collectGarbage();
+    caller.abort(new RangeError('handler abandoned'));
+    expect(await seen).toBe('RangeError');
+  });
+
+  it('is aborted at once for a caller already aborted, and is the caller itself without a deadline', () => {
+    const caller = new AbortController();
+    caller.abort(new Error('gone'));
+    expect(
+      requestSignal({ messages: [], tools: [], signal: caller.signal, deadline: Date.now() + 1000 })
+        .aborted,
+    ).toBe(true);
+    const live = new AbortController();
+    expect(requestSignal({ messages: [], tools: [], signal: live.signal })).toBe(live.signal);
+    expect(requestSignal({ messages: [], tools: [] }).aborted).toBe(false);
+  });
+});
