@@ -54,15 +54,9 @@ const FIRST = 8;
  */
 const GROW = 4;
 
-/**
- * A FIFO ring buffer, bounded or not. It starts small and grows ×4 up to its capacity, so an
- * idle actor's mailbox costs almost nothing and a busy one never reallocates per message.
- * Items must not be `undefined` (it marks an empty slot and an empty queue).
- */
-export class BoundedQueue<T> {
-  private items: (T | undefined)[];
-  private head = 0;
-  private count = 0;
+/** What every queue of the runtime has: a checked capacity, an overflow policy, a count. */
+export abstract class QueueBounds {
+  protected count = 0;
   /** Most items held at once; `Infinity` when unbounded. */
   readonly capacity: number;
 
@@ -72,7 +66,6 @@ export class BoundedQueue<T> {
     readonly overflow: OverflowPolicy = 'fail',
   ) {
     this.capacity = toCapacity(capacity, overflow);
-    this.items = new Array(Math.min(FIRST, this.capacity));
   }
 
   get length(): number {
@@ -81,6 +74,21 @@ export class BoundedQueue<T> {
 
   get full(): boolean {
     return this.count >= this.capacity;
+  }
+}
+
+/**
+ * A FIFO ring buffer, bounded or not. It starts small and grows ×4 up to its capacity, so an
+ * idle actor's mailbox costs almost nothing and a busy one never reallocates per message.
+ * Items must not be `undefined` (it marks an empty slot and an empty queue).
+ */
+export class BoundedQueue<T> extends QueueBounds {
+  private items: (T | undefined)[];
+  private head = 0;
+
+  constructor(capacity: QueueCapacity, overflow: OverflowPolicy = 'fail') {
+    super(capacity, overflow);
+    this.items = new Array(Math.min(FIRST, this.capacity));
   }
 
   get unbounded(): boolean {

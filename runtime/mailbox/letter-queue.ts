@@ -1,6 +1,6 @@
 import type { OverflowPolicy } from '../context.ts';
 import { Letter, LetterKind } from '../letter.ts';
-import { type QueueCapacity, toCapacity } from './bounded.ts';
+import { QueueBounds, type QueueCapacity } from './bounded.ts';
 
 /** Slots an entry takes: a Letter (then three unused), or a plain tell's type, body, from, trace. */
 const STRIDE = 4;
@@ -27,29 +27,14 @@ class Segment {
   }
 }
 
-export class LetterQueue {
+export class LetterQueue extends QueueBounds {
   /** Where entries are taken from, and where they are added: the same segment most of the time. */
   private first: Segment;
   private last: Segment;
-  private count = 0;
-  /** Most entries held at once; `Infinity` when unbounded. */
-  readonly capacity: number;
 
-  constructor(
-    capacity: QueueCapacity,
-    /** What `offer` does when the queue is full. */
-    readonly overflow: OverflowPolicy = 'fail',
-  ) {
-    this.capacity = toCapacity(capacity, overflow);
+  constructor(capacity: QueueCapacity, overflow: OverflowPolicy = 'fail') {
+    super(capacity, overflow);
     this.first = this.last = new Segment(Math.min(FIRST, this.capacity));
-  }
-
-  get length(): number {
-    return this.count;
-  }
-
-  get full(): boolean {
-    return this.count >= this.capacity;
   }
 
   /** Append a plain tell by its parts; the caller checks `full` first. */

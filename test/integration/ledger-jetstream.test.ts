@@ -21,6 +21,7 @@ import {
   verifyLedger,
 } from '../../actors/ledger/index.ts';
 import { ActorSystem, type AuditEvent, InvalidArgument } from '../../runtime/index.ts';
+import { auditEventMaker } from '../support/audit-events.ts';
 import { Emitter, entriesOf, eventIdsOf, seededLedgerKeys } from '../support/ledger-run.ts';
 import { type NatsServer, startNatsServer, stopAllNatsServers } from '../support/nats-server.ts';
 import { eventually } from '../support/processes.ts';
@@ -40,19 +41,7 @@ afterAll(async () => {
 
 const keysFor = (origin: string) => seededLedgerKeys(origin, 5);
 
-let seq = 0;
-function event(system: string): AuditEvent {
-  return {
-    id: `raw-${++seq}`,
-    kind: 'tool.call',
-    system,
-    node: 'n1',
-    actor: 'agent',
-    at: Date.now(),
-    trace: null,
-    data: { i: seq },
-  };
-}
+const event = auditEventMaker('raw');
 
 /** Publish one batch the way the sink does, but by hand (to repeat it, or to time it). */
 async function publishBatch(

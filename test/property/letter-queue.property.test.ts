@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { OverflowPolicy } from '../../runtime/context.ts';
 import { Letter, LetterKind } from '../../runtime/letter.ts';
 import { LetterQueue } from '../../runtime/mailbox/index.ts';
+import { capacityArb, policyArb } from '../support/queue-arbitraries.ts';
 
 /** What a test compares: the fields a handler and a refusal see. */
 type Seen = [kind: number, type: string, body: unknown, from: string | null, trace: string | null];
@@ -33,42 +34,37 @@ const op = fc.oneof(
 describe('LetterQueue (an actor mailbox)', () => {
   it('behaves like an array of letters for any capacity, policy and sequence of operations', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constant(Number.POSITIVE_INFINITY)),
-        fc.constantFrom<OverflowPolicy>('fail', 'dropOldest', 'dropNewest'),
-        fc.array(op, { maxLength: 400 }),
-        (cap, policy, ops) => {
-          const q = new LetterQueue(cap, policy);
-          const m: Letter[] = [];
-          for (const o of ops) {
-            if (o.k === 'tell') {
-              // The mailbox's caller only pushes parts when there is room.
-              if (m.length >= cap) continue;
-              q.pushTell(o.type, o.body, o.from, o.trace);
-              m.push(new Letter(LetterKind.tell, o.type, o.body, o.from, null, 0, o.trace, 0));
-            } else if (o.k === 'letter') {
-              const l = new Letter(o.kind, 't', o.body, null, null, 0, null, o.hops);
-              const lost = q.offer(l);
-              if (m.length < cap) {
-                expect(lost).toBeUndefined();
-                m.push(l);
-              } else if (policy === 'dropOldest') {
-                expect(seen(lost)).toEqual(seen(m.shift()));
-                m.push(l);
-              } else expect(lost).toBe(l);
-            } else if (o.k === 'shift') {
-              const got = q.shift();
-              const want = m.shift();
-              expect(seen(got)).toEqual(seen(want));
-              // Whole letters come back as the same object (an ask's reply target rides on it).
-              if (want !== undefined && want.hops > 0) expect(got).toBe(want);
-            } else expect(q.drain().map(seen)).toEqual(m.splice(0).map(seen));
-            expect(q.length).toBe(m.length);
-            expect(q.full).toBe(m.length >= cap);
-          }
-          expect(q.drain().map(seen)).toEqual(m.map(seen));
-        },
-      ),
+      fc.property(capacityArb, policyArb, fc.array(op, { maxLength: 400 }), (cap, policy, ops) => {
+        const q = new LetterQueue(cap, policy);
+        const m: Letter[] = [];
+        for (const o of ops) {
+          if (o.k === 'tell') {
+            // The mailbox's caller only pushes parts when there is room.
+            if (m.length >= cap) continue;
+            q.pushTell(o.type, o.body, o.from, o.trace);
+            m.push(new Letter(LetterKind.tell, o.type, o.body, o.from, null, 0, o.trace, 0));
+          } else if (o.k === 'letter') {
+            const l = new Letter(o.kind, 't', o.body, null, null, 0, null, o.hops);
+            const lost = q.offer(l);
+            if (m.length < cap) {
+              expect(lost).toBeUndefined();
+              m.push(l);
+            } else if (policy === 'dropOldest') {
+              expect(seen(lost)).toEqual(seen(m.shift()));
+              m.push(l);
+            } else expect(lost).toBe(l);
+          } else if (o.k === 'shift') {
+            const got = q.shift();
+            const want = m.shift();
+            expect(seen(got)).toEqual(seen(want));
+            // Whole letters come back as the same object (an ask's reply target rides on it).
+            if (want !== undefined && want.hops > 0) expect(got).toBe(want);
+          } else expect(q.drain().map(seen)).toEqual(m.splice(0).map(seen));
+          expect(q.length).toBe(m.length);
+          expect(q.full).toBe(m.length >= cap);
+        }
+        expect(q.drain().map(seen)).toEqual(m.map(seen));
+      }),
     );
   });
 

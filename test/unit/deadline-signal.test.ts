@@ -27,29 +27,27 @@ async function collectGarbage(): Promise<void> {
 describe('a deadline signal (model requests, tool calls, alert sends)', () => {
   // AbortSignal.any([caller, AbortSignal.timeout(ms)]) never fires on Node 20 once a garbage
   // collection ran before the deadline: a hung model request would never be aborted.
-  it('aborts at the deadline even after garbage collections', async () => {
+  /** A request signal due in `inMs`, watched, with garbage collections run before the deadline. */
+  async function watchedAfterGc(inMs: number) {
     const caller = new AbortController();
     const signal = requestSignal({
       messages: [],
       tools: [],
       signal: caller.signal,
-      deadline: Date.now() + 150,
+      deadline: Date.now() + inMs,
     });
     const seen = outcome(signal, 3000);
     await collectGarbage();
+    return { caller, seen };
+  }
+
+  it('aborts at the deadline even after garbage collections', async () => {
+    const { seen } = await watchedAfterGc(150);
     expect(await seen).toBe('TimeoutError');
   });
 
   it("follows the caller's abort, before the deadline, with the caller's reason", async () => {
-    const caller = new AbortController();
-    const signal = requestSignal({
-      messages: [],
-      tools: [],
-      signal: caller.signal,
-      deadline: Date.now() + 60_000,
-    });
-    const seen = outcome(signal, 3000);
-    await collectGarbage();
+    const { caller, seen } = await watchedAfterGc(60_000);
     caller.abort(new RangeError('handler abandoned'));
     expect(await seen).toBe('RangeError');
   });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OverflowPolicy } from '../../runtime/context.ts';
 import { BoundedQueue } from '../../runtime/mailbox/index.ts';
+import { capacityArb, policyArb } from '../support/queue-arbitraries.ts';
 
 /** The obvious model: a plain array, the policy applied by hand. */
 function modelOffer(
@@ -52,24 +53,19 @@ describe('BoundedQueue', () => {
 
   it('behaves like an array model for any capacity, policy and sequence of operations', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constant(Number.POSITIVE_INFINITY)),
-        fc.constantFrom<OverflowPolicy>('fail', 'dropOldest', 'dropNewest'),
-        fc.array(op, { maxLength: 300 }),
-        (cap, policy, ops) => {
-          const q = new BoundedQueue<number>(cap, policy);
-          const m: number[] = [];
-          for (const o of ops) {
-            if (o.k === 'offer') expect(q.offer(o.x)).toBe(modelOffer(m, cap, policy, o.x));
-            else if (o.k === 'shift') expect(q.shift()).toBe(m.shift());
-            else expect(q.drain()).toEqual(m.splice(0));
-            expect(q.length).toBe(m.length);
-            expect(q.full).toBe(m.length >= cap);
-            expect(q.peek()).toBe(m[0]);
-          }
-          expect(q.drain()).toEqual(m);
-        },
-      ),
+      fc.property(capacityArb, policyArb, fc.array(op, { maxLength: 300 }), (cap, policy, ops) => {
+        const q = new BoundedQueue<number>(cap, policy);
+        const m: number[] = [];
+        for (const o of ops) {
+          if (o.k === 'offer') expect(q.offer(o.x)).toBe(modelOffer(m, cap, policy, o.x));
+          else if (o.k === 'shift') expect(q.shift()).toBe(m.shift());
+          else expect(q.drain()).toEqual(m.splice(0));
+          expect(q.length).toBe(m.length);
+          expect(q.full).toBe(m.length >= cap);
+          expect(q.peek()).toBe(m[0]);
+        }
+        expect(q.drain()).toEqual(m);
+      }),
     );
   });
 
