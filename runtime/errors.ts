@@ -41,7 +41,9 @@ export abstract class TroupeError extends NamedError {
     abstract class WithCode extends Base {
       override readonly code = code;
     }
-    return WithCode as unknown as TroupeErrorClass<T & { readonly code: C }>;
+    const made: TroupeErrorClass<TroupeError & { readonly code: C }> = WithCode;
+    // Narrowing to the base's own instance type: WithCode extends exactly `this`.
+    return made as TroupeErrorClass<T & { readonly code: C }>;
   }
 }
 

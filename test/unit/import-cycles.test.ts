@@ -175,3 +175,21 @@ describe('the import graph', () => {
     expect(upward).toEqual([]);
   });
 });
+
+// The kernel's size limits (issue 9): a small facade, no file too large to read, no casts
+// through unknown to reach a service.
+describe('the kernel (runtime/)', () => {
+  const files = sourceFiles(join(ROOT, 'runtime'));
+  const lines = (f: string) => readFileSync(f, 'utf8').split('\n').length;
+
+  it('keeps system.ts a facade of at most 300 lines and every file under 500', () => {
+    expect(lines(join(ROOT, 'runtime/system.ts'))).toBeLessThanOrEqual(300);
+    const large = files.filter((f) => lines(f) > 500).map((f) => relative(ROOT, f));
+    expect(large).toEqual([]);
+  });
+
+  it('has no `as unknown as` cast', () => {
+    const casts = files.filter((f) => readFileSync(f, 'utf8').includes('as unknown as'));
+    expect(casts.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+});
