@@ -159,7 +159,9 @@ export class Fleet {
         status: r.status,
         restarts: Math.max(r.restarts, this.actors.get(key)?.restarts ?? 0),
         uptimeMs: r.uptimeMs,
-        lastFailure: r.lastFailure,
+        // Rows gathered just before a crash arrive after its event: they must not erase the
+        // reason the event gave (the cell keeps it, so later rows carry it too).
+        lastFailure: r.lastFailure ?? this.actors.get(key)?.lastFailure ?? null,
         failedAt,
         supervisor: r.supervisor,
         mailboxDepth: r.mailboxDepth ?? null,

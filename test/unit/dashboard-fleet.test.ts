@@ -47,6 +47,26 @@ describe('dashboard fleet model', () => {
     expect(w.health).toBe('ok');
   });
 
+  it('keeps a crash reason from the event when older rows arrive after it', () => {
+    const f = new Fleet('s', 60, 'mesh-bridge');
+    const t0 = 3_000_000;
+    f.rows([row('w', 0)], t0);
+    f.event(
+      'n1',
+      'crashed',
+      { kind: 'crashed', path: 'w', reason: 'disk on fire', at: t0 },
+      t0 + 10,
+    );
+    // Rows collected before the crash, delivered after the event.
+    f.rows([row('w', 0)], t0 + 20);
+    let w = f.snapshot(t0 + 30).actors[0]!;
+    expect([w.health, w.lastFailure]).toEqual(['failed', 'disk on fire']);
+    // Newer rows with a newer reason win.
+    f.rows([row('w', 0, { lastFailure: 'out of disk' })], t0 + 40);
+    w = f.snapshot(t0 + 50).actors[0]!;
+    expect(w.lastFailure).toBe('out of disk');
+  });
+
   it('reads alerts in the agreed shape and the richer one, and skips what is not an alert', () => {
     const f = new Fleet('s', 60, 'mesh-bridge');
     f.event('n1', 'alert', {
