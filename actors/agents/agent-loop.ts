@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { deadlineSignal } from '../../runtime/deadline-signal.ts';
+import { deadlineSignal, releaseDeadline } from '../../runtime/deadline-signal.ts';
 import type { ActorContext } from '../../runtime/index.ts';
 import { type BudgetMeter, costOf, type PriceTable, type SubtreeBudget } from './budget.ts';
 import { ModelError } from './errors.ts';
@@ -276,13 +276,18 @@ async function callTool(
     } else {
       try {
         const signal = deadline > 0 ? deadlineSignal(ctx.signal, deadline) : ctx.signal;
-        const out = await t.run(parsed.data, {
-          signal,
-          deadline,
-          agent: ctx.self.path,
-          callId: call.id,
-          sender: ctx,
-        });
+        let out: unknown;
+        try {
+          out = await t.run(parsed.data, {
+            signal,
+            deadline,
+            agent: ctx.self.path,
+            callId: call.id,
+            sender: ctx,
+          });
+        } finally {
+          releaseDeadline(signal);
+        }
         outcome = 'ok';
         content = typeof out === 'string' ? out : (JSON.stringify(out) ?? 'null');
       } catch (err) {

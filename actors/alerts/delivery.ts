@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { deadlineSignal } from '../../runtime/deadline-signal.ts';
+import { deadlineSignal, releaseDeadline } from '../../runtime/deadline-signal.ts';
 import { backoffDelay } from '../../runtime/index.ts';
 import type { Alert } from './alert.ts';
 import { type AlertSink, networkFailure, type SendResult } from './sinks/sink.ts';
@@ -122,13 +122,14 @@ export class SinkQueue {
         continue;
       }
       let r: SendResult;
+      // One signal per attempt on the delivery's long-lived one: released after the attempt.
+      const signal = deadlineSignal(this.abort.signal, Date.now() + this.o.timeoutMs);
       try {
-        r = await this.sink.send(
-          head.alert,
-          deadlineSignal(this.abort.signal, Date.now() + this.o.timeoutMs),
-        );
+        r = await this.sink.send(head.alert, signal);
       } catch (err) {
         r = networkFailure(err);
+      } finally {
+        releaseDeadline(signal);
       }
       if (this.closed) break;
       if (r.ok) {

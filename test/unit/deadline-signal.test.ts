@@ -1,7 +1,9 @@
+import { getEventListeners } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { requestSignal } from '../../actors/agents/models/http.ts';
+import { deadlineSignal, releaseDeadline } from '../../runtime/deadline-signal.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -62,5 +64,17 @@ describe('a deadline signal (model requests, tool calls, alert sends)', () => {
     const live = new AbortController();
     expect(requestSignal({ messages: [], tools: [], signal: live.signal })).toBe(live.signal);
     expect(requestSignal({ messages: [], tools: [] }).aborted).toBe(false);
+  });
+
+  it('once released, leaves no listener on a long-lived caller and never fires', async () => {
+    const caller = new AbortController();
+    const signals = Array.from({ length: 20 }, () =>
+      deadlineSignal(caller.signal, Date.now() + 100),
+    );
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(20);
+    for (const s of signals) releaseDeadline(s);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(signals.some((s) => s.aborted)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // One model API endpoint as both adapters use it: POST with retries under the request's
 // deadline, and every reply or stream event checked against the API's documented shape.
 import type { z } from 'zod';
+import { releaseDeadline } from '../../../runtime/deadline-signal.ts';
 import { ModelError } from '../errors.ts';
 import type { ModelRequest } from '../model.ts';
 import { postJson, type RetryOptions, readJson, requestSignal } from './http.ts';
@@ -37,10 +38,15 @@ export function modelEndpoint(
     malformed,
     async complete(schema, body, req) {
       const signal = requestSignal(req);
-      const res = await postJson(url, headers, body, req, signal, retry);
-      const parsed = schema.safeParse(await readJson(res, signal));
-      if (!parsed.success) throw malformed('response', parsed.error);
-      return parsed.data;
+      try {
+        const res = await postJson(url, headers, body, req, signal, retry);
+        const parsed = schema.safeParse(await readJson(res, signal));
+        if (!parsed.success) throw malformed('response', parsed.error);
+        return parsed.data;
+      } finally {
+        // A run makes many calls under one handler signal: leave no listener behind on it.
+        releaseDeadline(signal);
+      }
     },
     async open(body, req) {
       const signal = requestSignal(req);
